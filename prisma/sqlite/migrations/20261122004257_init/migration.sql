@@ -1,0 +1,293 @@
+-- CreateTable
+CREATE TABLE "User" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "email" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "role" TEXT NOT NULL,
+    "passwordHash" TEXT NOT NULL,
+    "disabled" BOOLEAN NOT NULL DEFAULT false,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "Session" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "tokenHash" TEXT NOT NULL,
+    "userId" INTEGER NOT NULL,
+    "expiresAt" DATETIME NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "ApiToken" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "name" TEXT NOT NULL,
+    "tokenHash" TEXT NOT NULL,
+    "prefix" TEXT NOT NULL,
+    "userId" INTEGER NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lastUsedAt" DATETIME,
+    "revokedAt" DATETIME,
+    CONSTRAINT "ApiToken_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "Task" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "slug" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "description" TEXT NOT NULL DEFAULT '',
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "Phase" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "taskId" INTEGER NOT NULL,
+    "key" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "position" INTEGER NOT NULL,
+    "labels" TEXT NOT NULL,
+    "threshold" REAL,
+    "positiveLabel" TEXT,
+    "dependsOnPhaseId" INTEGER,
+    "dependsOnLabel" TEXT,
+    "testFraction" REAL NOT NULL DEFAULT 0.1,
+    "overlap" INTEGER NOT NULL DEFAULT 1,
+    "minTextLength" INTEGER NOT NULL DEFAULT 2,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Phase_taskId_fkey" FOREIGN KEY ("taskId") REFERENCES "Task" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "Phase_dependsOnPhaseId_fkey" FOREIGN KEY ("dependsOnPhaseId") REFERENCES "Phase" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "Item" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "phaseId" INTEGER NOT NULL,
+    "externalId" TEXT,
+    "text" TEXT NOT NULL,
+    "textHash" TEXT NOT NULL,
+    "timeKey" REAL,
+    "ordinal" INTEGER NOT NULL,
+    "split" TEXT NOT NULL DEFAULT 'train',
+    "goldLabel" TEXT,
+    "metadata" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Item_phaseId_fkey" FOREIGN KEY ("phaseId") REFERENCES "Phase" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "Teacher" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "phaseId" INTEGER NOT NULL,
+    "name" TEXT NOT NULL,
+    "version" TEXT NOT NULL DEFAULT '',
+    "weight" REAL NOT NULL DEFAULT 1,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Teacher_phaseId_fkey" FOREIGN KEY ("phaseId") REFERENCES "Phase" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "TeacherPrediction" (
+    "itemId" INTEGER NOT NULL,
+    "teacherId" INTEGER NOT NULL,
+    "probs" BLOB NOT NULL,
+
+    PRIMARY KEY ("itemId", "teacherId"),
+    CONSTRAINT "TeacherPrediction_itemId_fkey" FOREIGN KEY ("itemId") REFERENCES "Item" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "TeacherPrediction_teacherId_fkey" FOREIGN KEY ("teacherId") REFERENCES "Teacher" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "HumanLabel" (
+    "phaseId" INTEGER NOT NULL,
+    "itemId" INTEGER NOT NULL,
+    "label" TEXT NOT NULL,
+    "source" TEXT NOT NULL,
+    "userId" INTEGER,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+
+    PRIMARY KEY ("phaseId", "itemId")
+);
+
+-- CreateTable
+CREATE TABLE "Annotation" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "phaseId" INTEGER NOT NULL,
+    "itemId" INTEGER NOT NULL,
+    "userId" INTEGER NOT NULL,
+    "action" TEXT NOT NULL,
+    "label" TEXT,
+    "clientId" TEXT NOT NULL,
+    "shown" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "undoneAt" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "Job" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "type" TEXT NOT NULL,
+    "payload" TEXT NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'queued',
+    "priority" INTEGER NOT NULL DEFAULT 0,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "maxAttempts" INTEGER NOT NULL DEFAULT 3,
+    "runAfter" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "leaseOwner" TEXT,
+    "leaseExpiresAt" DATETIME,
+    "heartbeatAt" DATETIME,
+    "progress" TEXT,
+    "result" TEXT,
+    "error" TEXT,
+    "cancelRequested" BOOLEAN NOT NULL DEFAULT false,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "startedAt" DATETIME,
+    "finishedAt" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "Round" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "phaseId" INTEGER NOT NULL,
+    "number" INTEGER NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'queued',
+    "config" TEXT NOT NULL,
+    "backend" TEXT,
+    "jobId" INTEGER,
+    "metrics" TEXT,
+    "progress" TEXT,
+    "error" TEXT,
+    "createdById" INTEGER,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "startedAt" DATETIME,
+    "finishedAt" DATETIME,
+    CONSTRAINT "Round_phaseId_fkey" FOREIGN KEY ("phaseId") REFERENCES "Phase" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "StudentModel" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "roundId" INTEGER NOT NULL,
+    "phaseId" INTEGER NOT NULL,
+    "arch" TEXT NOT NULL,
+    "artifactKey" TEXT NOT NULL,
+    "config" TEXT NOT NULL,
+    "metrics" TEXT,
+    "status" TEXT NOT NULL DEFAULT 'candidate',
+    "approvedById" INTEGER,
+    "approvedAt" DATETIME,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "StudentModel_roundId_fkey" FOREIGN KEY ("roundId") REFERENCES "Round" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "StudentScore" (
+    "itemId" INTEGER NOT NULL,
+    "modelId" INTEGER NOT NULL,
+    "probs" BLOB NOT NULL,
+    "kl" REAL NOT NULL,
+    "js" REAL NOT NULL,
+    "flip" BOOLEAN NOT NULL,
+    "margin" REAL NOT NULL,
+    "loss" REAL NOT NULL,
+
+    PRIMARY KEY ("itemId", "modelId")
+);
+
+-- CreateTable
+CREATE TABLE "Deployment" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "phaseId" INTEGER NOT NULL,
+    "modelId" INTEGER NOT NULL,
+    "deployedById" INTEGER,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "rolledBackAt" DATETIME,
+    CONSTRAINT "Deployment_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES "StudentModel" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "AuditLog" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "userId" INTEGER,
+    "action" TEXT NOT NULL,
+    "target" TEXT,
+    "details" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "Artifact" (
+    "key" TEXT NOT NULL PRIMARY KEY,
+    "data" BLOB NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Session_tokenHash_key" ON "Session"("tokenHash");
+
+-- CreateIndex
+CREATE INDEX "Session_userId_idx" ON "Session"("userId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ApiToken_tokenHash_key" ON "ApiToken"("tokenHash");
+
+-- CreateIndex
+CREATE INDEX "ApiToken_userId_idx" ON "ApiToken"("userId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Task_slug_key" ON "Task"("slug");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Phase_taskId_key_key" ON "Phase"("taskId", "key");
+
+-- CreateIndex
+CREATE INDEX "Item_phaseId_split_idx" ON "Item"("phaseId", "split");
+
+-- CreateIndex
+CREATE INDEX "Item_phaseId_timeKey_ordinal_idx" ON "Item"("phaseId", "timeKey", "ordinal");
+
+-- CreateIndex
+CREATE INDEX "Item_phaseId_externalId_idx" ON "Item"("phaseId", "externalId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Item_phaseId_textHash_key" ON "Item"("phaseId", "textHash");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Teacher_phaseId_name_key" ON "Teacher"("phaseId", "name");
+
+-- CreateIndex
+CREATE INDEX "TeacherPrediction_teacherId_idx" ON "TeacherPrediction"("teacherId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Annotation_clientId_key" ON "Annotation"("clientId");
+
+-- CreateIndex
+CREATE INDEX "Annotation_phaseId_itemId_idx" ON "Annotation"("phaseId", "itemId");
+
+-- CreateIndex
+CREATE INDEX "Annotation_userId_createdAt_idx" ON "Annotation"("userId", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "Job_status_priority_runAfter_idx" ON "Job"("status", "priority", "runAfter");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Round_phaseId_number_key" ON "Round"("phaseId", "number");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "StudentModel_roundId_key" ON "StudentModel"("roundId");
+
+-- CreateIndex
+CREATE INDEX "StudentScore_modelId_js_idx" ON "StudentScore"("modelId", "js");
+
+-- CreateIndex
+CREATE INDEX "Deployment_phaseId_rolledBackAt_idx" ON "Deployment"("phaseId", "rolledBackAt");
+
+-- CreateIndex
+CREATE INDEX "AuditLog_createdAt_idx" ON "AuditLog"("createdAt");
+
