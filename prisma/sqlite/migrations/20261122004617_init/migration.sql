@@ -1,111 +1,102 @@
--- CreateSchema
-CREATE SCHEMA IF NOT EXISTS "public";
-
 -- CreateTable
 CREATE TABLE "User" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "email" TEXT NOT NULL,
     "name" TEXT NOT NULL,
     "role" TEXT NOT NULL,
     "passwordHash" TEXT NOT NULL,
     "disabled" BOOLEAN NOT NULL DEFAULT false,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "User_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "Session" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "tokenHash" TEXT NOT NULL,
     "userId" INTEGER NOT NULL,
-    "expiresAt" TIMESTAMP(3) NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "Session_pkey" PRIMARY KEY ("id")
+    "expiresAt" DATETIME NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "ApiToken" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "name" TEXT NOT NULL,
     "tokenHash" TEXT NOT NULL,
     "prefix" TEXT NOT NULL,
     "userId" INTEGER NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "lastUsedAt" TIMESTAMP(3),
-    "revokedAt" TIMESTAMP(3),
-
-    CONSTRAINT "ApiToken_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lastUsedAt" DATETIME,
+    "revokedAt" DATETIME,
+    CONSTRAINT "ApiToken_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "Task" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "slug" TEXT NOT NULL,
     "name" TEXT NOT NULL,
     "description" TEXT NOT NULL DEFAULT '',
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "Task_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "Phase" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "taskId" INTEGER NOT NULL,
     "key" TEXT NOT NULL,
     "name" TEXT NOT NULL,
     "position" INTEGER NOT NULL,
     "labels" TEXT NOT NULL,
-    "threshold" DOUBLE PRECISION,
+    "threshold" REAL,
     "positiveLabel" TEXT,
     "dependsOnPhaseId" INTEGER,
     "dependsOnLabel" TEXT,
-    "testFraction" DOUBLE PRECISION NOT NULL DEFAULT 0.1,
+    "testFraction" REAL NOT NULL DEFAULT 0.1,
     "overlap" INTEGER NOT NULL DEFAULT 1,
     "minTextLength" INTEGER NOT NULL DEFAULT 2,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "Phase_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Phase_taskId_fkey" FOREIGN KEY ("taskId") REFERENCES "Task" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "Phase_dependsOnPhaseId_fkey" FOREIGN KEY ("dependsOnPhaseId") REFERENCES "Phase" ("id") ON DELETE SET NULL ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "Item" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "phaseId" INTEGER NOT NULL,
     "externalId" TEXT,
     "text" TEXT NOT NULL,
     "textHash" TEXT NOT NULL,
-    "timeKey" DOUBLE PRECISION,
+    "timeKey" REAL,
     "ordinal" INTEGER NOT NULL,
     "split" TEXT NOT NULL DEFAULT 'train',
     "goldLabel" TEXT,
     "metadata" TEXT,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "Item_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Item_phaseId_fkey" FOREIGN KEY ("phaseId") REFERENCES "Phase" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "Teacher" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "phaseId" INTEGER NOT NULL,
     "name" TEXT NOT NULL,
     "version" TEXT NOT NULL DEFAULT '',
-    "weight" DOUBLE PRECISION NOT NULL DEFAULT 1,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "Teacher_pkey" PRIMARY KEY ("id")
+    "weight" REAL NOT NULL DEFAULT 1,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Teacher_phaseId_fkey" FOREIGN KEY ("phaseId") REFERENCES "Phase" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "TeacherPrediction" (
     "itemId" INTEGER NOT NULL,
     "teacherId" INTEGER NOT NULL,
-    "probs" BYTEA NOT NULL,
+    "probs" BLOB NOT NULL,
 
-    CONSTRAINT "TeacherPrediction_pkey" PRIMARY KEY ("itemId","teacherId")
+    PRIMARY KEY ("itemId", "teacherId"),
+    CONSTRAINT "TeacherPrediction_itemId_fkey" FOREIGN KEY ("itemId") REFERENCES "Item" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "TeacherPrediction_teacherId_fkey" FOREIGN KEY ("teacherId") REFERENCES "Teacher" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
@@ -115,15 +106,15 @@ CREATE TABLE "HumanLabel" (
     "label" TEXT NOT NULL,
     "source" TEXT NOT NULL,
     "userId" INTEGER,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
 
-    CONSTRAINT "HumanLabel_pkey" PRIMARY KEY ("phaseId","itemId")
+    PRIMARY KEY ("phaseId", "itemId")
 );
 
 -- CreateTable
 CREATE TABLE "Annotation" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "phaseId" INTEGER NOT NULL,
     "itemId" INTEGER NOT NULL,
     "userId" INTEGER NOT NULL,
@@ -131,39 +122,36 @@ CREATE TABLE "Annotation" (
     "label" TEXT,
     "clientId" TEXT NOT NULL,
     "shown" TEXT,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "undoneAt" TIMESTAMP(3),
-
-    CONSTRAINT "Annotation_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "undoneAt" DATETIME
 );
 
 -- CreateTable
 CREATE TABLE "Job" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "type" TEXT NOT NULL,
     "payload" TEXT NOT NULL,
     "status" TEXT NOT NULL DEFAULT 'queued',
     "priority" INTEGER NOT NULL DEFAULT 0,
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "maxAttempts" INTEGER NOT NULL DEFAULT 3,
-    "runAfter" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "runAfter" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "leaseOwner" TEXT,
-    "leaseExpiresAt" TIMESTAMP(3),
-    "heartbeatAt" TIMESTAMP(3),
+    "leaseExpiresAt" DATETIME,
+    "heartbeatAt" DATETIME,
     "progress" TEXT,
     "result" TEXT,
     "error" TEXT,
     "cancelRequested" BOOLEAN NOT NULL DEFAULT false,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "startedAt" TIMESTAMP(3),
-    "finishedAt" TIMESTAMP(3),
-
-    CONSTRAINT "Job_pkey" PRIMARY KEY ("id")
+    "dedupeKey" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "startedAt" DATETIME,
+    "finishedAt" DATETIME
 );
 
 -- CreateTable
 CREATE TABLE "Round" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "phaseId" INTEGER NOT NULL,
     "number" INTEGER NOT NULL,
     "status" TEXT NOT NULL DEFAULT 'queued',
@@ -174,16 +162,15 @@ CREATE TABLE "Round" (
     "progress" TEXT,
     "error" TEXT,
     "createdById" INTEGER,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "startedAt" TIMESTAMP(3),
-    "finishedAt" TIMESTAMP(3),
-
-    CONSTRAINT "Round_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "startedAt" DATETIME,
+    "finishedAt" DATETIME,
+    CONSTRAINT "Round_phaseId_fkey" FOREIGN KEY ("phaseId") REFERENCES "Phase" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "StudentModel" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "roundId" INTEGER NOT NULL,
     "phaseId" INTEGER NOT NULL,
     "arch" TEXT NOT NULL,
@@ -192,57 +179,51 @@ CREATE TABLE "StudentModel" (
     "metrics" TEXT,
     "status" TEXT NOT NULL DEFAULT 'candidate',
     "approvedById" INTEGER,
-    "approvedAt" TIMESTAMP(3),
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "StudentModel_pkey" PRIMARY KEY ("id")
+    "approvedAt" DATETIME,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "StudentModel_roundId_fkey" FOREIGN KEY ("roundId") REFERENCES "Round" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "StudentScore" (
     "itemId" INTEGER NOT NULL,
     "modelId" INTEGER NOT NULL,
-    "probs" BYTEA NOT NULL,
-    "kl" DOUBLE PRECISION NOT NULL,
-    "js" DOUBLE PRECISION NOT NULL,
+    "probs" BLOB NOT NULL,
+    "kl" REAL NOT NULL,
+    "js" REAL NOT NULL,
     "flip" BOOLEAN NOT NULL,
-    "margin" DOUBLE PRECISION NOT NULL,
-    "loss" DOUBLE PRECISION NOT NULL,
+    "margin" REAL NOT NULL,
+    "loss" REAL NOT NULL,
 
-    CONSTRAINT "StudentScore_pkey" PRIMARY KEY ("itemId","modelId")
+    PRIMARY KEY ("itemId", "modelId")
 );
 
 -- CreateTable
 CREATE TABLE "Deployment" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "phaseId" INTEGER NOT NULL,
     "modelId" INTEGER NOT NULL,
     "deployedById" INTEGER,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "rolledBackAt" TIMESTAMP(3),
-
-    CONSTRAINT "Deployment_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "rolledBackAt" DATETIME,
+    CONSTRAINT "Deployment_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES "StudentModel" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "AuditLog" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "userId" INTEGER,
     "action" TEXT NOT NULL,
     "target" TEXT,
     "details" TEXT,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "AuditLog_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "Artifact" (
-    "key" TEXT NOT NULL,
-    "data" BYTEA NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "Artifact_pkey" PRIMARY KEY ("key")
+    "key" TEXT NOT NULL PRIMARY KEY,
+    "data" BLOB NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateIndex
@@ -294,6 +275,9 @@ CREATE INDEX "Annotation_phaseId_itemId_idx" ON "Annotation"("phaseId", "itemId"
 CREATE INDEX "Annotation_userId_createdAt_idx" ON "Annotation"("userId", "createdAt");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "Job_dedupeKey_key" ON "Job"("dedupeKey");
+
+-- CreateIndex
 CREATE INDEX "Job_status_priority_runAfter_idx" ON "Job"("status", "priority", "runAfter");
 
 -- CreateIndex
@@ -310,37 +294,4 @@ CREATE INDEX "Deployment_phaseId_rolledBackAt_idx" ON "Deployment"("phaseId", "r
 
 -- CreateIndex
 CREATE INDEX "AuditLog_createdAt_idx" ON "AuditLog"("createdAt");
-
--- AddForeignKey
-ALTER TABLE "Session" ADD CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "ApiToken" ADD CONSTRAINT "ApiToken_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "Phase" ADD CONSTRAINT "Phase_taskId_fkey" FOREIGN KEY ("taskId") REFERENCES "Task"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "Phase" ADD CONSTRAINT "Phase_dependsOnPhaseId_fkey" FOREIGN KEY ("dependsOnPhaseId") REFERENCES "Phase"("id") ON DELETE SET NULL ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "Item" ADD CONSTRAINT "Item_phaseId_fkey" FOREIGN KEY ("phaseId") REFERENCES "Phase"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "Teacher" ADD CONSTRAINT "Teacher_phaseId_fkey" FOREIGN KEY ("phaseId") REFERENCES "Phase"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "TeacherPrediction" ADD CONSTRAINT "TeacherPrediction_itemId_fkey" FOREIGN KEY ("itemId") REFERENCES "Item"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "TeacherPrediction" ADD CONSTRAINT "TeacherPrediction_teacherId_fkey" FOREIGN KEY ("teacherId") REFERENCES "Teacher"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "Round" ADD CONSTRAINT "Round_phaseId_fkey" FOREIGN KEY ("phaseId") REFERENCES "Phase"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "StudentModel" ADD CONSTRAINT "StudentModel_roundId_fkey" FOREIGN KEY ("roundId") REFERENCES "Round"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "Deployment" ADD CONSTRAINT "Deployment_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES "StudentModel"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
