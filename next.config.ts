@@ -14,6 +14,7 @@ const nextConfig: NextConfig = {
     '@tensorflow/tfjs-backend-wasm',
   ],
   poweredByHeader: false,
+  experimental: { authInterrupts: true },
   typescript: { ignoreBuildErrors: false },
 };
 

@@ -1,9 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const root = fileURLToPath(new URL('.', import.meta.url));
+
 export default defineConfig({
+  resolve: { alias: { '@/': root } },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['lib/**/*.test.ts', 'components/**/*.test.tsx'],
@@ -12,6 +17,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['tests/**/*.test.ts'],

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sqliteSchema = join(root, 'prisma/sqlite/schema.prisma');
@@ -17,11 +17,14 @@ export function derivePostgresSchema(source) {
     .replace('provider = "sqlite"', 'provider = "postgresql"');
 }
 
-const derived = derivePostgresSchema(readFileSync(sqliteSchema, 'utf8'));
-mkdirSync(dirname(pgSchema), { recursive: true });
-writeFileSync(pgSchema, derived);
+const isMain = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const derived = derivePostgresSchema(readFileSync(sqliteSchema, 'utf8'));
+  mkdirSync(dirname(pgSchema), { recursive: true });
+  writeFileSync(pgSchema, derived);
+}
 
-if (!process.argv.includes('--schema-only')) {
+if (isMain && !process.argv.includes('--schema-only')) {
   const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' };
   for (const schema of [sqliteSchema, pgSchema]) {
     execFileSync(process.execPath, [join(root, 'node_modules/prisma/build/index.js'), 'generate', '--schema', schema], { stdio: 'inherit', env, cwd: root });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 
 /** Where the embedded database, artifacts and caches live (default ./data). */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.DISTILLERY_DATA_DIR || 'data');
+  return resolve(/*turbopackIgnore: true*/ env.DISTILLERY_DATA_DIR || 'data');
 }
 
 export type DatabaseConfig =

@@ -21,7 +21,9 @@ export interface Database {
 export function createDatabase(config: DatabaseConfig = databaseConfig()): Database {
   if (config.provider === 'sqlite') {
     mkdirSync(dirname(config.file), { recursive: true });
-    const adapter = new PrismaLibSql({ url: config.url });
+    // timeout = busy_timeout on every connection the adapter opens (it opens a new one after an
+    // interactive transaction), so processes sharing the file wait instead of failing SQLITE_BUSY.
+    const adapter = new PrismaLibSql({ url: config.url, timeout: 10_000 });
     return { db: new SqliteClient({ adapter }), config };
   }
   const adapter = new PrismaPg({ connectionString: config.url, max: Number(process.env.DATABASE_POOL_SIZE || 10) });

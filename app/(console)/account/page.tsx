@@ -1,0 +1,13 @@
+import { currentUser } from '@/lib/http/page-auth.ts';
+import { PageHeader } from '@/components/PageHeader';
+import { ApiTokens } from '@/components/ApiTokens';
+
+export default async function AccountPage() {
+  const user = await currentUser();
+  return (
+    <>
+      <PageHeader title="Account" subtitle={`${user.name} · ${user.email} · ${user.role}`} />
+      <ApiTokens />
+    </>
+  );
+}

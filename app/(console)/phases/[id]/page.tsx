@@ -1,0 +1,69 @@
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { getDb } from '@/lib/db/client.ts';
+import { DomainError } from '@/lib/errors.ts';
+import { hasRole } from '@/lib/auth/roles.ts';
+import { currentUser } from '@/lib/http/page-auth.ts';
+import { getPhase, listItems, phaseStats } from '@/lib/tasks/tasks.ts';
+import { PageHeader } from '@/components/PageHeader';
+import { ImportForm } from '@/components/ImportForm';
+
+export const dynamic = 'force-dynamic';
+
+export default async function PhasePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ split?: string; after?: string }> }) {
+  const user = await currentUser();
+  const { id } = await params;
+  const q = await searchParams;
+  const db = await getDb();
+  const phaseId = Number(id);
+  const phase = await getPhase(db, phaseId).catch((e) => {
+    if (e instanceof DomainError && e.status === 404) notFound();
+    throw e;
+  });
+  const split = q.split === 'train' || q.split === 'test' ? q.split : undefined;
+  const [stats, page] = await Promise.all([phaseStats(db, phaseId), listItems(db, phaseId, { split, limit: 50, afterId: q.after ? Number(q.after) : undefined })]);
+  return (
+    <>
+      <PageHeader
+        title={phase.name}
+        subtitle={<><Link href={`/tasks/${phase.taskId}`} className="text-indigo-700 hover:underline">{phase.taskName}</Link> / {phase.key} · labels {phase.labels.join(', ')}</>}
+      />
+      <div className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-6">
+        {[['Items', stats.items], ['Train', stats.train], ['Test slice', stats.test], ['Gold labels', stats.gold], ['Human labels', stats.humanLabels], ['Teachers', stats.teachers.length]].map(([k, v]) => (
+          <div key={k as string} className="card px-3 py-2"><div className="text-xs text-zinc-500">{k}</div><div className="text-lg font-semibold tabular-nums" data-testid={`stat-${(k as string).toLowerCase().replace(' ', '-')}`}>{(v as number).toLocaleString('en-US')}</div></div>
+        ))}
+      </div>
+      {stats.teachers.length > 0 && (
+        <p className="mb-4 text-zinc-600">Teacher outputs: {stats.teachers.map((t) => `${t.name}${t.version ? '@' + t.version : ''} (${t.predictions.toLocaleString('en-US')})`).join(', ')}</p>
+      )}
+      {hasRole(user.role, 'lead') && <ImportForm phaseId={phaseId} labels={phase.labels} />}
+      <section className="card mt-4">
+        <header className="flex items-center gap-3 border-b border-zinc-200 px-4 py-2">
+          <h2 className="font-semibold">Items</h2>
+          {[['all', undefined], ['train', 'train'], ['test', 'test']].map(([label, s]) => (
+            <Link key={label} href={`/phases/${phaseId}${s ? `?split=${s}` : ''}`} className={`text-xs ${split === s ? 'font-semibold text-indigo-700' : 'text-zinc-500 hover:underline'}`}>{label}</Link>
+          ))}
+        </header>
+        <table className="data">
+          <thead><tr><th className="num">#</th><th>Text</th><th>External id</th><th>Split</th><th>Gold</th><th className="num">Time key</th></tr></thead>
+          <tbody>
+            {page.items.map((it) => (
+              <tr key={it.id}>
+                <td className="num text-zinc-400">{it.id}</td>
+                <td className="max-w-xl whitespace-pre-wrap break-words">{it.text}</td>
+                <td className="text-zinc-500">{it.externalId ?? '—'}</td>
+                <td><span className="badge">{it.split}</span></td>
+                <td>{it.goldLabel ?? <span className="text-zinc-400">—</span>}</td>
+                <td className="num text-zinc-500">{it.timeKey ?? it.ordinal}</td>
+              </tr>
+            ))}
+            {page.items.length === 0 && <tr><td colSpan={6} className="py-6 text-center text-zinc-500">No items{split ? ` in the ${split} split` : ''} yet.</td></tr>}
+          </tbody>
+        </table>
+        {page.nextAfterId && (
+          <div className="px-4 py-2"><Link className="text-indigo-700 hover:underline" href={`/phases/${phaseId}?${split ? `split=${split}&` : ''}after=${page.nextAfterId}`}>Next 50 →</Link></div>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,20 @@
+import { NextResponse } from 'next/server';
+import { z } from 'zod';
+import { login } from '@/lib/auth/users.ts';
+import { jsonBody, publicRoute, SESSION_COOKIE } from '@/lib/http/route.ts';
+
+const body = z.object({ email: z.string().min(1, 'email is required'), password: z.string().min(1, 'password is required') });
+
+export const POST = publicRoute(async ({ req, db }) => {
+  const { email, password } = body.parse(await jsonBody(req));
+  const { user, token, expiresAt } = await login(db, email, password);
+  const res = NextResponse.json({ user });
+  res.cookies.set(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: process.env.DISTILLERY_SECURE_COOKIES === '1',
+    path: '/',
+    expires: expiresAt,
+  });
+  return res;
+});

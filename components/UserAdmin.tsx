@@ -1,0 +1,74 @@
+'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { api } from './api';
+
+interface UserRow { id: number; email: string; name: string; role: string; disabled: boolean; createdAt: string }
+const ROLES = ['annotator', 'lead', 'admin'];
+
+export function UserAdmin({ initialUsers, selfId }: { initialUsers: UserRow[]; selfId: number }) {
+  const qc = useQueryClient();
+  const router = useRouter();
+  const users = useQuery({ queryKey: ['users'], queryFn: () => api<{ users: UserRow[] }>('/api/admin/users').then((r) => r.users), initialData: initialUsers });
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const update = useMutation({
+    mutationFn: ({ id, patch }: { id: number; patch: Partial<UserRow> }) => api(`/api/admin/users/${id}`, { method: 'PATCH', body: patch }),
+    onSuccess: () => { setError(null); qc.invalidateQueries({ queryKey: ['users'] }); router.refresh(); },
+    onError: (e) => setError((e as Error).message),
+  });
+  const create = useMutation({
+    mutationFn: (body: Record<string, string>) => api<{ user: UserRow }>('/api/admin/users', { body }),
+    onSuccess: ({ user }) => { setError(null); setNotice(`Created ${user.email} (${user.role}).`); qc.invalidateQueries({ queryKey: ['users'] }); router.refresh(); },
+    onError: (e) => { setNotice(null); setError((e as Error).message); },
+  });
+  return (
+    <>
+      <section className="card">
+        <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold">Users</h2>
+        <table className="data" data-testid="users-table">
+          <thead><tr><th>Name</th><th>Email</th><th>Role</th><th>Status</th><th>Created</th></tr></thead>
+          <tbody>
+            {users.data.map((u) => (
+              <tr key={u.id}>
+                <td>{u.name}</td>
+                <td>{u.email}</td>
+                <td>
+                  <select className="input py-0.5" aria-label={`Role of ${u.email}`} value={u.role} disabled={u.id === selfId} onChange={(e) => update.mutate({ id: u.id, patch: { role: e.target.value } })}>
+                    {ROLES.map((r) => <option key={r}>{r}</option>)}
+                  </select>
+                </td>
+                <td>
+                  <button className="text-xs text-indigo-700 hover:underline disabled:text-zinc-400" disabled={u.id === selfId} onClick={() => update.mutate({ id: u.id, patch: { disabled: !u.disabled } })}>
+                    {u.disabled ? 'disabled · enable' : 'active · disable'}
+                  </button>
+                </td>
+                <td className="text-zinc-500">{u.createdAt.slice(0, 10)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section className="card mt-4 p-4">
+        <h2 className="mb-2 font-semibold">Add a user</h2>
+        <form
+          className="flex flex-wrap items-end gap-3"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const f = new FormData(e.currentTarget);
+            create.mutate(Object.fromEntries(['name', 'email', 'role', 'password'].map((k) => [k, String(f.get(k) ?? '')])));
+          }}
+        >
+          <div><label className="label" htmlFor="nu-name">Name</label><input id="nu-name" name="name" required className="input" /></div>
+          <div><label className="label" htmlFor="nu-email">Email</label><input id="nu-email" name="email" type="email" required className="input" /></div>
+          <div><label className="label" htmlFor="nu-role">Role</label><select id="nu-role" name="role" className="input">{ROLES.map((r) => <option key={r}>{r}</option>)}</select></div>
+          <div><label className="label" htmlFor="nu-password">Initial password</label><input id="nu-password" name="password" type="password" minLength={8} required className="input" /></div>
+          <button className="btn btn-primary" disabled={create.isPending}>Add user</button>
+        </form>
+        {notice && <p className="mt-2 text-green-700" role="status">{notice}</p>}
+        {error && <p className="mt-2 text-red-600" role="alert">{error}</p>}
+      </section>
+    </>
+  );
+}

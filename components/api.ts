@@ -1,0 +1,18 @@
+/** fetch for the console's own API: JSON in, JSON out, the server's error message on failure. */
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number, readonly details?: unknown) {
+    super(message);
+  }
+}
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const res = await fetch(path, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: init.body === undefined ? undefined : { 'content-type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  if (res.status === 204) return undefined as T;
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(data.error ?? `request failed (${res.status})`, res.status, data.details);
+  return data as T;
+}

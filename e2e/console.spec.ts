@@ -1,0 +1,96 @@
+import { expect, test, type Page } from '@playwright/test';
+
+const ACCOUNTS = {
+  admin: { email: 'admin@distillery.local', password: 'admin-demo-pass' },
+  lead: { email: 'lead@distillery.local', password: 'lead-demo-pass' },
+  annotator: { email: 'annotator@distillery.local', password: 'annotator-demo-pass' },
+};
+
+async function login(page: Page, who: keyof typeof ACCOUNTS) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(ACCOUNTS[who].email);
+  await page.getByLabel('Password').fill(ACCOUNTS[who].password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/tasks$/);
+  await expect(page.getByTestId('current-role')).toHaveText(who);
+}
+
+// Every browser console error fails the test unless the test expects it (a 403 it provokes).
+let consoleErrors: string[] = [];
+let allowed: RegExp[] = [];
+const allowConsoleError = (re: RegExp) => allowed.push(re);
+test.beforeEach(async ({ page }) => {
+  consoleErrors = [];
+  allowed = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+});
+test.afterEach(() => {
+  expect(consoleErrors.filter((e) => !allowed.some((re) => re.test(e)))).toEqual([]);
+});
+
+test('annotator sees the COLD task and its two phases with item counts', async ({ page }) => {
+  await login(page, 'annotator');
+  const task = page.getByTestId('task-cold');
+  await expect(task).toContainText('COLD');
+  const p1 = task.getByTestId('phase-offensive');
+  const p2 = task.getByTestId('phase-topic');
+  await expect(p1).toContainText('Offensive?');
+  await expect(p2).toContainText('Topic');
+  await expect(p2).toContainText('offensive = offensive');
+  for (const row of [p1, p2]) {
+    const count = Number((await row.getByTestId('item-count').innerText()).replace(/,/g, ''));
+    expect(count).toBeGreaterThan(30_000);
+  }
+  await page.screenshot({ path: 'test-results/tasks-annotator.png', fullPage: true });
+});
+
+test('annotator gets 403 on the admin page and the admin API', async ({ page }) => {
+  await login(page, 'annotator');
+  allowConsoleError(/status of 403/);
+  await expect(page.getByRole('link', { name: 'Admin' })).toHaveCount(0);
+  const res = await page.goto('/admin');
+  expect(res?.status()).toBe(403);
+  await expect(page.getByText('Forbidden')).toBeVisible();
+  const api = await page.request.get('/api/admin/users');
+  expect(api.status()).toBe(403);
+  const create = await page.request.post('/api/admin/users', { data: { email: 'x@y.z', name: 'x', role: 'admin', password: 'password123' } });
+  expect(create.status()).toBe(403);
+  const createTask = await page.request.post('/api/tasks', { data: {} });
+  expect(createTask.status()).toBe(403);
+});
+
+test('admin creates a user who can then log in', async ({ page, browser }) => {
+  await login(page, 'admin');
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await expect(page.getByTestId('users-table')).toContainText(ACCOUNTS.lead.email);
+  const email = `new-annotator-${Date.now()}@distillery.local`;
+  await page.getByLabel('Name').fill('New Annotator');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption('annotator');
+  await page.getByLabel('Initial password').fill('a-new-password');
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await expect(page.getByRole('status')).toContainText(`Created ${email}`);
+  await expect(page.getByTestId('users-table')).toContainText(email);
+  await page.screenshot({ path: 'test-results/admin.png', fullPage: true });
+
+  const other = await browser.newContext();
+  const p2 = await other.newPage();
+  await p2.goto('/login');
+  await p2.getByLabel('Email').fill(email);
+  await p2.getByLabel('Password').fill('a-new-password');
+  await p2.getByRole('button', { name: 'Log in' }).click();
+  await expect(p2.getByTestId('current-role')).toHaveText('annotator');
+  await other.close();
+});
+
+test('wrong password is refused with a clear message', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(ACCOUNTS.admin.email);
+  await page.getByLabel('Password').fill('not-the-password');
+  allowConsoleError(/status of 401/);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByText('wrong email or password')).toBeVisible();
+  await expect(page).toHaveURL(/\/login$/);
+});

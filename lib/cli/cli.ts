@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Db } from '../db/client.ts';
+import { DomainError } from '../errors.ts';
+import { ZodError } from 'zod';
+import { createApiToken, createUser, listUsers, updateUser } from '../auth/users.ts';
+import { isRole } from '../auth/roles.ts';
+import { createTask, getTask, listItems, listTasks } from '../tasks/tasks.ts';
+import { importFile } from '../import/importer.ts';
+import { parseArgs, str, int, json, UsageError, type Args } from './args.ts';
+
+export const USAGE = `Usage: npm run cli -- <command> [options]
+
+  tasks [--json]                                   list tasks with phases and counts
+  task create --spec FILE.json                     create a task with phases from a JSON spec
+  task show <id|slug> [--json]                     one task with its phases
+  items --phase ID [--split train|test] [--limit N] [--after ID] [--json]
+  import --phase ID FILE [--format csv|jsonl] [--skip-invalid]
+         [--columns '{"text":"TEXT"}'] [--label-map '{"0":"safe"}']
+  users [--json]                                   list users
+  user create --email E --name N --role annotator|lead|admin [--password P]
+  user set-role --email E --role R
+  token create --email E [--name N]                print a new API token for that user
+`;
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const table = (rows: Record<string, unknown>[]): string => {
+  if (!rows.length) return '(none)';
+  const cols = Object.keys(rows[0]);
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
+  const line = (vals: unknown[]) => vals.map((v, i) => String(v ?? '').padEnd(w[i])).join('  ').trimEnd();
+  return [line(cols), ...rows.map((r) => line(cols.map((c) => r[c])))].join('\n');
+};
+
+async function userByEmail(db: Db, email: string) {
+  const u = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+  if (!u) throw new DomainError(`no user with email ${email}`, 404, 'not_found');
+  return u;
+}
+
+/** Runs one CLI command; returns the process exit code (0 ok, 1 failed, 2 usage). */
+export async function runCli(argv: string[], db: Db, io: Io): Promise<number> {
+  const args: Args = parseArgs(argv);
+  const [cmd, sub] = args.positionals;
+  const asJson = args.flags.json === true;
+  const print = (data: unknown, human: () => string) => io.out(asJson ? JSON.stringify(data, null, 2) : human());
+  try {
+    switch (cmd) {
+      case 'tasks': {
+        const tasks = await listTasks(db);
+        print(tasks, () =>
+          table(tasks.flatMap((t) => t.phases.map((p) => ({ task: `${t.id} ${t.slug}`, phase: `${p.id} ${p.key}`, labels: p.labels.join(','), items: p.stats.items, train: p.stats.train, test: p.stats.test, gold: p.stats.gold, teachers: p.stats.teachers.map((x) => x.name).join(',') })))),
+        );
+        return 0;
+      }
+      case 'task': {
+        if (sub === 'create') {
+          const file = str(args, 'spec')!;
+          let spec: unknown;
+          try {
+            spec = JSON.parse(readFileSync(file, 'utf8'));
+          } catch (e) {
+            throw new UsageError(`cannot read the spec ${file}: ${(e as Error).message}`);
+          }
+          const task = await createTask(db, spec as never);
+          const full = await getTask(db, task.id);
+          print(full, () => `created task ${full.id} (${full.slug}) with phases ${full.phases.map((p) => `${p.id} ${p.key}`).join(', ')}`);
+          return 0;
+        }
+        if (sub === 'show') {
+          const ref = args.positionals[2];
+          if (!ref) throw new UsageError('task show <id|slug>');
+          const task = await getTask(db, /^\d+$/.test(ref) ? Number(ref) : ref);
+          print(task, () => `${task.id} ${task.slug}: ${task.name}\n` + table(task.phases.map((p) => ({ id: p.id, key: p.key, labels: p.labels.join(','), items: p.stats.items, train: p.stats.train, test: p.stats.test }))));
+          return 0;
+        }
+        throw new UsageError(`unknown: task ${sub ?? ''}`);
+      }
+      case 'items': {
+        const split = str(args, 'split', false);
+        if (split && split !== 'train' && split !== 'test') throw new UsageError('--split is train or test');
+        const page = await listItems(db, int(args, 'phase')!, { split: split as 'train' | 'test' | undefined, limit: int(args, 'limit', false), afterId: int(args, 'after', false) });
+        print(page, () => table(page.items.map((i) => ({ id: i.id, split: i.split, gold: i.goldLabel ?? '', text: i.text.replace(/\s+/g, ' ').slice(0, 60) }))) + (page.nextAfterId ? `\nmore: --after ${page.nextAfterId}` : ''));
+        return 0;
+      }
+      case 'import': {
+        const path = args.positionals[1];
+        if (!path) throw new UsageError('import --phase ID FILE');
+        const format = str(args, 'format', false);
+        if (format && format !== 'csv' && format !== 'jsonl') throw new UsageError('--format is csv or jsonl');
+        let lastLog = 0;
+        const report = await importFile(db, {
+          phaseId: int(args, 'phase')!,
+          path,
+          format: format as 'csv' | 'jsonl' | undefined,
+          skipInvalid: args.flags['skip-invalid'] === true,
+          columns: json(args, 'columns') as Record<string, string> | undefined,
+          labelMap: json(args, 'label-map') as Record<string, string> | undefined,
+          onProgress: (p) => {
+            if (!asJson && Date.now() - lastLog > 1000) {
+              lastLog = Date.now();
+              io.err(`${p.phase}: ${p.rows.toLocaleString('en-US')} rows`);
+            }
+          },
+        });
+        print(report, () => {
+          const f = Object.entries(report.filtered).map(([k, v]) => `${k} ${v}`).join(', ');
+          const lines = [`imported ${report.imported} of ${report.rows} rows in ${(report.durationMs / 1000).toFixed(1)} s (${Math.round(report.itemsPerSecond)} items/s); duplicates ${report.duplicates}; filtered: ${f}`];
+          if (report.invalid.count) {
+            lines.push(`skipped ${report.invalid.count} invalid rows:`);
+            for (const e of report.invalid.errors.slice(0, 50)) lines.push(`  ${path}:${e.line}: ${e.reason}`);
+          }
+          return lines.join('\n');
+        });
+        return 0;
+      }
+      case 'users': {
+        const users = await listUsers(db);
+        print(users, () => table(users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, disabled: u.disabled ? 'yes' : '' }))));
+        return 0;
+      }
+      case 'user': {
+        if (sub === 'create') {
+          const generated = args.flags.password === undefined;
+          const password = generated ? randomBytes(9).toString('base64url') : str(args, 'password')!;
+          const user = await createUser(db, { email: str(args, 'email')!, name: str(args, 'name')!, role: str(args, 'role')! as never, password });
+          print({ user, ...(generated ? { password } : {}) }, () => `created ${user.role} ${user.email} (id ${user.id})${generated ? `, password: ${password}` : ''}`);
+          return 0;
+        }
+        if (sub === 'set-role') {
+          const role = str(args, 'role')!;
+          if (!isRole(role)) throw new UsageError('--role is annotator, lead or admin');
+          const u = await userByEmail(db, str(args, 'email')!);
+          const user = await updateUser(db, u.id, { role });
+          print({ user }, () => `${user.email} is now ${user.role}`);
+          return 0;
+        }
+        throw new UsageError(`unknown: user ${sub ?? ''}`);
+      }
+      case 'token': {
+        if (sub !== 'create') throw new UsageError(`unknown: token ${sub ?? ''}`);
+        const u = await userByEmail(db, str(args, 'email')!);
+        const token = await createApiToken(db, u.id, str(args, 'name', false) ?? 'cli');
+        print(token, () => token.token);
+        return 0;
+      }
+      case undefined:
+      case 'help':
+        io.out(USAGE);
+        return cmd ? 0 : 2;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof DomainError) {
+      io.err(`error: ${e.message}`);
+      const d = e.details as { errors?: { line: number; reason: string }[]; count?: number } | undefined;
+      if (d?.errors) {
+        const file = args.positionals[1] ?? '';
+        for (const le of d.errors.slice(0, 50)) io.err(`  ${file}:${le.line}: ${le.reason}`);
+        if ((d.count ?? 0) > 50) io.err(`  … ${d.count! - 50} more`);
+      } else if (e.details) io.err(JSON.stringify(e.details, null, 2));
+      return 1;
+    }
+    if (e instanceof ZodError) {
+      io.err(`error: ${e.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+      return 1;
+    }
+    throw e;
+  }
+}

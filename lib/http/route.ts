@@ -1,0 +1,90 @@
+import { NextResponse, type NextRequest } from 'next/server';
+import { ZodError } from 'zod';
+import { getDb, type Db } from '../db/client.ts';
+import { DomainError, forbidden, unauthorized } from '../errors.ts';
+import { hasRole, type Role } from '../auth/roles.ts';
+import { userForApiToken, userForSession, type AuthUser } from '../auth/users.ts';
+
+export const SESSION_COOKIE = 'distillery_session';
+
+export interface RouteContext<P> {
+  req: NextRequest;
+  db: Db;
+  user: AuthUser;
+  params: P;
+}
+
+/** Who is calling: a Bearer API token (CLI, scripts) or the browser's session cookie. */
+export async function authenticate(db: Db, req: Request & { cookies?: NextRequest['cookies'] }): Promise<AuthUser | null> {
+  const header = req.headers.get('authorization');
+  if (header?.startsWith('Bearer ')) return userForApiToken(db, header.slice(7).trim());
+  const cookie = req.cookies?.get(SESSION_COOKIE)?.value;
+  return cookie ? userForSession(db, cookie) : null;
+}
+
+/** Turns any error into the JSON answer users see: domain errors keep their status and details. */
+export function errorResponse(e: unknown): NextResponse {
+  if (e instanceof DomainError) {
+    return NextResponse.json({ error: e.message, code: e.code, details: e.details }, { status: e.status });
+  }
+  if (e instanceof ZodError) {
+    const details = e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    const message = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
+    return NextResponse.json({ error: message, code: 'bad_request', details }, { status: 400 });
+  }
+  if (e instanceof SyntaxError) {
+    return NextResponse.json({ error: `request body is not valid JSON: ${e.message}`, code: 'bad_request' }, { status: 400 });
+  }
+  console.error(e);
+  return NextResponse.json({ error: 'internal error', code: 'internal' }, { status: 500 });
+}
+
+type Handler<P> = (ctx: RouteContext<P>) => Promise<unknown>;
+
+/**
+ * The one wrapper every route handler goes through: authentication, role check, errors.
+ * A handler returns plain data (sent as JSON), a Response (sent as is), or undefined (204).
+ */
+export function route<P = Record<string, string>>(opts: { role: Role }, handler: Handler<P>) {
+  return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const db = await getDb();
+      const user = await authenticate(db, req);
+      if (!user) throw unauthorized();
+      if (!hasRole(user.role, opts.role)) throw forbidden(`this needs the ${opts.role} role; you are ${user.role}`);
+      const params = context?.params ? await context.params : ({} as P);
+      const out = await handler({ req, db, user, params });
+      if (out instanceof Response) return out;
+      if (out === undefined) return new NextResponse(null, { status: 204 });
+      return NextResponse.json(out);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+}
+
+/** Routes open to anyone (login): errors handled the same way. */
+export function publicRoute(handler: (ctx: { req: NextRequest; db: Db }) => Promise<unknown>) {
+  return async (req: NextRequest): Promise<Response> => {
+    try {
+      const db = await getDb();
+      const out = await handler({ req, db });
+      if (out instanceof Response) return out;
+      return NextResponse.json(out ?? null);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+}
+
+export function intParam(value: string, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new DomainError(`${what} must be a positive integer, got "${value}"`, 400, 'bad_request');
+  return n;
+}
+
+export async function jsonBody(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (!text.trim()) return {};
+  return JSON.parse(text);
+}

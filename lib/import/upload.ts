@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { z } from 'zod';
+import { dataDir } from '../config/env.ts';
+import type { Db } from '../db/client.ts';
+import { badRequest } from '../errors.ts';
+import { importFile, type ImportProgress, type ImportReport } from './importer.ts';
+
+const jsonRecord = (what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        const v = JSON.parse(s);
+        if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')) return v as Record<string, string>;
+      } catch {}
+      ctx.addIssue({ code: 'custom', message: `${what} must be a JSON object of strings` });
+      return z.NEVER;
+    });
+
+const querySchema = z.object({
+  filename: z.string().max(255).default('upload'),
+  format: z.enum(['csv', 'jsonl']).optional(),
+  skipInvalid: z.enum(['1', 'true', '0', 'false']).optional().transform((v) => v === '1' || v === 'true'),
+  columns: jsonRecord('columns'),
+  labelMap: jsonRecord('labelMap'),
+});
+export type UploadOptions = z.output<typeof querySchema>;
+
+export function parseImportQuery(q: URLSearchParams): UploadOptions {
+  return querySchema.parse(Object.fromEntries(q.entries()));
+}
+
+/**
+ * Saves an uploaded body to the data folder (the importer reads the file twice: validate,
+ * then write) and imports it; the upload is deleted afterwards whatever happens.
+ */
+export async function importUpload(
+  db: Db,
+  phaseId: number,
+  body: ReadableStream<Uint8Array>,
+  options: UploadOptions,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportReport> {
+  const dir = join(dataDir(), 'uploads');
+  mkdirSync(dir, { recursive: true });
+  const safeName = options.filename.replace(/[^\w.-]+/g, '_').slice(-100);
+  const path = join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}-${safeName}`);
+  try {
+    await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), createWriteStream(path));
+    const format = options.format ?? (/\.(jsonl|ndjson)$/i.test(safeName) ? 'jsonl' : /\.csv$/i.test(safeName) ? 'csv' : undefined);
+    if (!format) throw badRequest(`cannot tell the format of "${options.filename}": name it .csv or .jsonl, or pass format=csv|jsonl`);
+    return await importFile(db, { phaseId, path, format, skipInvalid: options.skipInvalid, columns: options.columns, labelMap: options.labelMap, onProgress });
+  } finally {
+    rmSync(path, { force: true });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The README's first command: sets up the demo on embedded SQLite (accounts, the COLD task
+ * with its two phases, imported data), builds and starts the console, and runs a worker in
+ * this process. Re-running reuses what is already there.
+ *
+ *   npm run demo [-- --port 3000] [--no-train]
+ */
+import { spawn } from 'node:child_process';
+import { getDatabase } from '../lib/db/client.ts';
+import { dataDir } from '../lib/config/env.ts';
+import { parseArgs } from '../lib/cli/args.ts';
+import { demoAccounts, ensureAdminFromEnv, ensureDemoAccounts } from '../lib/demo/accounts.ts';
+import { buildIsCurrent, markBuilt } from '../lib/demo/build.ts';
+import { setupColdDemo } from '../lib/demo/cold.ts';
+
+const args = parseArgs(process.argv.slice(2));
+const port = Number(args.flags.port ?? process.env.PORT ?? 3000);
+const host = String(args.flags.host ?? '127.0.0.1');
+const root = process.cwd();
+const log = (msg: string) => console.log(`[demo] ${msg}`);
+process.env.NEXT_TELEMETRY_DISABLED = '1';
+
+function run(cmd: string, argv: string[], label: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: 'inherit', env: process.env });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${label} exited with code ${code}`))));
+  });
+}
+
+const started = Date.now();
+log(`data folder: ${dataDir()} (SQLite${process.env.DATABASE_URL ? ` / DATABASE_URL=${process.env.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}` : ''})`);
+const { db } = await getDatabase();
+await ensureDemoAccounts(db);
+await ensureAdminFromEnv(db);
+await setupColdDemo(db, { log });
+
+if (!buildIsCurrent(root)) {
+  log('building the console (next build; a few minutes on 2 cores, once)…');
+  await run(process.execPath, ['node_modules/next/dist/bin/next', 'build'], 'next build');
+  markBuilt(root);
+}
+
+log(`starting the console on http://${host}:${port}`);
+const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', host], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+  env: { ...process.env, DISTILLERY_DATA_DIR: dataDir() },
+});
+const stop = () => {
+  server.kill('SIGTERM');
+  setTimeout(() => process.exit(0), 3000).unref();
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+server.on('exit', (code) => {
+  log(`console stopped (code ${code})`);
+  process.exit(code ?? 0);
+});
+
+for (let i = 0; i < 120; i++) {
+  const ok = await fetch(`http://${host}:${port}/login`).then((r) => r.ok, () => false);
+  if (ok) break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+log(`console ready at http://${host}:${port} after ${Math.round((Date.now() - started) / 1000)} s. Log in with:`);
+for (const a of demoAccounts()) log(`  ${a.role.padEnd(9)} ${a.email.padEnd(28)} ${a.password}`);
