@@ -15,7 +15,8 @@ const nextConfig: NextConfig = {
   ],
   poweredByHeader: false,
   experimental: { authInterrupts: true },
-  typescript: { ignoreBuildErrors: false },
+  // npm test type-checks the whole repository (tsc --noEmit); the build need not do it again.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default nextConfig;

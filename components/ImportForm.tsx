@@ -54,8 +54,8 @@ export function ImportForm({ phaseId, labels }: { phaseId: number; labels: strin
         if (msg.type === 'progress') setStatus({ kind: 'importing', step: String(msg.phase ?? msg.step ?? ''), rows: Number(msg.rows ?? 0) });
         if (msg.type === 'done') setStatus({ kind: 'done', report: msg.report as Report });
         if (msg.type === 'error') {
-          const d = msg.details as { errors?: LineError[]; count?: number } | undefined;
-          setStatus({ kind: 'error', message: String(msg.error), errors: d?.errors, total: d?.count });
+          const d = msg.details as { invalid?: { errors: LineError[]; count: number } } | undefined;
+          setStatus({ kind: 'error', message: String(msg.error), errors: d?.invalid?.errors, total: d?.invalid?.count });
         }
       }
     };

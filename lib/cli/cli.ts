@@ -162,11 +162,11 @@ export async function runCli(argv: string[], db: Db, io: Io): Promise<number> {
     }
     if (e instanceof DomainError) {
       io.err(`error: ${e.message}`);
-      const d = e.details as { errors?: { line: number; reason: string }[]; count?: number } | undefined;
-      if (d?.errors) {
+      const invalid = (e.details as { invalid?: { errors: { line: number; reason: string }[]; count: number } } | undefined)?.invalid;
+      if (invalid) {
         const file = args.positionals[1] ?? '';
-        for (const le of d.errors.slice(0, 50)) io.err(`  ${file}:${le.line}: ${le.reason}`);
-        if ((d.count ?? 0) > 50) io.err(`  … ${d.count! - 50} more`);
+        for (const le of invalid.errors.slice(0, 50)) io.err(`  ${file}:${le.line}: ${le.reason}`);
+        if (invalid.count > 50) io.err(`  … ${invalid.count - 50} more`);
       } else if (e.details) io.err(JSON.stringify(e.details, null, 2));
       return 1;
     }

@@ -10,6 +10,13 @@ import { ImportForm } from '@/components/ImportForm';
 
 export const dynamic = 'force-dynamic';
 
+/** ISO times are stored as epoch milliseconds; show those as dates, other keys as they are. */
+function timeLabel(timeKey: number | null, ordinal: number): string {
+  if (timeKey == null) return `#${ordinal}`;
+  if (timeKey > 1e11 && timeKey < 1e14) return new Date(timeKey).toISOString().replace('T', ' ').replace(/(:00)?\.000Z$/, '').replace(/ 00:00$/, '');
+  return String(timeKey);
+}
+
 export default async function PhasePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ split?: string; after?: string }> }) {
   const user = await currentUser();
   const { id } = await params;
@@ -54,7 +61,7 @@ export default async function PhasePage({ params, searchParams }: { params: Prom
                 <td className="text-zinc-500">{it.externalId ?? '—'}</td>
                 <td><span className="badge">{it.split}</span></td>
                 <td>{it.goldLabel ?? <span className="text-zinc-400">—</span>}</td>
-                <td className="num text-zinc-500">{it.timeKey ?? it.ordinal}</td>
+                <td className="num text-zinc-500">{timeLabel(it.timeKey, it.ordinal)}</td>
               </tr>
             ))}
             {page.items.length === 0 && <tr><td colSpan={6} className="py-6 text-center text-zinc-500">No items{split ? ` in the ${split} split` : ''} yet.</td></tr>}
