@@ -1,0 +1,229 @@
+/**
+ * Export of a trained student to ONNX (opset 13), so that any serving stack — onnxruntime-node
+ * here, onnxruntime-web in the browser, anything else a platform team runs — can score it.
+ *
+ * Graph contract:
+ *   input  `input_ids` int64 [batch, seq]: token ids, right-padded with 0 (PAD);
+ *   output `probs`     float [batch, C]:   class probabilities.
+ * The padding mask is computed in the graph (ids ≠ 0), so a padded batch gives each text the
+ * same probabilities as scoring it alone (see the padding notes in lib/ml/model.ts).
+ *
+ * The vocabulary and the student config travel in the model's metadata_props
+ * (`distillery.vocab`, `distillery.config`, ...), so an exported .onnx file is self-contained.
+ */
+import onnxProto from 'onnx-proto';
+import type { StudentWeights, TensorData } from './model.ts';
+import type { VocabJSON } from './tokenizer.ts';
+
+const { onnx } = onnxProto;
+type INode = InstanceType<typeof onnx.NodeProto> | Parameters<typeof onnx.NodeProto.create>[0];
+type ITensor = Parameters<typeof onnx.TensorProto.create>[0];
+
+export const OPSET = 13;
+export const INPUT_NAME = 'input_ids';
+export const OUTPUT_NAME = 'probs';
+
+export interface ExportOptions {
+  /** Embedded as metadata `distillery.vocab` so that the model can score raw texts. */
+  vocab?: VocabJSON;
+  /** Free-form extra metadata (model card fields, round id, ...). */
+  metadata?: Record<string, string>;
+}
+
+/** Serialises the student to ONNX bytes. */
+export function exportOnnx(weights: StudentWeights, options: ExportOptions = {}): Uint8Array {
+  const g = new GraphBuilder();
+  const C = weights.numClasses;
+  const cfg = weights.config;
+  const P = weights.params;
+
+  g.initializer('embedding', P.embedding);
+  g.constInt64('zero_i64', [], [0]);
+  // mask [B, L] float: 1 on tokens, 0 on padding.
+  g.node('Equal', [INPUT_NAME, 'zero_i64'], ['is_pad']);
+  g.node('Not', ['is_pad'], ['is_tok']);
+  g.node('Cast', ['is_tok'], ['mask'], { to: onnx.TensorProto.DataType.FLOAT });
+  g.node('Gather', ['embedding', INPUT_NAME], ['emb'], { axis: 0 }); // [B, L, E]
+
+  let features: string;
+  if (cfg.arch === 'textcnn') {
+    g.node('Transpose', ['emb'], ['emb_bel'], { perm: [0, 2, 1] }); // [B, E, L]
+    g.constInt64('axis1', [1], [1]);
+    g.node('Unsqueeze', ['mask', 'axis1'], ['mask_b1l']); // [B, 1, L]
+    const pooled: string[] = [];
+    for (const k of cfg.kernelSizes) {
+      const kernel = P[`conv${k}.kernel`]; // [k, E, F]
+      g.initializer(`conv${k}.W`, { shape: [kernel.shape[2], kernel.shape[1], k], data: permute(kernel, [2, 1, 0]) });
+      g.initializer(`conv${k}.b`, P[`conv${k}.bias`]);
+      // Right-pad by k−1 zeros: every real token starts a window (the training-time layout).
+      g.node('Conv', ['emb_bel', `conv${k}.W`, `conv${k}.b`], [`conv${k}`], { kernel_shape: [k], pads: [0, k - 1], strides: [1], dilations: [1] });
+      g.node('Relu', [`conv${k}`], [`relu${k}`]);
+      g.node('Mul', [`relu${k}`, 'mask_b1l'], [`masked${k}`]);
+      g.node('ReduceMax', [`masked${k}`], [`pool${k}`], { axes: [2], keepdims: 0 }); // [B, F]
+      pooled.push(`pool${k}`);
+    }
+    features = 'features';
+    if (pooled.length === 1) g.node('Identity', pooled, [features]);
+    else g.node('Concat', pooled, [features], { axis: 1 });
+  } else {
+    const H = cfg.hiddenSize;
+    g.constInt64('axis1', [1], [1]);
+    g.node('ReduceSum', ['mask', 'axis1'], ['len_f'], { keepdims: 0 }); // [B]
+    g.node('Cast', ['len_f'], ['seq_lens'], { to: onnx.TensorProto.DataType.INT32 });
+    g.node('Transpose', ['emb'], ['x0'], { perm: [1, 0, 2] }); // [L, B, E]
+    g.constInt64('shape_00m1', [3], [0, 0, -1]);
+    let x = 'x0';
+    for (let l = 0; l < cfg.layers; l++) {
+      const W = P[`lstm${l}.W`]; // [2, in, 4H]
+      const R = P[`lstm${l}.R`]; // [2, H, 4H]
+      const b = P[`lstm${l}.b`]; // [2, 4H]
+      g.initializer(`lstm${l}.W_onnx`, { shape: [2, 4 * H, W.shape[1]], data: permute(W, [0, 2, 1]) });
+      g.initializer(`lstm${l}.R_onnx`, { shape: [2, 4 * H, H], data: permute(R, [0, 2, 1]) });
+      const B = new Float32Array(2 * 8 * H);
+      for (let d = 0; d < 2; d++) B.set(b.data.subarray(d * 4 * H, (d + 1) * 4 * H), d * 8 * H); // Wb = b, Rb = 0
+      g.initializer(`lstm${l}.B_onnx`, { shape: [2, 8 * H], data: B });
+      g.node('LSTM', [x, `lstm${l}.W_onnx`, `lstm${l}.R_onnx`, `lstm${l}.B_onnx`, 'seq_lens'], [`y${l}`], {
+        direction: 'bidirectional',
+        hidden_size: H,
+      }); // Y [L, 2, B, H]; zero past each sequence's length
+      if (l + 1 < cfg.layers) {
+        g.node('Transpose', [`y${l}`], [`y${l}_lbdh`], { perm: [0, 2, 1, 3] });
+        g.node('Reshape', [`y${l}_lbdh`, 'shape_00m1'], [`x${l + 1}`]); // [L, B, 2H]
+        x = `x${l + 1}`;
+      }
+    }
+    const last = `y${cfg.layers - 1}`;
+    g.node('Transpose', [last], ['y_bldh'], { perm: [2, 0, 1, 3] });
+    g.node('Reshape', ['y_bldh', 'shape_00m1'], ['y_bl2h']); // [B, L, 2H] (fwd then bwd)
+    g.constInt64('axis2', [1], [2]);
+    g.node('Unsqueeze', ['mask', 'axis2'], ['mask_bl1']);
+    g.constFloat('one', [], [1]);
+    g.constFloat('big', [], [1e4]);
+    g.node('Sub', ['mask_bl1', 'one'], ['mask_m1']);
+    g.node('Mul', ['mask_m1', 'big'], ['neg_pad']);
+    g.node('Add', ['y_bl2h', 'neg_pad'], ['y_for_max']);
+    g.node('ReduceMax', ['y_for_max'], ['pool_max'], { axes: [1], keepdims: 0 }); // [B, 2H]
+    g.node('Mul', ['y_bl2h', 'mask_bl1'], ['y_masked']);
+    g.node('ReduceSum', ['y_masked', 'axis1'], ['y_sum'], { keepdims: 0 }); // [B, 2H]
+    g.node('Unsqueeze', ['len_f', 'axis1'], ['len_b1']);
+    g.node('Div', ['y_sum', 'len_b1'], ['pool_mean']);
+    features = 'features';
+    g.node('Concat', ['pool_max', 'pool_mean'], [features], { axis: 1 });
+  }
+  g.initializer('dense.W', P['dense.kernel']);
+  g.initializer('dense.b', P['dense.bias']);
+  g.node('Gemm', [features, 'dense.W', 'dense.b'], ['logits']);
+  g.node('Softmax', ['logits'], [OUTPUT_NAME], { axis: 1 });
+
+  const metadata: Record<string, string> = {
+    'distillery.format': 'distillery-student-onnx/1',
+    'distillery.config': JSON.stringify(cfg),
+    'distillery.numClasses': String(C),
+    'distillery.vocabSize': String(weights.vocabSize),
+    ...(options.vocab ? { 'distillery.vocab': JSON.stringify(options.vocab) } : {}),
+    ...(options.metadata ?? {}),
+  };
+
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'distillery',
+    producerVersion: '1',
+    opsetImport: [{ domain: '', version: OPSET }],
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: `distillery_${cfg.arch}`,
+      node: g.nodes as never,
+      initializer: g.initializers as never,
+      input: [valueInfo(INPUT_NAME, onnx.TensorProto.DataType.INT64, ['batch', 'seq'])],
+      output: [valueInfo(OUTPUT_NAME, onnx.TensorProto.DataType.FLOAT, ['batch', C])],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Reads the distillery metadata of an exported model. */
+export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const model = onnx.ModelProto.decode(bytes);
+  return Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+}
+
+function valueInfo(name: string, elemType: number, dims: Array<string | number>) {
+  return {
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+  };
+}
+
+/** Permutes the axes of a row-major tensor. */
+function permute(t: TensorData, perm: number[]): Float32Array {
+  const shape = t.shape;
+  const rank = shape.length;
+  const outShape = perm.map((p) => shape[p]);
+  const inStrides = strides(shape);
+  const out = new Float32Array(t.data.length);
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let a = 0; a < rank; a++) src += idx[a] * inStrides[perm[a]];
+    out[o] = t.data[src];
+    for (let a = rank - 1; a >= 0; a--) {
+      if (++idx[a] < outShape[a]) break;
+      idx[a] = 0;
+    }
+  }
+  return out;
+}
+
+function strides(shape: number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+type AttrValue = number | number[] | string;
+
+class GraphBuilder {
+  nodes: INode[] = [];
+  initializers: ITensor[] = [];
+  private count = 0;
+
+  node(opType: string, input: string[], output: string[], attrs: Record<string, AttrValue> = {}): void {
+    this.nodes.push({
+      opType,
+      input,
+      output,
+      name: `${opType}_${this.count++}`,
+      attribute: Object.entries(attrs).map(([name, v]) => attribute(name, v)),
+    });
+  }
+
+  initializer(name: string, t: TensorData): void {
+    const data = t.data;
+    this.initializers.push({
+      name,
+      dims: t.shape,
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+    });
+  }
+
+  constInt64(name: string, dims: number[], values: number[]): void {
+    const raw = new BigInt64Array(values.map((v) => BigInt(v)));
+    this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(raw.buffer) });
+  }
+
+  constFloat(name: string, dims: number[], values: number[]): void {
+    this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(new Float32Array(values).buffer) });
+  }
+}
+
+function attribute(name: string, v: AttrValue) {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  return { name, type: T.INT, i: v };
+}
