@@ -1,7 +1,12 @@
-import { getDatabase } from '../lib/db/client.ts';
+import { getDatabase, tuneSqlite } from '../lib/db/client.ts';
 import { runCli } from '../lib/cli/cli.ts';
+import { defaultWorkerId, runWorker } from '../workers/runner.ts';
+import { handlers } from '../workers/handlers.ts';
 
-const { db } = await getDatabase();
-const code = await runCli(process.argv.slice(2), db, { out: (l) => console.log(l), err: (l) => console.error(l) });
-await db.$disconnect();
+const database = await getDatabase();
+await tuneSqlite(database);
+const code = await runCli(process.argv.slice(2), database.db, { out: (l) => console.log(l), err: (l) => console.error(l) }, {
+  startWorker: (signal) => runWorker({ database, workerId: `cli:${defaultWorkerId()}`, handlers, signal, log: (l) => console.error(l) }),
+});
+await database.db.$disconnect();
 process.exit(code);

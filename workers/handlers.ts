@@ -4,6 +4,9 @@
  */
 import { badRequest } from '../lib/errors.ts';
 import { sleep, type JobHandler } from './runner.ts';
+import { roundJob } from '../lib/rounds/handler.ts';
+import { ROUND_JOB } from '../lib/rounds/rounds.ts';
+import { DEMO_TEACHER_JOB, demoTeacherJob } from '../lib/demo/teacher-job.ts';
 
 export interface SleepPayload {
   /** Total time to spend. */
@@ -33,4 +36,6 @@ export const diagnosticSleep: JobHandler<SleepPayload, { sleptMs: number; worker
 
 export const handlers: Record<string, JobHandler> = {
   'diagnostic.sleep': diagnosticSleep,
+  [ROUND_JOB]: roundJob,
+  [DEMO_TEACHER_JOB]: demoTeacherJob,
 };

@@ -8,6 +8,8 @@ import { isRole } from '../auth/roles.ts';
 import { createTask, getTask, listItems, listTasks } from '../tasks/tasks.ts';
 import { importFile } from '../import/importer.ts';
 import { parseArgs, str, int, json, UsageError, type Args } from './args.ts';
+import { getRound, listRounds, startRound, type RoundView } from '../rounds/rounds.ts';
+import { isFinal } from '../jobs/queue.ts';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -21,7 +23,33 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
   user create --email E --name N --role annotator|lead|admin [--password P]
   user set-role --email E --role R
   token create --email E [--name N]                print a new API token for that user
+  round start --phase ID [--arch textcnn|bilstm] [--epochs N] [--temperature T] [--alpha A]
+              [--human-weight W] [--sampling loss|uniform] [--no-teacher] [--config FILE.json] [--wait]
+  rounds --phase ID [--json]                       rounds with status, backend, metrics, durations
+  round show ID [--json]
+  worker                                           run a worker in this process (same as npm run worker)
 `;
+
+export interface CliHooks {
+  /** Runs a worker in this process until the signal aborts (used by round start --wait). */
+  startWorker?: (signal: AbortSignal) => Promise<unknown>;
+}
+
+const f3 = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(3));
+function roundLine(r: RoundView): Record<string, unknown> {
+  const secs = r.startedAt && r.finishedAt ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : null;
+  return {
+    id: r.id,
+    round: r.number,
+    status: r.status,
+    backend: r.backend ?? '',
+    'F1 vs teacher': f3(r.metrics?.vsTeacher?.macroF1),
+    'F1 vs human': f3(r.metrics?.vsHuman?.macroF1),
+    'train ex/s': r.metrics ? Math.round(r.metrics.trainExamplesPerSecond) : '',
+    seconds: secs ?? '',
+    progress: r.progress && r.status === 'running' ? `${r.progress.stage}${r.progress.epoch != null ? ` epoch ${r.progress.epoch + (r.progress.stage === 'training' && r.progress.step ? 1 : 0)}/${r.progress.epochs}` : ''}` : '',
+  };
+}
 
 export interface Io {
   out: (line: string) => void;
@@ -43,7 +71,7 @@ async function userByEmail(db: Db, email: string) {
 }
 
 /** Runs one CLI command; returns the process exit code (0 ok, 1 failed, 2 usage). */
-export async function runCli(argv: string[], db: Db, io: Io): Promise<number> {
+export async function runCli(argv: string[], db: Db, io: Io, hooks: CliHooks = {}): Promise<number> {
   const args: Args = parseArgs(argv);
   const [cmd, sub] = args.positionals;
   const asJson = args.flags.json === true;
@@ -116,6 +144,79 @@ export async function runCli(argv: string[], db: Db, io: Io): Promise<number> {
           }
           return lines.join('\n');
         });
+        return 0;
+      }
+      case 'rounds': {
+        const rounds = await listRounds(db, int(args, 'phase')!);
+        print(rounds, () => table(rounds.map(roundLine)));
+        return 0;
+      }
+      case 'round': {
+        if (sub === 'show') {
+          const id = Number(args.positionals[2]);
+          if (!Number.isInteger(id)) throw new UsageError('round show <id>');
+          const r = await getRound(db, id);
+          print(r, () => table([roundLine(r)]));
+          return 0;
+        }
+        if (sub !== 'start') throw new UsageError(`unknown: round ${sub ?? ''}`);
+        const file = str(args, 'config', false);
+        let config: Record<string, any> = {};
+        if (file) {
+          try {
+            config = JSON.parse(readFileSync(file, 'utf8'));
+          } catch (e) {
+            throw new UsageError(`cannot read the round config ${file}: ${(e as Error).message}`);
+          }
+        }
+        const arch = str(args, 'arch', false);
+        if (arch && arch !== 'textcnn' && arch !== 'bilstm') throw new UsageError('--arch is textcnn or bilstm');
+        if (arch) config.model = { ...(config.model ?? {}), arch };
+        const num = (name: string) => {
+          const v = str(args, name, false);
+          if (v === undefined) return undefined;
+          if (!Number.isFinite(Number(v))) throw new UsageError(`--${name} must be a number, got "${v}"`);
+          return Number(v);
+        };
+        const train: Record<string, number> = { ...(config.train ?? {}) };
+        for (const [flag, key] of [['epochs', 'epochs'], ['temperature', 'temperature'], ['alpha', 'alpha']] as const) {
+          const v = num(flag);
+          if (v !== undefined) train[key] = v;
+        }
+        config.train = train;
+        if (num('human-weight') !== undefined) config.humanWeight = num('human-weight');
+        if (args.flags['no-teacher'] === true) config.useTeacher = false;
+        const sampling = str(args, 'sampling', false);
+        if (sampling) config.sampling = sampling;
+        const round = await startRound(db, { phaseId: int(args, 'phase')!, config });
+        if (args.flags.wait !== true) {
+          print(round, () => `started round ${round.number} of phase ${round.phaseId} (id ${round.id}); follow it with: npm run cli -- round show ${round.id}`);
+          return 0;
+        }
+        io.err(`round ${round.number} of phase ${round.phaseId} (id ${round.id}) queued; waiting${hooks.startWorker ? ' (running a worker in this process)' : ''}…`);
+        const stop = new AbortController();
+        const worker = hooks.startWorker?.(stop.signal);
+        let last = '';
+        let r = await getRound(db, round.id);
+        while (!isFinal(r.status) && r.status !== 'succeeded') {
+          const p = r.progress;
+          const line = p ? `${r.status} ${p.stage}${p.epoch != null ? ` epoch ${p.epoch}/${p.epochs}` : ''}${p.step ? ` step ${p.step}/${p.steps}` : ''}${p.loss != null ? ` loss ${p.loss.toFixed(4)}` : ''}${p.examplesPerSecond ? ` ${Math.round(p.examplesPerSecond)} ex/s` : ''}${p.scored != null ? ` scored ${p.scored}/${p.total}` : ''}` : r.status;
+          if (line !== last) io.err(line);
+          last = line;
+          await new Promise((res) => setTimeout(res, 1000));
+          r = await getRound(db, round.id);
+        }
+        stop.abort();
+        await worker;
+        print(r, () => table([roundLine(r)]) + (r.error ? `\nerror: ${r.error}` : ''));
+        return r.status === 'succeeded' ? 0 : 1;
+      }
+      case 'worker': {
+        if (!hooks.startWorker) throw new UsageError('this CLI cannot run a worker');
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        process.once('SIGTERM', () => stop.abort());
+        await hooks.startWorker(stop.signal);
         return 0;
       }
       case 'users': {

@@ -1,0 +1,106 @@
+import { getDb, type Db } from '../db/client.ts';
+import { artifactStore } from '../artifacts/store.ts';
+import { readCold, type ColdRow } from '../datasets/cold.ts';
+import { accuracy, classificationReport, predictLabels } from '../ml/metrics.ts';
+import type { VocabJSON } from '../ml/tokenizer.ts';
+import { enqueue } from '../jobs/queue.ts';
+import { loadPhaseRows, phaseMeta } from '../rounds/data.ts';
+import { startRound } from '../rounds/rounds.ts';
+import { REFERENCE_V1, teacherPredict, trainTeacher } from '../teachers/reference.ts';
+import { writeTeacherPredictions } from '../teachers/outputs.ts';
+
+export const DEMO_TEACHER_JOB = 'demo.teacher';
+
+export interface DemoTeacherPayload {
+  phaseId: number;
+  /** Start round 0 of the phase once the teacher's outputs are in. */
+  startRound?: boolean;
+}
+
+const coldLabel = (phaseKey: string) =>
+  phaseKey === 'offensive' ? (r: ColdRow) => (r.offensive ? 'offensive' : 'safe') : phaseKey === 'topic' ? (r: ColdRow) => r.topic : null;
+
+export async function enqueueDemoTeacher(db: Db, payload: DemoTeacherPayload) {
+  return enqueue(db, { type: DEMO_TEACHER_JOB, payload, dedupeKey: `demo-teacher:${payload.phaseId}`, maxAttempts: 5 });
+}
+
+/**
+ * Trains the reference teacher on COLD's training file (gold labels of that file only), scores
+ * every item of the phase with it, records the outputs as teacher `reference-v1`, reports its
+ * accuracy on COLD's test file, and optionally starts round 0. Resumable: trained ensemble
+ * members are kept as artifacts and not trained again.
+ */
+export async function demoTeacherJob(
+  job: { payload: DemoTeacherPayload },
+  ctx: { signal: AbortSignal; heartbeat(p?: unknown): Promise<void>; log(m: string): void },
+) {
+  const db = await getDb();
+  const store = artifactStore(db);
+  const phase = await phaseMeta(db, job.payload.phaseId);
+  const key = (await db.phase.findUniqueOrThrow({ where: { id: phase.id } })).key;
+  const toLabel = coldLabel(key);
+  if (!toLabel) throw new Error(`the demo teacher knows COLD's phases "offensive" and "topic", not "${key}"`);
+  const spec = REFERENCE_V1;
+  const base = `teachers/phase-${phase.id}/${spec.name}`;
+  const cold = await readCold((m) => ctx.log(m));
+  const train = cold.filter((r) => r.split === 'train');
+  const labelIndex = new Map(phase.labels.map((l, i) => [l, i]));
+  const labels = Int32Array.from(train, (r) => labelIndex.get(toLabel(r))!);
+  const C = phase.labels.length;
+
+  const savedVocab = await store.get(`${base}/vocab.json`);
+  const done = await Promise.all(spec.members.map(async (_, m) => (await store.get(`${base}/member-${m}.onnx`)) ?? null));
+  let last = 0;
+  const teacher = await trainTeacher(
+    spec,
+    train.map((r) => r.text),
+    labels,
+    C,
+    {
+      done,
+      signal: ctx.signal,
+      onProgress: (m, p) => {
+        if (Date.now() - last < 1000) return;
+        last = Date.now();
+        void ctx.heartbeat({ stage: 'teacher', member: m + 1, members: spec.members.length, epoch: p.epoch + 1, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, examplesPerSecond: Math.round(p.examplesPerSecond) }).catch(() => {});
+      },
+      onMember: async (m, onnx) => {
+        await store.put(`${base}/member-${m}.onnx`, onnx);
+        ctx.log(`${spec.name}: member ${m + 1}/${spec.members.length} trained`);
+      },
+    },
+    savedVocab ? (JSON.parse(savedVocab.toString('utf8')) as VocabJSON) : undefined,
+  );
+  if (!savedVocab) await store.put(`${base}/vocab.json`, new TextEncoder().encode(JSON.stringify(teacher.vocab)));
+
+  // Held-out quality: COLD's test file, which the teacher never trained on.
+  await ctx.heartbeat({ stage: 'teacher-eval' });
+  const test = cold.filter((r) => r.split === 'test');
+  const testProbs = await teacherPredict(teacher, test.map((r) => r.text));
+  const gold = Int32Array.from(test, (r) => labelIndex.get(toLabel(r))!);
+  const predicted = predictLabels(testProbs, C);
+  const card = {
+    name: spec.name,
+    version: spec.version,
+    trainedOn: `COLD train.csv gold labels (${train.length} items)`,
+    members: spec.members,
+    coldTest: { items: test.length, accuracy: accuracy(predicted, gold), macroF1: classificationReport(predicted, gold, C).macroF1 },
+    reference: 'COLD paper (Deng et al. 2022): fine-tuned RoBERTa detector ≈ 0.81 accuracy on the test set',
+  };
+  await store.put(`${base}/card.json`, new TextEncoder().encode(JSON.stringify(card, null, 2)));
+  ctx.log(`${spec.name} on COLD test: accuracy ${card.coldTest.accuracy.toFixed(3)}, macro-F1 ${card.coldTest.macroF1.toFixed(3)} (COLD paper's RoBERTa ≈ 0.81)`);
+
+  // Outputs for every item of the phase, by inference.
+  await ctx.heartbeat({ stage: 'teacher-scoring' });
+  const all = await loadPhaseRows(db, phase, 'all');
+  const probs = await teacherPredict(teacher, all.texts);
+  await writeTeacherPredictions(db, { phaseId: phase.id, name: spec.name, version: spec.version }, all.ids, probs, C);
+  ctx.log(`${spec.name}: outputs recorded for ${all.ids.length} items of phase ${phase.id}`);
+
+  let roundId: number | null = null;
+  if (job.payload.startRound && !(await db.round.findFirst({ where: { phaseId: phase.id } }))) {
+    roundId = (await startRound(db, { phaseId: phase.id, config: {} })).id;
+    ctx.log(`round 0 of phase ${phase.id} queued`);
+  }
+  return { teacher: card, roundId };
+}

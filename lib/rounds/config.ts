@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { studentConfigSchema, trainConfigSchema } from '../ml/config.ts';
+
+/**
+ * What an ML lead chooses when starting a round. The student and training settings are the
+ * ML engine's own schemas; the round adds how human labels and the last student's failures
+ * shape the training set.
+ */
+export const roundConfigSchema = z
+  .object({
+    model: studentConfigSchema.default({ arch: 'textcnn' } as never),
+    train: trainConfigSchema.default({} as never),
+    /** Weight of an item with a human label against one teacher-labelled item. */
+    humanWeight: z.number().min(0).max(1000).default(5),
+    /** Keep the teacher's soft target next to a human label (default: the human overrules the teacher). */
+    keepTeacherForHuman: z.boolean().default(false),
+    /**
+     * 'uniform': every pool item weighs 1. 'loss': items weigh by the last student's loss on them
+     * (clamped to [minWeight, maxWeight] × the mean), so the round oversamples where it failed.
+     */
+    sampling: z.enum(['uniform', 'loss']).default('loss'),
+    minWeight: z.number().min(0).max(1).default(0.5),
+    maxWeight: z.number().min(1).max(20).default(3),
+    /** false: train on human labels alone (the baseline that shows what distillation adds). */
+    useTeacher: z.boolean().default(true),
+    /** Cap on training examples (newest kept), 0 = all. */
+    maxExamples: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export type RoundConfig = z.output<typeof roundConfigSchema>;
+export type RoundConfigInput = z.input<typeof roundConfigSchema>;
+
+export function parseRoundConfig(input: unknown): RoundConfig {
+  const raw = (input ?? {}) as Record<string, unknown>;
+  // model may be given as just { arch: 'bilstm' }: let the student schema fill its defaults.
+  return roundConfigSchema.parse({ ...raw, model: raw.model ?? { arch: 'textcnn' }, train: raw.train ?? {} });
+}
