@@ -12,6 +12,10 @@ import { parseArgs } from '../lib/cli/args.ts';
 import { demoAccounts, ensureAdminFromEnv, ensureDemoAccounts } from '../lib/demo/accounts.ts';
 import { buildIsCurrent, markBuilt } from '../lib/demo/build.ts';
 import { setupColdDemo } from '../lib/demo/cold.ts';
+import { enqueueDemoTeacher } from '../lib/demo/teacher-job.ts';
+import { defaultWorkerId, runWorker } from '../workers/runner.ts';
+import { handlers } from '../workers/handlers.ts';
+import { tuneSqlite } from '../lib/db/client.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const port = Number(args.flags.port ?? process.env.PORT ?? 3000);
@@ -29,10 +33,24 @@ function run(cmd: string, argv: string[], label: string): Promise<void> {
 
 const started = Date.now();
 log(`data folder: ${dataDir()} (SQLite${process.env.DATABASE_URL ? ` / DATABASE_URL=${process.env.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}` : ''})`);
-const { db } = await getDatabase();
+const database = await getDatabase();
+await tuneSqlite(database);
+const { db } = database;
 await ensureDemoAccounts(db);
 await ensureAdminFromEnv(db);
-await setupColdDemo(db, { log });
+const { taskId } = await setupColdDemo(db, { log });
+const train = args.flags['no-train'] !== true;
+if (train) {
+  // The teacher stands in for a BERT: trained here on COLD's training file, its outputs computed
+  // by inference for every item. Phase 1 then gets round 0. Both run in the background.
+  for (const phase of await db.phase.findMany({ where: { taskId }, orderBy: { position: 'asc' } })) {
+    const hasOutputs = await db.teacherPrediction.count({ where: { teacher: { phaseId: phase.id } } });
+    if (!hasOutputs) {
+      await enqueueDemoTeacher(db, { phaseId: phase.id, startRound: phase.position === 0 });
+      log(`queued: train the reference teacher for phase "${phase.name}"${phase.position === 0 ? ', then round 0' : ''}`);
+    }
+  }
+}
 
 if (!buildIsCurrent(root)) {
   log('building the console (next build; a few minutes on 2 cores, once)…');
@@ -63,3 +81,35 @@ for (let i = 0; i < 120; i++) {
 }
 log(`console ready at http://${host}:${port} after ${Math.round((Date.now() - started) / 1000)} s. Log in with:`);
 for (const a of demoAccounts()) log(`  ${a.role.padEnd(9)} ${a.email.padEnd(28)} ${a.password}`);
+
+if (train) {
+  // The in-process worker: teacher training and rounds, with progress in this terminal (and on
+  // the console's Rounds page). Progress lines are thinned to one per job every 5 s.
+  const lastProgress = new Map<string, number>();
+  const workerLog = (line: string) => {
+    const m = /^(job \d+) \(([^,)]*)[^)]*\) progress (.*)$/.exec(line);
+    if (m) {
+      if (Date.now() - (lastProgress.get(m[1]) ?? 0) < 5000) return;
+      lastProgress.set(m[1], Date.now());
+      return log(`${m[1]} ${m[2]}: ${describeProgress(m[3])}`);
+    }
+    log(line);
+  };
+  void runWorker({ database, workerId: `demo:${defaultWorkerId()}`, handlers, log: workerLog }).catch((e) => log(`worker stopped: ${(e as Error).message}`));
+}
+
+function describeProgress(json: string): string {
+  try {
+    const p = JSON.parse(json);
+    const parts = [p.stage];
+    if (p.member) parts.push(`member ${p.member}/${p.members}`);
+    if (p.epoch != null && p.epochs) parts.push(`epoch ${p.stage === 'training' ? p.epoch + 1 : p.epoch}/${p.epochs}`);
+    if (p.step) parts.push(`step ${p.step}/${p.steps}`);
+    if (p.loss != null) parts.push(`loss ${Number(p.loss).toFixed(4)}`);
+    if (p.examplesPerSecond) parts.push(`${Math.round(p.examplesPerSecond)} ex/s`);
+    if (p.scored != null) parts.push(`scored ${p.scored}/${p.total}`);
+    return parts.join(', ');
+  } catch {
+    return json;
+  }
+}

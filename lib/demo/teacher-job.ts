@@ -20,8 +20,9 @@ export interface DemoTeacherPayload {
 const coldLabel = (phaseKey: string) =>
   phaseKey === 'offensive' ? (r: ColdRow) => (r.offensive ? 'offensive' : 'safe') : phaseKey === 'topic' ? (r: ColdRow) => r.topic : null;
 
+/** Phase 1's teacher (which starts round 0) runs first; later phases' teachers wait behind round 0. */
 export async function enqueueDemoTeacher(db: Db, payload: DemoTeacherPayload) {
-  return enqueue(db, { type: DEMO_TEACHER_JOB, payload, dedupeKey: `demo-teacher:${payload.phaseId}`, maxAttempts: 5 });
+  return enqueue(db, { type: DEMO_TEACHER_JOB, payload, dedupeKey: `demo-teacher:${payload.phaseId}`, maxAttempts: 5, priority: payload.startRound ? 10 : -10 });
 }
 
 /**

@@ -1,34 +1,33 @@
 import { getDb } from '@/lib/db/client.ts';
+import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
+import { listTasks } from '@/lib/tasks/tasks.ts';
 import { PageHeader } from '@/components/PageHeader';
+import { PhaseRounds } from '@/components/PhaseRounds';
+import { JobsPanel } from '@/components/JobsPanel';
 
 export const dynamic = 'force-dynamic';
 
 export default async function RoundsPage() {
-  await currentUser();
-  const db = await getDb();
-  const rounds = await db.round.findMany({ orderBy: { id: 'desc' }, take: 200, include: { phase: { include: { task: true } } } });
+  const user = await currentUser();
+  const tasks = await listTasks(await getDb());
   return (
     <>
-      <PageHeader title="Rounds" subtitle="Training rounds per phase: status, backend, and the student's scores." />
-      <section className="card">
-        <table className="data">
-          <thead><tr><th>Task / phase</th><th className="num">Round</th><th>Status</th><th>Backend</th><th>Created</th><th>Finished</th></tr></thead>
-          <tbody>
-            {rounds.map((r) => (
-              <tr key={r.id}>
-                <td>{r.phase.task.name} / {r.phase.name}</td>
-                <td className="num">{r.number}</td>
-                <td><span className="badge">{r.status}</span></td>
-                <td>{r.backend ?? '—'}</td>
-                <td className="text-zinc-500">{r.createdAt.toISOString().slice(0, 16).replace('T', ' ')}</td>
-                <td className="text-zinc-500">{r.finishedAt?.toISOString().slice(0, 16).replace('T', ' ') ?? '—'}</td>
-              </tr>
-            ))}
-            {rounds.length === 0 && <tr><td colSpan={6} className="py-6 text-center text-zinc-500">No rounds have run yet.</td></tr>}
-          </tbody>
-        </table>
-      </section>
+      <PageHeader title="Rounds" subtitle="Retraining rounds per phase: live progress, the student against the teacher and against people on the temporal test slice." />
+      <JobsPanel />
+      <div className="space-y-4">
+        {tasks.flatMap((t) =>
+          t.phases.map((p) => (
+            <section key={p.id} className="card">
+              <header className="flex items-baseline justify-between border-b border-zinc-200 px-4 py-2">
+                <h2 className="font-semibold">{t.name} / {p.name}</h2>
+                <span className="text-xs text-zinc-500">{p.stats.teachers.length ? `teacher: ${p.stats.teachers.map((x) => x.name).join(', ')}` : 'no teacher outputs yet'} · {p.stats.gold.toLocaleString("en-US")} gold, {p.stats.humanLabels.toLocaleString("en-US")} annotated labels</span>
+              </header>
+              <PhaseRounds phaseId={p.id} canStart={hasRole(user.role, 'lead')} />
+            </section>
+          )),
+        )}
+      </div>
     </>
   );
 }

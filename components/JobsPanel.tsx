@@ -1,0 +1,36 @@
+'use client';
+import { useQuery } from '@tanstack/react-query';
+import { api } from './api';
+import { duration } from './format';
+import { ProgressLine } from './RoundProgress';
+import type { JobRow } from './rounds-types';
+
+/** Background work in progress: teacher training, rounds. Hidden when nothing runs. */
+export function JobsPanel() {
+  const jobs = useQuery({
+    queryKey: ['jobs'],
+    queryFn: () => api<{ jobs: JobRow[] }>('/api/jobs?status=queued,running').then((r) => r.jobs),
+    refetchInterval: 2000,
+  });
+  const list = jobs.data ?? [];
+  if (!list.length) return null;
+  return (
+    <section className="card mb-4" data-testid="jobs-panel">
+      <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold">Background work</h2>
+      <table className="data">
+        <thead><tr><th className="num">Job</th><th>Type</th><th>Status</th><th>Worker</th><th>Running for</th></tr></thead>
+        <tbody>
+          {[...list].reverse().map((j) => (
+            <tr key={j.id}>
+              <td className="num">{j.id}</td>
+              <td>{j.type === 'demo.teacher' ? 'reference teacher' : j.type}{j.payload && typeof j.payload === 'object' && 'phaseId' in j.payload ? <span className="text-xs text-zinc-500"> · phase {String((j.payload as { phaseId: number }).phaseId)}</span> : null}</td>
+              <td><span className="badge">{j.status}</span>{j.attempts > 1 && <span className="ml-1 text-xs text-zinc-500">attempt {j.attempts}</span>}<ProgressLine p={j.progress} status={j.status} /></td>
+              <td className="text-xs text-zinc-500">{j.worker ?? '—'}</td>
+              <td className="text-xs text-zinc-500">{j.status === 'running' ? duration(j.startedAt) : 'queued'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

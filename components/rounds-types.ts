@@ -1,0 +1,72 @@
+/** The round and job shapes the API returns (dates as strings). */
+export interface EpochSummary { epoch: number; loss: number; examples: number; seconds: number; examplesPerSecond: number }
+export interface Progress {
+  stage: string;
+  epoch?: number;
+  epochs?: number;
+  step?: number;
+  steps?: number;
+  loss?: number;
+  examplesPerSecond?: number;
+  history?: EpochSummary[];
+  scored?: number;
+  total?: number;
+  member?: number;
+  members?: number;
+}
+export interface Report {
+  labels: string[];
+  total: number;
+  accuracy: number;
+  macroF1: number;
+  macroPrecision: number;
+  macroRecall: number;
+  perClass: { label: string; precision: number; recall: number; f1: number; support: number; predicted: number }[];
+  confusion: number[][];
+}
+export interface Metrics {
+  vsTeacher: Report | null;
+  vsHuman: Report | null;
+  teacherVsHuman: Report | null;
+  majorityVsTeacher: { label: string; accuracy: number; macroF1: number } | null;
+  testItems: number;
+  trainExamples: number;
+  humanLabelled: number;
+  vocabSize: number;
+  backend: string;
+  trainSeconds: number;
+  trainExamplesPerSecond: number;
+  history: EpochSummary[];
+  scoring: { items: number; seconds: number; itemsPerSecond: number; meanJs: number; flips: number };
+  latency: { batch1P50Ms: number; batch1P95Ms: number };
+  sampling: { kind: string; guidedBy: number | null };
+}
+export interface Round {
+  id: number;
+  phaseId: number;
+  number: number;
+  status: string;
+  backend: string | null;
+  config: { model: Record<string, unknown> & { arch: string }; train: Record<string, number | string>; humanWeight: number; sampling: string; useTeacher: boolean };
+  progress: Progress | null;
+  metrics: Metrics | null;
+  error: string | null;
+  job: { id: number; status: string; attempts: number; maxAttempts: number; leaseOwner: string | null } | null;
+  modelId: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+export interface JobRow {
+  id: number;
+  type: string;
+  status: string;
+  attempts: number;
+  maxAttempts: number;
+  worker: string | null;
+  payload: unknown;
+  progress: Progress | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+}
