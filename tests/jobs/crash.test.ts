@@ -4,48 +4,15 @@
  * completes it — succeeded exactly once, attempts = 2. Then SIGTERM: the second worker hands its
  * running job back to the queue and exits cleanly.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, providers, type TestDatabase } from '../helpers/db.ts';
+import { startWorkerProcess, waitFor, type WorkerProcess } from '../helpers/worker.ts';
 import { enqueue, getJob, parseJson } from '../../lib/jobs/queue.ts';
-import { sleep } from '../../workers/runner.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 const LEASE_MS = 1_500;
 
-interface WorkerProcess {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
-
-function startWorker(url: string, workerId: string): WorkerProcess {
-  const child = spawn(resolve(root, 'node_modules/.bin/tsx'), [resolve(root, 'workers/main.ts')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url, WORKER_ID: workerId, WORKER_LEASE_MS: String(LEASE_MS), WORKER_POLL_MS: '100' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group: .bin/tsx runs the script in a child node process, and a crash has to
-    // take both down (SIGKILL is not relayed). SIGTERM goes to tsx alone, which relays it once.
-    detached: true,
-  });
-  const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-  createInterface({ input: child.stderr! }).on('line', (l) => lines.push(`stderr: ${l}`));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, lines, exited };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, log: () => string[], timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; worker output:\n${log().join('\n')}`);
-    await sleep(50);
-  }
-}
+const startWorker = (url: string, workerId: string): WorkerProcess =>
+  startWorkerProcess({ DATABASE_URL: url, WORKER_ID: workerId, WORKER_LEASE_MS: String(LEASE_MS), WORKER_POLL_MS: '100' });
 
 describe.each(providers)('worker crash recovery on %s', (provider) => {
   let t: TestDatabase;
@@ -54,7 +21,7 @@ describe.each(providers)('worker crash recovery on %s', (provider) => {
     t = await freshDatabase(provider);
   });
   afterAll(async () => {
-    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) process.kill(-w.child.pid!, 'SIGKILL');
+    for (const w of workers) w.kill();
     await t?.drop();
   });
 
@@ -69,8 +36,8 @@ describe.each(providers)('worker crash recovery on %s', (provider) => {
       const j = await getJob(t.db, id);
       const step = parseJson<{ step: number }>(j?.progress ?? null)?.step ?? 0;
       return j?.status === 'running' && j.leaseOwner === 'worker-A' && step >= 3;
-    }, output);
-    process.kill(-a.child.pid!, 'SIGKILL');
+    }, output, 20_000, 50);
+    a.kill();
     await a.exited;
     const orphan = (await getJob(t.db, id))!;
     expect(orphan).toMatchObject({ status: 'running', leaseOwner: 'worker-A', attempts: 1 });
@@ -81,7 +48,7 @@ describe.each(providers)('worker crash recovery on %s', (provider) => {
     const done = await waitFor('the job to finish', async () => {
       const j = await getJob(t.db, id);
       return j && j.status !== 'running' && j.status !== 'queued' ? j : null;
-    }, output);
+    }, output, 20_000, 50);
 
     expect(done).toMatchObject({ status: 'succeeded', attempts: 2, leaseOwner: 'worker-B' });
     expect(parseJson<{ workerId: string }>(done.result)!.workerId).toBe('worker-B');
