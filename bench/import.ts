@@ -2,6 +2,7 @@
  * Import throughput on SQLite: a synthetic CSV (200k rows, 2 labels, one teacher) imported
  * into a fresh database. `npm run bench -- import` calls benchImport().
  * Peak RSS is this process's (process.resourceUsage().maxRSS), so run it in its own process.
+ * BENCH_IMPORT_ROWS overrides the row count.
  */
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -33,6 +34,9 @@ export async function benchImport(options: { rows?: number; batchSize?: number }
     await db.$disconnect();
     return {
       import_items_per_s: Math.round(report.imported / seconds),
+      // The same per second of this process's CPU time: what an otherwise idle machine would
+      // show (the import is single-threaded), and steadier than wall time on a shared one.
+      import_items_per_cpu_s: Math.round(report.imported / ((cpu.user + cpu.system) / 1e6)),
       rows,
       imported: report.imported,
       seconds: Math.round(seconds * 100) / 100,
