@@ -1,29 +1,12 @@
 /** The round and job shapes the API returns (dates as strings). */
-export interface EpochSummary { epoch: number; loss: number; examples: number; seconds: number; examplesPerSecond: number }
-export interface Progress {
-  stage: string;
-  epoch?: number;
-  epochs?: number;
-  step?: number;
-  steps?: number;
-  loss?: number;
-  examplesPerSecond?: number;
-  history?: EpochSummary[];
-  scored?: number;
-  total?: number;
-  member?: number;
-  members?: number;
-}
-export interface Report {
-  labels: string[];
-  total: number;
-  accuracy: number;
-  macroF1: number;
-  macroPrecision: number;
-  macroRecall: number;
-  perClass: { label: string; precision: number; recall: number; f1: number; support: number; predicted: number }[];
-  confusion: number[][];
-}
+import type { EpochSummary } from '@/lib/ml/train.ts';
+import type { RoundProgress } from '@/lib/rounds/run.ts';
+import type { ReportJSON } from '@/lib/rounds/evaluate.ts';
+
+export type { EpochSummary };
+/** A round's progress, or the demo teacher job's (stage 'teacher', with ensemble members). */
+export type Progress = Omit<RoundProgress, 'stage'> & { stage: RoundProgress['stage'] | 'teacher' | 'teacher-eval' | 'teacher-scoring'; member?: number; members?: number };
+export type Report = ReportJSON;
 export interface Metrics {
   vsTeacher: Report | null;
   vsHuman: Report | null;
