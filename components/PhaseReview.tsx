@@ -1,0 +1,184 @@
+'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from './api';
+import { f3, pct } from './format';
+import type { Agreement, AgreementPair, Conflict } from './annotate-types';
+
+/** The lead's view of a phase's annotations: agreement, conflicts to adjudicate, overlap, export. */
+export function PhaseReview({ phaseId, labels, overlap }: { phaseId: number; labels: string[]; overlap: number }) {
+  return (
+    <div className="space-y-6">
+      <AgreementPanel phaseId={phaseId} />
+      <ConflictsPanel phaseId={phaseId} labels={labels} />
+      <div className="grid gap-6 md:grid-cols-2">
+        <OverlapSetting phaseId={phaseId} overlap={overlap} />
+        <ExportPanel phaseId={phaseId} />
+      </div>
+    </div>
+  );
+}
+
+function useAgreement(phaseId: number) {
+  return useQuery({
+    queryKey: ['agreement', phaseId],
+    queryFn: () => api<Agreement>(`/api/phases/${phaseId}/agreement`),
+    refetchInterval: 15_000,
+  });
+}
+
+function useConflicts(phaseId: number) {
+  return useQuery({
+    queryKey: ['conflicts', phaseId],
+    queryFn: () => api<Conflict[] | { conflicts: Conflict[] }>(`/api/phases/${phaseId}/conflicts`).then((r) => (Array.isArray(r) ? r : r.conflicts)),
+    refetchInterval: 15_000,
+  });
+}
+
+const kappa = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '—' : f3(x));
+
+function pairName(p: AgreementPair): string {
+  const users = p.users ?? [p.a, p.b].filter(Boolean);
+  return users.length ? users.map(String).join(' × ') : '—';
+}
+
+function AgreementPanel({ phaseId }: { phaseId: number }) {
+  const q = useAgreement(phaseId);
+  const a = q.data;
+  const annotators = a == null ? null : Array.isArray(a.annotators) ? a.annotators.length : a.annotators;
+  const stats: [string, string, string][] = [
+    ['Overlapped items', a ? a.items.toLocaleString('en-US') : '—', 'items'],
+    ['Annotators', annotators == null ? '—' : String(annotators), 'annotators'],
+    ['Percent agreement', a ? pct(a.percentAgreement) : '—', 'percent'],
+    ["Cohen's κ", a ? kappa(a.cohenKappa) : '—', 'cohen'],
+    ["Fleiss' κ", a ? kappa(a.fleissKappa) : '—', 'fleiss'],
+  ];
+  return (
+    <section className="card" data-testid="agreement">
+      <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold">Agreement</h2>
+      {q.error && <p className="px-4 py-2 text-red-700" role="alert">{(q.error as Error).message}</p>}
+      <div className="grid grid-cols-2 gap-3 p-4 md:grid-cols-5">
+        {stats.map(([k, v, id]) => (
+          <div key={id} className="rounded border border-zinc-200 px-3 py-2">
+            <div className="text-xs text-zinc-500">{k}</div>
+            <div className="text-lg font-semibold tabular-nums" data-testid={`agreement-${id}`}>{v}</div>
+          </div>
+        ))}
+      </div>
+      <table className="data" data-testid="agreement-pairs">
+        <thead><tr><th>Annotator pair</th><th className="num">Shared items</th><th className="num">Percent agreement</th><th className="num">Cohen&apos;s κ</th></tr></thead>
+        <tbody>
+          {(a?.pairs ?? []).map((p, i) => (
+            <tr key={i}>
+              <td>{pairName(p)}</td>
+              <td className="num">{typeof p.items === 'number' ? p.items.toLocaleString('en-US') : '—'}</td>
+              <td className="num">{pct(p.percentAgreement)}</td>
+              <td className="num">{kappa(p.cohenKappa)}</td>
+            </tr>
+          ))}
+          {a && a.pairs.length === 0 && <tr><td colSpan={4} className="py-4 text-center text-zinc-500">No item has been labelled by two annotators yet. Set overlap k ≥ 2 below to collect agreement.</td></tr>}
+          {!a && <tr><td colSpan={4} className="py-4 text-center text-zinc-500">{q.isLoading ? 'Loading…' : '—'}</td></tr>}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function ConflictsPanel({ phaseId, labels }: { phaseId: number; labels: string[] }) {
+  const qc = useQueryClient();
+  const q = useConflicts(phaseId);
+  const [error, setError] = useState<string | null>(null);
+  const adjudicate = useMutation({
+    mutationFn: (v: { itemId: number; label: string }) => api(`/api/phases/${phaseId}/adjudicate`, { body: v }),
+    onSuccess: () => {
+      setError(null);
+      qc.invalidateQueries({ queryKey: ['conflicts', phaseId] });
+      qc.invalidateQueries({ queryKey: ['agreement', phaseId] });
+    },
+    onError: (e) => setError((e as Error).message),
+  });
+  const list = q.data ?? [];
+  return (
+    <section className="card" data-testid="conflicts">
+      <h2 className="flex items-baseline justify-between border-b border-zinc-200 px-4 py-2">
+        <span className="font-semibold">Conflicts</span>
+        <span className="text-xs font-normal text-zinc-500">items where annotators disagree; the label you pick is what the next round trains on</span>
+      </h2>
+      {error && <p className="px-4 py-2 text-red-700" role="alert">{error}</p>}
+      <table className="data">
+        <thead><tr><th className="num">Item</th><th>Text</th><th>Annotators said</th><th>Final label</th></tr></thead>
+        <tbody>
+          {list.map((c) => (
+            <tr key={c.itemId} data-testid={`conflict-${c.itemId}`}>
+              <td className="num text-zinc-400">{c.itemId}</td>
+              {/* Item text is user data: a React text node, never HTML. */}
+              <td className="max-w-xl whitespace-pre-wrap text-base [overflow-wrap:anywhere]">{c.text}</td>
+              <td className="text-xs">{c.labels.map((l, i) => <div key={i}><span className="text-zinc-500">{l.user}:</span> <span className="badge">{l.label}</span></div>)}</td>
+              <td className="whitespace-nowrap">
+                {labels.map((l) => (
+                  <button key={l} type="button" className="btn mr-1 mb-1 focus-visible:ring-2 focus-visible:ring-indigo-400" disabled={adjudicate.isPending} onClick={() => adjudicate.mutate({ itemId: c.itemId, label: l })}>{l}</button>
+                ))}
+              </td>
+            </tr>
+          ))}
+          {list.length === 0 && <tr><td colSpan={4} className="py-4 text-center text-zinc-500">{q.isLoading ? 'Loading…' : 'No conflicts to adjudicate.'}</td></tr>}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function OverlapSetting({ phaseId, overlap }: { phaseId: number; overlap: number }) {
+  const qc = useQueryClient();
+  const [value, setValue] = useState(overlap);
+  const [saved, setSaved] = useState(overlap);
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const save = useMutation({
+    mutationFn: (k: number) => api(`/api/phases/${phaseId}`, { method: 'PATCH', body: { overlap: k } }),
+    onSuccess: (_r, k) => {
+      setSaved(k);
+      setMsg({ ok: true, text: `Overlap set to k = ${k}.` });
+      qc.invalidateQueries({ queryKey: ['agreement', phaseId] });
+    },
+    onError: (e) => setMsg({ ok: false, text: (e as Error).message }),
+  });
+  const rebuild = useMutation({
+    mutationFn: () => api<Record<string, unknown>>(`/api/phases/${phaseId}/queue/rebuild`, { method: 'POST' }),
+    onSuccess: () => setMsg({ ok: true, text: 'Queue rebuilt from the latest scores.' }),
+    onError: (e) => setMsg({ ok: false, text: (e as Error).message }),
+  });
+  return (
+    <section className="card">
+      <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold">Queue</h2>
+      <form
+        className="flex flex-wrap items-end gap-3 px-4 py-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate(value);
+        }}
+      >
+        <div>
+          <label className="label" htmlFor={`overlap-${phaseId}`}>Overlap k (annotators per item)</label>
+          <input id={`overlap-${phaseId}`} type="number" min={1} max={10} className="input w-24" value={value} onChange={(e) => setValue(Number(e.target.value))} />
+        </div>
+        <button className="btn btn-primary" disabled={save.isPending || value === saved || !(value >= 1)}>Save</button>
+        <button type="button" className="btn" disabled={rebuild.isPending} onClick={() => rebuild.mutate()}>Rebuild queue</button>
+      </form>
+      <p className="px-4 pb-3 text-xs text-zinc-500">k = 1: each item goes to one annotator. k ≥ 2: up to k annotators label the same item, which gives the agreement above.</p>
+      {msg && <p role="status" className={`px-4 pb-3 ${msg.ok ? 'text-green-700' : 'text-red-700'}`}>{msg.text}</p>}
+    </section>
+  );
+}
+
+function ExportPanel({ phaseId }: { phaseId: number }) {
+  return (
+    <section className="card">
+      <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold">Export human labels</h2>
+      <div className="flex gap-2 px-4 py-3">
+        <a className="btn" href={`/api/phases/${phaseId}/labels/export?format=csv`} download>Download CSV</a>
+        <a className="btn" href={`/api/phases/${phaseId}/labels/export?format=jsonl`} download>Download JSONL</a>
+      </div>
+      <p className="px-4 pb-3 text-xs text-zinc-500">One row per label: item, annotator, time, and the teacher and student probabilities shown at the time.</p>
+    </section>
+  );
+}
