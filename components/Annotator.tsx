@@ -161,6 +161,8 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
         }
         setNotice(`Not saved: ${(e as Error).message}`);
         st.history = st.history.filter((h) => h.clientId !== op.clientId);
+        // An undo queued behind a rejected answer would undo the answer before it instead.
+        if (op.kind === 'answer') st.outbox = st.outbox.filter((o) => o === op || !(o.kind === 'undo' && o.itemId === op.item.itemId));
       }
       // The op may have been removed meanwhile (an undo of a pending answer never removes the op in flight).
       if (st.outbox[0] === op) st.outbox.shift();
@@ -176,9 +178,11 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
     const st = s.current;
     st.outbox = loadOutbox(key);
     st.history = st.outbox.flatMap((o) => (o.kind === 'answer' ? [{ clientId: o.clientId, item: o.item, action: o.action, label: o.label }] : []));
-    st.loaded = true;
     render();
-    void flush().finally(() => void fetchMore());
+    void flush().finally(() => {
+      st.loaded = true; // only now may the buffer be filled
+      void fetchMore();
+    });
     const online = () => {
       if (st.retryTimer) clearTimeout(st.retryTimer);
       st.retryTimer = null;
@@ -223,7 +227,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
       persist();
       setNotice(null);
       setSessionCount((n) => n + 1);
-      setRemaining((r) => (r == null ? r : Math.max(0, r - 1)));
+      if (action !== 'skip') setRemaining((r) => (r == null ? r : Math.max(0, r - 1))); // a skipped item stays queued for others
       if (st.buffer[0]) setHighlight(suggested(st.buffer[0], labels));
       render();
       void flush();
@@ -241,7 +245,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
       persist();
       st.buffer = [last.item, ...st.buffer.filter((it) => it.itemId !== last.item.itemId)];
       setSessionCount((n) => Math.max(0, n - 1));
-      setRemaining((r) => (r == null ? r : r + 1));
+      if (last.action !== 'skip') setRemaining((r) => (r == null ? r : r + 1));
       setHighlight(last.label ? Math.max(0, labels.indexOf(last.label)) : suggested(last.item, labels));
       setNotice(null);
       render();
@@ -329,7 +333,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
 
   const st = s.current;
   const pending = st.outbox.length;
-  const status = !st.loaded ? 'loading…' : pending === 0 ? 'all saved' : `${pending} pending${st.retryTimer ? ' · retrying' : ''}`;
+  const status = pending ? `${pending} pending${st.retryTimer ? ' · retrying' : ''}` : st.loaded ? 'all saved' : 'loading…';
 
   return (
     <div className="mx-auto max-w-4xl">
@@ -345,7 +349,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
             Yours in {phaseName}: <span className="tabular-nums">{mine.data.total.toLocaleString('en-US')}</span> ({mine.data.today.toLocaleString('en-US')} today)
           </span>
         )}
-        <span role="status" data-testid="save-status" className={`ml-auto badge ${pending ? 'bg-amber-50 text-amber-800' : 'bg-green-50 text-green-800'}`}>
+        <span role="status" data-testid="save-status" className={`ml-auto inline-block rounded px-2 py-0.5 text-xs font-medium ${pending ? 'bg-amber-100 text-amber-900' : 'bg-green-100 text-green-800'}`}>
           {status}
         </span>
         <button type="button" className="btn" onClick={() => setHelp((h) => !h)} aria-expanded={help}>
@@ -359,8 +363,8 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
       {current ? (
         <ItemView key={current.itemId} item={current} labels={labels} highlight={highlight} onPick={(i) => answer('label', labels[i])} onSkip={() => answer('skip', null)} onFlag={() => answer('flag', null)} onUndo={() => void undo()} canUndo={st.history.length > 0} />
       ) : (
-        <div className="card px-6 py-12 text-center text-base text-zinc-500" data-testid="queue-empty">
-          {!st.loaded || st.fetching ? 'Loading items…' : 'No items to annotate right now. New items appear when a round has scored the pool.'}
+        <div className="card px-6 py-12 text-center text-base text-zinc-500" data-testid={!st.loaded || st.fetching ? 'queue-loading' : 'queue-empty'}>
+          {!st.loaded || st.fetching ? 'Loading items…' : 'Nothing left to annotate in this phase right now. New items arrive when the queue is rebuilt after a round.'}
           {st.history.length > 0 && (
             <div className="mt-3">
               <button type="button" className="btn" onClick={() => void undo()}>Undo last (Backspace)</button>

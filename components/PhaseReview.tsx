@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from './api';
 import { f3, pct } from './format';
-import type { Agreement, AgreementPair, Conflict } from './annotate-types';
+import type { Agreement, Conflict } from './annotate-types';
 
 /** The lead's view of a phase's annotations: agreement, conflicts to adjudicate, overlap, export. */
 export function PhaseReview({ phaseId, labels, overlap }: { phaseId: number; labels: string[]; overlap: number }) {
@@ -30,25 +30,19 @@ function useAgreement(phaseId: number) {
 function useConflicts(phaseId: number) {
   return useQuery({
     queryKey: ['conflicts', phaseId],
-    queryFn: () => api<Conflict[] | { conflicts: Conflict[] }>(`/api/phases/${phaseId}/conflicts`).then((r) => (Array.isArray(r) ? r : r.conflicts)),
+    queryFn: () => api<{ conflicts: Conflict[]; total: number }>(`/api/phases/${phaseId}/conflicts`),
     refetchInterval: 15_000,
   });
 }
 
 const kappa = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '—' : f3(x));
 
-function pairName(p: AgreementPair): string {
-  const users = p.users ?? [p.a, p.b].filter(Boolean);
-  return users.length ? users.map(String).join(' × ') : '—';
-}
-
 function AgreementPanel({ phaseId }: { phaseId: number }) {
   const q = useAgreement(phaseId);
   const a = q.data;
-  const annotators = a == null ? null : Array.isArray(a.annotators) ? a.annotators.length : a.annotators;
   const stats: [string, string, string][] = [
     ['Overlapped items', a ? a.items.toLocaleString('en-US') : '—', 'items'],
-    ['Annotators', annotators == null ? '—' : String(annotators), 'annotators'],
+    ['Annotators', a ? String(a.annotators) : '—', 'annotators'],
     ['Percent agreement', a ? pct(a.percentAgreement) : '—', 'percent'],
     ["Cohen's κ", a ? kappa(a.cohenKappa) : '—', 'cohen'],
     ["Fleiss' κ", a ? kappa(a.fleissKappa) : '—', 'fleiss'],
@@ -70,10 +64,10 @@ function AgreementPanel({ phaseId }: { phaseId: number }) {
         <tbody>
           {(a?.pairs ?? []).map((p, i) => (
             <tr key={i}>
-              <td>{pairName(p)}</td>
-              <td className="num">{typeof p.items === 'number' ? p.items.toLocaleString('en-US') : '—'}</td>
-              <td className="num">{pct(p.percentAgreement)}</td>
-              <td className="num">{kappa(p.cohenKappa)}</td>
+              <td>{p.a} × {p.b}</td>
+              <td className="num">{p.items.toLocaleString('en-US')}</td>
+              <td className="num">{pct(p.agreement)}</td>
+              <td className="num">{kappa(p.kappa)}</td>
             </tr>
           ))}
           {a && a.pairs.length === 0 && <tr><td colSpan={4} className="py-4 text-center text-zinc-500">No item has been labelled by two annotators yet. Set overlap k ≥ 2 below to collect agreement.</td></tr>}
@@ -97,12 +91,12 @@ function ConflictsPanel({ phaseId, labels }: { phaseId: number; labels: string[]
     },
     onError: (e) => setError((e as Error).message),
   });
-  const list = q.data ?? [];
+  const list = q.data?.conflicts ?? [];
   return (
     <section className="card" data-testid="conflicts">
       <h2 className="flex items-baseline justify-between border-b border-zinc-200 px-4 py-2">
         <span className="font-semibold">Conflicts</span>
-        <span className="text-xs font-normal text-zinc-500">items where annotators disagree; the label you pick is what the next round trains on</span>
+        <span className="text-xs font-normal text-zinc-500">{q.data ? `${q.data.total.toLocaleString('en-US')} open · ` : ''}items where annotators disagree; the label you pick is what the next round trains on</span>
       </h2>
       {error && <p className="px-4 py-2 text-red-700" role="alert">{error}</p>}
       <table className="data">
@@ -113,7 +107,7 @@ function ConflictsPanel({ phaseId, labels }: { phaseId: number; labels: string[]
               <td className="num text-zinc-400">{c.itemId}</td>
               {/* Item text is user data: a React text node, never HTML. */}
               <td className="max-w-xl whitespace-pre-wrap text-base [overflow-wrap:anywhere]">{c.text}</td>
-              <td className="text-xs">{c.labels.map((l, i) => <div key={i}><span className="text-zinc-500">{l.user}:</span> <span className="badge">{l.label}</span></div>)}</td>
+              <td className="text-xs">{c.answers.map((l) => <div key={l.userId}><span className="text-zinc-500">{l.email}:</span> <span className="badge">{l.label}</span></div>)}</td>
               <td className="whitespace-nowrap">
                 {labels.map((l) => (
                   <button key={l} type="button" className="btn mr-1 mb-1 focus-visible:ring-2 focus-visible:ring-indigo-400" disabled={adjudicate.isPending} onClick={() => adjudicate.mutate({ itemId: c.itemId, label: l })}>{l}</button>

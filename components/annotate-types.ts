@@ -34,19 +34,19 @@ export interface MyCounts {
   today: number;
 }
 
+/** One pair of annotators on the items both labelled: percent agreement and Cohen's kappa. */
 export interface AgreementPair {
-  a?: string;
-  b?: string;
-  users?: string[];
-  items?: number;
-  percentAgreement?: number | null;
-  cohenKappa?: number | null;
-  [key: string]: unknown;
+  a: string;
+  b: string;
+  items: number;
+  agreement: number;
+  kappa: number;
 }
 
 export interface Agreement {
+  /** Items labelled by two or more annotators. */
   items: number;
-  annotators: number | string[];
+  annotators: number;
   percentAgreement: number | null;
   cohenKappa: number | null;
   fleissKappa: number | null;
@@ -55,6 +55,7 @@ export interface Agreement {
 
 export interface Conflict {
   itemId: number;
+  externalId: string | null;
   text: string;
-  labels: { user: string; label: string }[];
+  answers: { userId: number; email: string; label: string; createdAt: string }[];
 }

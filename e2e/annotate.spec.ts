@@ -1,0 +1,372 @@
+import { expect, request, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+
+/**
+ * Annotation in the browser against the real queue API: a task is created and imported through
+ * the API (items with teacher probabilities, no student yet), then annotators work it with the
+ * keyboard only.
+ */
+const BASE = `http://127.0.0.1:${Number(process.env.E2E_PORT || 3217)}`;
+const PW = (role: string) => `${role}-demo-pass`;
+const ACCOUNTS = {
+  admin: { email: 'admin@distillery.local', password: PW('admin') },
+  lead: { email: 'lead@distillery.local', password: PW('lead') },
+  annotator: { email: 'annotator@distillery.local', password: PW('annotator') },
+  annotator2: { email: `annotator2-${Date.now()}@distillery.local`, password: 'second-annotator-pass' },
+};
+type Who = keyof typeof ACCOUNTS;
+
+const SOLO_LABELS = ['ham', 'spam', 'promo'];
+const XSS_SCRIPT = 'look <script>window.__xss=1</script> here';
+const XSS_IMG = 'and <img src=x onerror="window.__xss=1"> there';
+const MIXED = 'Mixed scripts: 你这个人真是太过分了 😡🔥 — مرحبا بالعالم — Привет, мир! 👩🏽‍💻 and a long unbroken token ' + 'x'.repeat(180);
+
+let soloId = 0;
+let pairId = 0;
+let xssId = 0;
+
+async function apiAs(who: Who): Promise<APIRequestContext> {
+  const ctx = await request.newContext({ baseURL: BASE });
+  const res = await ctx.post('/api/auth/login', { data: ACCOUNTS[who] });
+  expect(res.status(), `login ${who}`).toBe(200);
+  return ctx;
+}
+
+const csvCell = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** A CSV with teacher probabilities in the phase's label order. */
+function csv(rows: { text: string; probs: number[] }[]): string {
+  return ['id,text,time,probs:bert', ...rows.map((r, i) => [`r${i}`, csvCell(r.text), `2024-01-${String((i % 28) + 1).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00:00Z`, csvCell(JSON.stringify(r.probs))].join(','))].join('\n');
+}
+
+async function importRows(lead: APIRequestContext, phaseId: number, rows: { text: string; probs: number[] }[]) {
+  const res = await lead.post(`/api/phases/${phaseId}/import?format=csv`, { headers: { 'content-type': 'text/csv' }, data: csv(rows) });
+  expect(res.status()).toBe(200);
+  const last = JSON.parse((await res.text()).trim().split('\n').pop()!);
+  expect(last.type, JSON.stringify(last)).toBe('done');
+  expect(last.report.imported).toBe(rows.length);
+  const rebuilt = await lead.post(`/api/phases/${phaseId}/queue/rebuild`);
+  expect(rebuilt.status(), await rebuilt.text()).toBeLessThan(300);
+}
+
+function probs(i: number, n: number): number[] {
+  // Varied, normalised teacher distributions so the queue has something to rank.
+  const raw = Array.from({ length: n }, (_, j) => 1 + ((i * 7 + j * 13) % 11) * (j === i % n ? 3 : 1));
+  const sum = raw.reduce((a, b) => a + b, 0);
+  return raw.map((x) => Math.round((x / sum) * 1e4) / 1e4);
+}
+
+test.beforeAll(async () => {
+  const admin = await apiAs('admin');
+  const created = await admin.post('/api/admin/users', { data: { email: ACCOUNTS.annotator2.email, name: 'Second Annotator', role: 'annotator', password: ACCOUNTS.annotator2.password } });
+  expect(created.status(), await created.text()).toBe(201);
+
+  const lead = await apiAs('lead');
+  const slug = `annot-${Date.now()}`;
+  const res = await lead.post('/api/tasks', {
+    data: {
+      slug,
+      name: 'E2E annotation',
+      phases: [
+        { key: 'solo', name: 'Solo', labels: SOLO_LABELS, testFraction: 0.05 },
+        { key: 'pair', name: 'Pair', labels: ['yes', 'no'], testFraction: 0.05 },
+        { key: 'inert', name: 'Inert text', labels: ['safe', 'offensive'], testFraction: 0.05 },
+      ],
+    },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  const { task } = await res.json();
+  const byKey = Object.fromEntries(task.phases.map((p: { key: string; id: number }) => [p.key, p.id]));
+  [soloId, pairId, xssId] = [byKey.solo, byKey.pair, byKey.inert];
+
+  await importRows(lead, soloId, Array.from({ length: 140 }, (_, i) => ({ text: `solo message number ${i}: ${['see you at lunch', 'win a free phone', 'fifty percent off today', 'meeting moved'][i % 4]} #${i}`, probs: probs(i, 3) })));
+  await importRows(lead, pairId, Array.from({ length: 8 }, (_, i) => ({ text: `pair item ${i} ${i % 2 ? 'differ' : 'agree'}`, probs: probs(i, 2) })));
+  await importRows(lead, xssId, [
+    { text: XSS_SCRIPT, probs: [0.1, 0.9] },
+    { text: XSS_IMG, probs: [0.2, 0.8] },
+    { text: MIXED, probs: [0.3, 0.7] },
+    { text: `A long comment that wraps over several lines. ${'The quick brown fox jumps over the lazy dog. '.repeat(12)}`, probs: [0.6, 0.4] },
+    { text: 'plain filler item one', probs: [0.5, 0.5] },
+    { text: 'plain filler item two', probs: [0.55, 0.45] },
+  ]);
+  await Promise.all([admin.dispose(), lead.dispose()]);
+});
+
+async function login(page: Page, who: Who) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(ACCOUNTS[who].email);
+  await page.getByLabel('Password').fill(ACCOUNTS[who].password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/tasks$/);
+}
+
+async function newAnnotator(browser: Browser, who: Who): Promise<Page> {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  watchConsole(page);
+  await login(page, who);
+  return page;
+}
+
+let consoleErrors: string[] = [];
+let allowed: RegExp[] = [];
+function watchConsole(page: Page) {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+}
+test.beforeEach(async ({ page }) => {
+  consoleErrors = [];
+  allowed = [];
+  watchConsole(page);
+});
+test.afterEach(() => {
+  expect(consoleErrors.filter((e) => !allowed.some((re) => re.test(e)))).toEqual([]);
+});
+
+const item = (page: Page) => page.getByTestId('annotate-item');
+const currentId = async (page: Page) => Number(await item(page).getAttribute('data-item-id'));
+
+/** Presses a key and waits until a different item is shown; returns the new item's id, or null when the queue ran out. */
+async function pressAndAdvance(page: Page, key: string): Promise<number | null> {
+  const before = await currentId(page);
+  await page.keyboard.press(key);
+  const next = page.locator(`[data-testid="annotate-item"]:not([data-item-id="${before}"])`);
+  const empty = page.getByTestId('queue-empty');
+  await expect(next.or(empty)).toBeVisible();
+  return (await empty.isVisible()) ? null : currentId(page);
+}
+
+async function mine(page: Page, phaseId: number) {
+  const res = await page.request.get(`/api/phases/${phaseId}/annotations/mine`);
+  expect(res.status()).toBe(200);
+  return (await res.json()) as { total: number; labelled: number; skipped: number; flagged: number; today: number };
+}
+
+/** Records, in the page, the time from each keydown to the next item being in the DOM. */
+const measureLatency = () => {
+  const w = window as unknown as { __lat: number[]; __key: number };
+  w.__lat = [];
+  w.__key = 0;
+  addEventListener('keydown', () => (w.__key = performance.now()), true);
+  let last: string | undefined;
+  new MutationObserver(() => {
+    const id = (document.querySelector('[data-testid="annotate-item"]') as HTMLElement | null)?.dataset.itemId;
+    if (id !== last) {
+      if (w.__key && last !== undefined) w.__lat.push(performance.now() - w.__key);
+      w.__key = 0;
+      last = id;
+    }
+  }).observe(document, { childList: true, subtree: true, attributes: true });
+};
+
+test('an annotator labels 20 items with the keyboard only; the next item appears at once', async ({ page }) => {
+  await page.addInitScript(measureLatency);
+  await login(page, 'annotator');
+  const before = await mine(page, soloId);
+  await page.goto('/annotate');
+  await page.getByRole('link', { name: 'E2E annotation / Solo' }).click();
+  await expect(page).toHaveURL(new RegExp(`/annotate/${soloId}$`));
+  await expect(item(page)).toBeVisible();
+  await expect(page.getByTestId('queue-remaining')).not.toHaveText('—');
+  // The label set decides the keys.
+  for (const [i, l] of SOLO_LABELS.entries()) await expect(page.getByTestId(`label-${l}`)).toContainText(`${i + 1}${l}`);
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toContainText('label “promo”');
+  await page.screenshot({ path: 'test-results/annotate-help.png', fullPage: true });
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+
+  const seen = [await currentId(page)];
+  const keys = ['1', '2', '3', 'Enter'];
+  for (let i = 0; i < 20; i++) {
+    const key = keys[i % keys.length];
+    // Enter confirms the highlighted label, which starts at the model's label.
+    if (key === 'Enter') await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(1);
+    seen.push((await pressAndAdvance(page, key))!);
+    await expect(page.getByTestId('session-count')).toHaveText(String(i + 1));
+  }
+  expect(new Set(seen).size).toBe(21);
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  await page.screenshot({ path: 'test-results/annotate.png', fullPage: true });
+  const after = await mine(page, soloId);
+  expect(after.labelled - before.labelled).toBe(20);
+
+  const lat = (await page.evaluate(() => (window as unknown as { __lat: number[] }).__lat)).sort((a, b) => a - b);
+  expect(lat.length).toBeGreaterThanOrEqual(20);
+  const median = lat[Math.floor(lat.length / 2)];
+  console.log(`key → next item in DOM: median ${median.toFixed(1)} ms, max ${lat[lat.length - 1].toFixed(1)} ms over ${lat.length} items`);
+  expect(median).toBeLessThanOrEqual(50);
+});
+
+test('Backspace restores the previous item, both while its answer is pending and after it was saved', async ({ page }) => {
+  await login(page, 'annotator');
+  await page.goto(`/annotate/${soloId}`);
+  await expect(item(page)).toBeVisible();
+  const before = await mine(page, soloId);
+
+  // Saved answer: wait for the acknowledgement, then undo through the API.
+  const first = await currentId(page);
+  const firstText = await page.getByTestId('item-text').innerText();
+  await pressAndAdvance(page, '2');
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  expect((await mine(page, soloId)).total).toBe(before.total + 1);
+  await page.keyboard.press('Backspace');
+  await expect(item(page)).toHaveAttribute('data-item-id', String(first));
+  await expect(page.getByTestId('item-text')).toHaveText(firstText);
+  await expect(page.getByTestId('label-spam')).toHaveAttribute('aria-checked', 'true'); // the undone answer is highlighted
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  expect((await mine(page, soloId)).total).toBe(before.total);
+
+  // Pending answer: hold the request so the answer is not acknowledged, then undo it.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/annotations', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const second = await pressAndAdvance(page, '1'); // `first` answered (its request is held)
+  const third = await pressAndAdvance(page, '3'); // `second` answered (waits behind it)
+  await expect(page.getByTestId('save-status')).toContainText('2 pending');
+  await page.keyboard.press('Backspace');
+  await expect(item(page)).toHaveAttribute('data-item-id', String(second));
+  await expect(page.getByTestId('save-status')).toContainText('1 pending');
+  release();
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  await page.unroute('**/annotations');
+  // `first`'s new answer was saved; `second`'s never left the browser.
+  expect((await mine(page, soloId)).total).toBe(before.total + 1);
+  expect(third).not.toBe(second);
+  // The restored item can be answered again.
+  await pressAndAdvance(page, '1');
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  expect((await mine(page, soloId)).total).toBe(before.total + 2);
+});
+
+test('a reload loses nothing: pending answers survive, are re-sent once, and their items are not shown again', async ({ page }) => {
+  allowConsole(/Failed to load resource|ERR_FAILED|net::/);
+  await login(page, 'annotator');
+  await page.goto(`/annotate/${soloId}`);
+  await expect(item(page)).toBeVisible();
+  const before = await mine(page, soloId);
+
+  // The server stores each answer, but the browser never hears back (a dropped connection).
+  await page.route('**/annotations', async (route) => {
+    await route.fetch();
+    await route.abort('failed');
+  });
+  const answered: number[] = [];
+  for (const key of ['1', '2', '3']) {
+    answered.push(await currentId(page));
+    await pressAndAdvance(page, key);
+  }
+  await expect(page.getByTestId('save-status')).toContainText('3 pending');
+  await page.reload();
+  await expect(item(page)).toBeVisible();
+  await expect(page.getByTestId('save-status')).toContainText('3 pending');
+  expect(answered).not.toContain(await currentId(page));
+
+  await page.unroute('**/annotations');
+  await expect(page.getByTestId('save-status')).toHaveText('all saved', { timeout: 40_000 });
+  // Re-sent with the same client ids: three answers, not six.
+  expect((await mine(page, soloId)).total).toBe(before.total + 3);
+  await page.reload();
+  await expect(item(page)).toBeVisible();
+  expect(answered).not.toContain(await currentId(page));
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+});
+
+test('two annotators in two browsers never see the same item (overlap k = 1)', async ({ browser }) => {
+  const a = await newAnnotator(browser, 'annotator');
+  const b = await newAnnotator(browser, 'annotator2');
+  await Promise.all([a.goto(`/annotate/${soloId}`), b.goto(`/annotate/${soloId}`)]);
+  await Promise.all([expect(item(a)).toBeVisible(), expect(item(b)).toBeVisible()]);
+  const seenA = [await currentId(a)];
+  const seenB = [await currentId(b)];
+  for (let i = 0; i < 8; i++) {
+    seenA.push((await pressAndAdvance(a, 'Enter'))!);
+    seenB.push((await pressAndAdvance(b, '2'))!);
+  }
+  expect(seenA.filter((id) => seenB.includes(id))).toEqual([]);
+  // What each holds right now (their leased batches) is disjoint too.
+  const [qa, qb] = await Promise.all([a, b].map((p) => p.request.get(`/api/phases/${soloId}/queue/next?limit=20`).then((r) => r.json())));
+  const idsA = qa.items.map((x: { itemId: number }) => x.itemId);
+  const idsB = qb.items.map((x: { itemId: number }) => x.itemId);
+  expect(idsA.length).toBeGreaterThan(0);
+  expect(idsB.length).toBeGreaterThan(0);
+  expect(idsA.filter((id: number) => idsB.includes(id))).toEqual([]);
+  await Promise.all([expect(a.getByTestId('save-status')).toHaveText('all saved'), expect(b.getByTestId('save-status')).toHaveText('all saved')]);
+  await a.context().close();
+  await b.context().close();
+});
+
+test('with overlap k = 2 both annotators see each item; agreement and conflicts appear for the lead, who adjudicates', async ({ page, browser }) => {
+  await login(page, 'lead');
+  await page.goto(`/annotate/${pairId}/review`);
+  await expect(page.getByRole('heading', { name: 'Review: Pair' })).toBeVisible();
+  await page.getByLabel('Overlap k (annotators per item)').fill('2');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('Overlap set to k = 2');
+
+  /** Labels every item of the pair phase: "agree" items yes; "differ" items yes for one annotator, no for the other. */
+  async function labelAll(p: Page, differ: string): Promise<number[]> {
+    await p.goto(`/annotate/${pairId}`);
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const empty = p.getByTestId('queue-empty');
+      await expect(item(p).or(empty)).toBeVisible();
+      if (await empty.isVisible()) break;
+      const text = await p.getByTestId('item-text').innerText();
+      seen.push(await currentId(p));
+      if ((await pressAndAdvance(p, text.endsWith('differ') ? differ : '1')) === null) break;
+    }
+    await expect(p.getByTestId('save-status')).toHaveText('all saved');
+    return seen.sort((x, y) => x - y);
+  }
+  const a = await newAnnotator(browser, 'annotator');
+  const b = await newAnnotator(browser, 'annotator2');
+  const seenA = await labelAll(a, '1');
+  const seenB = await labelAll(b, '2');
+  expect(seenA.length).toBeGreaterThanOrEqual(6);
+  expect(seenB).toEqual(seenA);
+  await a.context().close();
+  await b.context().close();
+
+  const differ = Math.floor(seenA.length / 2);
+  await page.reload();
+  await expect(page.getByTestId('agreement-items')).toHaveText(String(seenA.length));
+  await expect(page.getByTestId('agreement-percent')).toHaveText(`${((100 * (seenA.length - differ)) / seenA.length).toFixed(1)}%`);
+  await expect(page.getByTestId('agreement-cohen')).not.toHaveText('—');
+  await expect(page.getByTestId('agreement-pairs').locator('tbody tr')).toHaveCount(1);
+  const conflicts = page.getByTestId('conflicts').locator('tbody tr[data-testid^="conflict-"]');
+  await expect(conflicts).toHaveCount(differ);
+  await expect(conflicts.first()).toContainText('differ');
+  await page.screenshot({ path: 'test-results/review.png', fullPage: true });
+  await conflicts.first().getByRole('button', { name: 'no' }).click();
+  await expect(conflicts).toHaveCount(differ - 1);
+});
+
+test('item text with <script> and <img onerror> is shown as literal text and runs nothing; emoji and mixed scripts render', async ({ page }) => {
+  await login(page, 'annotator');
+  await page.goto(`/annotate/${xssId}`);
+  const seen = new Set<string>();
+  for (let i = 0; i < 6 && seen.size < 3; i++) {
+    await expect(item(page)).toBeVisible();
+    const text = await page.getByTestId('item-text').innerText();
+    if ([XSS_SCRIPT, XSS_IMG, MIXED].includes(text)) {
+      seen.add(text);
+      await expect(page.getByTestId('item-text')).toHaveText(text);
+      if (text === MIXED) await page.screenshot({ path: 'test-results/annotate-mixed.png', fullPage: true });
+      if (text === XSS_IMG) await page.screenshot({ path: 'test-results/annotate-xss.png', fullPage: true });
+    }
+    await expect(item(page).locator('script, img')).toHaveCount(0);
+    if ((await pressAndAdvance(page, 'S')) === null) break;
+  }
+  expect([...seen].sort()).toEqual([XSS_SCRIPT, XSS_IMG, MIXED].sort());
+  await page.waitForTimeout(300);
+  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+});
+
+function allowConsole(re: RegExp) {
+  allowed.push(re);
+}
