@@ -1,7 +1,5 @@
 import type { Db } from '../db/client.ts';
-import { providerOf, placeholders } from '../import/sql.ts';
-
-const ROWS = 1000;
+import { insertRows } from '../db/bulk.ts';
 
 /**
  * Records a teacher's probabilities for items that already exist (a teacher run after import,
@@ -20,24 +18,8 @@ export async function writeTeacherPredictions(
     create: { phaseId: input.phaseId, name: input.name, version: input.version ?? '', weight: input.weight ?? 1 },
     update: { version: input.version ?? '', ...(input.weight != null ? { weight: input.weight } : {}) },
   });
-  const provider = providerOf(db);
-  for (let s = 0; s < itemIds.length; s += ROWS * 10) {
-    const end = Math.min(itemIds.length, s + ROWS * 10);
-    await db.$transaction(async (tx) => {
-      for (let b = s; b < end; b += ROWS) {
-        const stop = Math.min(end, b + ROWS);
-        const values: unknown[] = [];
-        const tuples: string[] = [];
-        for (let i = b; i < stop; i++) {
-          tuples.push('(?, ?, ?)');
-          values.push(itemIds[i], teacher.id, Buffer.from(probs.slice(i * numClasses, (i + 1) * numClasses).buffer));
-        }
-        await tx.$executeRawUnsafe(
-          placeholders(provider, `INSERT INTO "TeacherPrediction" ("itemId", "teacherId", "probs") VALUES ${tuples.join(', ')} ON CONFLICT ("itemId", "teacherId") DO UPDATE SET "probs" = excluded."probs"`),
-          ...values,
-        );
-      }
-    }, { timeout: 120_000 });
-  }
+  await insertRows(db, 'TeacherPrediction', ['itemId', 'teacherId', 'probs'], itemIds.length, (i) => [itemIds[i], teacher.id, Buffer.from(probs.slice(i * numClasses, (i + 1) * numClasses).buffer)], {
+    suffix: 'ON CONFLICT ("itemId", "teacherId") DO UPDATE SET "probs" = excluded."probs"',
+  });
   return { teacherId: teacher.id, written: itemIds.length };
 }
