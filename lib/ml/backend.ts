@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { registerGradientOverrides } from './gradients.ts';
+import { patchWasmKernels } from './wasm-kernels.ts';
 
 export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm';
 
@@ -54,6 +55,7 @@ async function useWasm(): Promise<void> {
   const require = createRequire(import.meta.url);
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   wasm.setWasmPaths(dir + path.sep);
+  patchWasmKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
   await tf.ready();
 }

@@ -89,6 +89,23 @@ const cases: Case[] = [
       return gradOf((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), [x, w], 48);
     },
   },
+  ...([
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const).map(([tA, tB]) => ({
+    name: `MatMul transposeA=${tA} transposeB=${tB}`,
+    run: () => {
+      const a = randn(tA ? [7, 5] : [5, 7], 60);
+      const b = randn(tB ? [3, 7] : [7, 3], 61);
+      return gradOf((x, y) => tf.matMul(x, y, tA, tB), [a, b], 62);
+    },
+  })),
+  {
+    name: 'batched MatMul [2, m, k]·[2, k, n]',
+    run: () => gradOf((x, y) => tf.matMul(x, y), [randn([2, 4, 6], 63), randn([2, 6, 3], 64)], 65),
+  },
   {
     name: 'Max over time (axis 1 of [b, L, F])',
     run: () => gradOf((a) => tf.max(a, 1), [randn([4, 11, 6], 50)], 51),

@@ -14,7 +14,9 @@
  *     the max over time equals the max over the text's own windows: the same number whether the
  *     text is scored alone or in a padded batch.
  *   BiLSTM: the backward direction runs over each text reversed and left-aligned (so it starts
- *     at the text's last real token, like ONNX's LSTM with sequence_lens); pooling masks padding.
+ *     at the text's last real token, like ONNX's LSTM with sequence_lens); positions past a
+ *     text's end come after all of its real ones in both directions, so they never feed back
+ *     into them, and pooling masks them out.
  */
 import { tf } from './backend.ts';
 import type { BiLstmConfig, StudentConfig, TextCnnConfig } from './config.ts';
@@ -139,8 +141,11 @@ export function makeBatch(offsets: Int32Array, tokens: Int32Array, rows: ArrayLi
   return { size: b, len, ids, lengths };
 }
 
-/** Embedding lookup in JS: [b·L·E] rows of the table (PAD row is zero). `reversed` lays each text out backwards, left-aligned. */
-export function lookupEmbeddings(table: Float32Array, E: number, batch: Batch, reversed = false): Float32Array {
+/**
+ * Embedding lookup in JS (PAD row is zero). Layout [b, L, E], or [L, b, E] when `timeMajor`
+ * (the BiLSTM steps through time). `reversed` lays each text out backwards, left-aligned.
+ */
+export function lookupEmbeddings(table: Float32Array, E: number, batch: Batch, reversed = false, timeMajor = false): Float32Array {
   const { size: b, len: L, ids, lengths } = batch;
   const out = new Float32Array(b * L * E);
   for (let i = 0; i < b; i++) {
@@ -148,19 +153,22 @@ export function lookupEmbeddings(table: Float32Array, E: number, batch: Batch, r
     for (let t = 0; t < n; t++) {
       const id = ids[i * L + (reversed ? n - 1 - t : t)];
       if (id === PAD_ID) continue;
-      out.set(table.subarray(id * E, id * E + E), (i * L + t) * E);
+      out.set(table.subarray(id * E, id * E + E), (timeMajor ? t * b + i : i * L + t) * E);
     }
   }
   return out;
 }
 
-/** Index map that reverses each text in place (positions past its length stay): an involution. */
+/**
+ * Index map over time-major rows (t·b + i) that reverses each text in place (positions past its
+ * length stay): an involution.
+ */
 export function reverseIndex(batch: Batch): Int32Array {
   const { size: b, len: L, lengths } = batch;
   const idx = new Int32Array(b * L);
   for (let i = 0; i < b; i++) {
     const n = lengths[i];
-    for (let t = 0; t < L; t++) idx[i * L + t] = i * L + (t < n ? n - 1 - t : t);
+    for (let t = 0; t < L; t++) idx[t * b + i] = (t < n ? n - 1 - t : t) * b + i;
   }
   return idx;
 }
@@ -174,11 +182,11 @@ export function paddingMask(batch: Batch): Float32Array {
 
 /** Inputs of a forward pass that come from JS (everything but the dense parameters). */
 export interface ForwardInputs {
-  /** [b, L, E] embeddings in text order. */
+  /** Embeddings in text order: [b, L, E] for the TextCNN, time-major [L, b, E] for the BiLSTM. */
   x: tf.Tensor3D;
-  /** [b, L, E] embeddings of each text reversed (BiLSTM only). */
+  /** Time-major [L, b, E] embeddings of each text reversed and left-aligned (BiLSTM only). */
   xReversed?: tf.Tensor3D;
-  /** [b·L] int32 reverse permutation (BiLSTM with > 1 layer). */
+  /** [L·b] int32 per-text time reversal over time-major rows (BiLSTM with > 1 layer). */
   reverseIdx?: tf.Tensor1D;
   /** [b, L, 1] 1 on real tokens, 0 on padding. */
   mask: tf.Tensor3D;
@@ -206,55 +214,124 @@ function textCnnFeatures(config: TextCnnConfig, { x, mask }: ForwardInputs, para
 function biLstmFeatures(config: BiLstmConfig, inputs: ForwardInputs, params: Record<string, tf.Tensor>): tf.Tensor2D {
   const { x, xReversed, reverseIdx, mask } = inputs;
   if (!xReversed) throw new Error('BiLSTM forward needs the reversed embeddings');
-  const [b, L] = x.shape;
+  const [L, b] = x.shape; // time-major: [L, b, E]
   const H = config.hiddenSize;
-  // Both directions run as one batched recurrence over a leading direction axis of size 2.
-  let layerIn = tf.stack([x, xReversed]) as tf.Tensor4D; // [2, b, L, in]
+  let inF: tf.Tensor = x;
+  let inB: tf.Tensor = xReversed;
   let out: tf.Tensor4D | null = null;
   for (let l = 0; l < config.layers; l++) {
-    const inDim = layerIn.shape[3];
-    const W = params[`lstm${l}.W`] as tf.Tensor3D;
-    const R = params[`lstm${l}.R`] as tf.Tensor3D;
-    const bias = tf.reshape(params[`lstm${l}.b`], [2, 1, 4 * H]);
-    const proj = tf.add(tf.matMul(tf.reshape(layerIn, [2, b * L, inDim]) as tf.Tensor3D, W), bias); // [2, b·L, 4H]
-    const steps = tf.unstack(tf.transpose(tf.reshape(proj, [2, b, L, 4 * H]), [2, 0, 1, 3])); // L × [2, b, 4H]
-    let h: tf.Tensor3D | null = null;
-    let c: tf.Tensor3D | null = null;
-    const hs: tf.Tensor3D[] = [];
-    for (let t = 0; t < L; t++) {
-      const z = h ? tf.add(steps[t], tf.matMul(h, R)) : steps[t];
-      const gates = tf.sigmoid(tf.slice(z, [0, 0, 0], [2, b, 3 * H]));
-      const g = tf.tanh(tf.slice(z, [0, 0, 3 * H], [2, b, H]));
-      const i = tf.slice(gates, [0, 0, 0], [2, b, H]);
-      const o = tf.slice(gates, [0, 0, H], [2, b, H]);
-      const ig = tf.mul(i, g);
-      if (c) {
-        const f = tf.slice(gates, [0, 0, 2 * H], [2, b, H]);
-        c = tf.add(tf.mul(f, c), ig) as tf.Tensor3D;
-      } else c = ig as tf.Tensor3D;
-      h = tf.mul(o, tf.tanh(c)) as tf.Tensor3D;
-      hs.push(h);
-    }
-    out = tf.stack(hs, 2) as tf.Tensor4D; // [2, b, L, H], direction 1 in reversed order
+    const inDim = inF.shape[2]!;
+    const W = params[`lstm${l}.W`];
+    const R = params[`lstm${l}.R`];
+    const bias = params[`lstm${l}.b`];
+    // Input projections of both directions in one [L·b, 8H] tensor, direction-major per row:
+    // [i o f c]_fwd | [i o f c]_bwd.
+    const dirProj = (d: number, input: tf.Tensor) =>
+      tf.matMul(tf.reshape(input, [L * b, inDim]) as tf.Tensor2D, tf.reshape(tf.slice(W, [d, 0, 0], [1, inDim, 4 * H]), [inDim, 4 * H]) as tf.Tensor2D);
+    const proj = tf.add(tf.concat([dirProj(0, inF), dirProj(1, inB)], 1), tf.reshape(bias, [8 * H]));
+    // Block-diagonal recurrent matrix: [h_fwd, h_bwd] · R_bd = [h_fwd·R_fwd, h_bwd·R_bwd].
+    const rF = tf.reshape(tf.slice(R, [0, 0, 0], [1, H, 4 * H]), [H, 4 * H]);
+    const rB = tf.reshape(tf.slice(R, [1, 0, 0], [1, H, 4 * H]), [H, 4 * H]);
+    const rBlock = tf.concat([tf.pad(rF, [[0, 0], [0, 4 * H]]), tf.pad(rB, [[0, 0], [4 * H, 0]])], 0) as tf.Tensor2D;
+    out = biLstmRecurrence(tf.reshape(proj, [L, b, 8 * H]) as tf.Tensor3D, rBlock, H); // [L, b, 2, H]
     if (l + 1 < config.layers) {
       if (!reverseIdx) throw new Error('stacked BiLSTM forward needs reverseIdx');
-      // Next layer input at position t: [fwd(t), bwd(t)] in text order, plus its reversed copy.
-      const [fwd, bwd] = tf.unstack(out);
-      const bwdAligned = tf.reshape(tf.gather(tf.reshape(bwd, [b * L, H]), reverseIdx), [b, L, H]);
-      const aligned = tf.concat([fwd, bwdAligned], 2) as tf.Tensor3D;
-      const alignedRev = tf.reshape(tf.gather(tf.reshape(aligned, [b * L, 2 * H]), reverseIdx), [b, L, 2 * H]);
-      layerIn = tf.stack([aligned, alignedRev]) as tf.Tensor4D;
+      // Next layer, forward direction at text position t: [h_fwd(t), h_bwd aligned to t];
+      // backward direction at its step t (text position n−1−t): [h_fwd(n−1−t), h_bwd(t)].
+      const hF = tf.reshape(tf.slice(out, [0, 0, 0, 0], [L, b, 1, H]), [L * b, H]);
+      const hB = tf.reshape(tf.slice(out, [0, 0, 1, 0], [L, b, 1, H]), [L * b, H]);
+      inF = tf.reshape(tf.concat([hF, tf.gather(hB, reverseIdx)], 1), [L, b, 2 * H]);
+      inB = tf.reshape(tf.concat([tf.gather(hF, reverseIdx), hB], 1), [L, b, 2 * H]);
     }
   }
-  // Pool each direction over its own valid positions (both are left-aligned, so one mask serves).
-  const m = tf.expandDims(mask, 0); // [1, b, L, 1]
-  const negInf = tf.mul(tf.sub(m, 1), 1e4);
-  const maxed = tf.max(tf.add(out!, negInf), 2); // [2, b, H]
-  const lengths = tf.sum(mask, 1); // [b, 1]
-  const mean = tf.div(tf.sum(tf.mul(out!, m), 2), lengths); // [2, b, H]
-  const [maxF, maxB] = tf.unstack(maxed);
-  const [meanF, meanB] = tf.unstack(mean);
-  return tf.concat([maxF, maxB, meanF, meanB], 1) as tf.Tensor2D;
+  // Pool each direction over its own valid steps (both run left-aligned, so one mask serves).
+  const m = tf.reshape(tf.transpose(mask, [1, 0, 2]), [L, b, 1, 1]);
+  const maxed = tf.max(tf.add(out!, tf.mul(tf.sub(m, 1), 1e4)), 0); // [b, 2, H]
+  const mean = tf.div(tf.sum(tf.mul(out!, m), 0), tf.reshape(tf.sum(mask, 1), [b, 1, 1])); // [b, 2, H]
+  return tf.concat([tf.reshape(maxed, [b, 2 * H]), tf.reshape(mean, [b, 2 * H])], 1) as tf.Tensor2D;
+}
+
+/**
+ * The LSTM recurrence of both directions at once, with a hand-written backward pass.
+ *
+ * Autodiff through a per-step loop is slow on wasm: every per-step slice of the input
+ * projections gets a full-size Pad in the backward pass (O(L²) memory traffic) and the matMul
+ * gradients use transposed operands (several times slower there). This custom gradient runs
+ * plain backpropagation through time on [b, 2, H] state tensors and computes the recurrent
+ * weight gradient as one [2H, L·b]·[L·b, 8H] product at the end.
+ *
+ * proj: [L, b, 8H] input projections + bias, direction-major per row ([i o f c]_fwd, [i o f c]_bwd).
+ * rBlock: [2H, 8H] block-diagonal recurrent weights. Returns h: [L, b, 2, H].
+ */
+function biLstmRecurrence(proj: tf.Tensor3D, rBlock: tf.Tensor2D, H: number): tf.Tensor4D {
+  const [L, b] = proj.shape;
+  const op = tf.customGrad((projIn, rIn, save) => {
+    const p = projIn as tf.Tensor3D;
+    const r = rIn as tf.Tensor2D;
+    const saveFn = save as tf.GradSaveFunc;
+    const gates: tf.Tensor[] = []; // [b, 2, 4H]: sigmoid(i, o, f), tanh(c~)
+    const cs: tf.Tensor[] = []; // [b, 2, H] cell state
+    const tcs: tf.Tensor[] = []; // [b, 2, H] tanh(c)
+    const hs: tf.Tensor[] = []; // [b, 2, H]
+    let h: tf.Tensor | null = null;
+    let c: tf.Tensor | null = null;
+    for (let t = 0; t < L; t++) {
+      let z: tf.Tensor = tf.reshape(tf.slice(p, [t, 0, 0], [1, b, 8 * H]), [b, 8 * H]);
+      if (h) z = tf.add(z, tf.matMul(tf.reshape(h, [b, 2 * H]) as tf.Tensor2D, r));
+      const z3 = tf.reshape(z, [b, 2, 4 * H]);
+      const s = tf.sigmoid(tf.slice(z3, [0, 0, 0], [b, 2, 3 * H]));
+      const g = tf.tanh(tf.slice(z3, [0, 0, 3 * H], [b, 2, H]));
+      const ig = tf.mul(tf.slice(s, [0, 0, 0], [b, 2, H]), g);
+      c = c ? tf.add(tf.mul(tf.slice(s, [0, 0, 2 * H], [b, 2, H]), c), ig) : ig;
+      const tc = tf.tanh(c);
+      h = tf.mul(tf.slice(s, [0, 0, H], [b, 2, H]), tc);
+      gates.push(tf.concat([s, g], 2));
+      cs.push(c);
+      tcs.push(tc);
+      hs.push(h);
+    }
+    const value = tf.stack(hs) as tf.Tensor4D; // [L, b, 2, H]
+    saveFn([r, value, tf.stack(gates), tf.stack(cs), tf.stack(tcs)]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [rSaved, hAll, gAll, cAll, tcAll] = saved;
+      // Everything that does not depend on the incoming gradient is computed for all steps at
+      // once, so that each step of the backward loop is a handful of ops:
+      //   dc_t = dh_t·A_t + dc_{t+1}·f_{t+1}     A = o·(1 − tanh²c)
+      //   dz_t = [dc_t, dh_t, dc_t, dc_t] ⊙ P_t   P = [g·i(1−i), tanh c·o(1−o), c_{t−1}·f(1−f), i·(1−g²)]
+      const part = (k: number) => tf.slice(gAll, [0, 0, 0, k * H], [L, b, 2, H]);
+      const [i, o, f, g] = [part(0), part(1), part(2), part(3)];
+      const cPrev = tf.concat([tf.zeros([1, b, 2, H]), tf.slice(cAll, [0, 0, 0, 0], [L - 1, b, 2, H])], 0);
+      const A = tf.mul(o, tf.sub(1, tf.square(tcAll)));
+      const P = tf.concat(
+        [tf.mul(g, tf.mul(i, tf.sub(1, i))), tf.mul(tcAll, tf.mul(o, tf.sub(1, o))), tf.mul(cPrev, tf.mul(f, tf.sub(1, f))), tf.mul(i, tf.sub(1, tf.square(g)))],
+        3,
+      ); // [L, b, 2, 4H]
+      const rT = tf.transpose(rSaved); // [8H, 2H], transposed once (transposed matMul operands are slow on wasm)
+      const step = (x: tf.Tensor, t: number, width: number) => tf.reshape(tf.slice(x, [t, 0, 0, 0], [1, b, 2, width]), [b, 2, width]);
+      const dzs: tf.Tensor[] = new Array(L);
+      let dhNext: tf.Tensor | null = null;
+      let dcNext: tf.Tensor | null = null;
+      for (let t = L - 1; t >= 0; t--) {
+        const dh: tf.Tensor = dhNext ? tf.add(step(dy, t, H), dhNext) : step(dy, t, H);
+        const dcHere = tf.mul(dh, step(A, t, H));
+        const dc: tf.Tensor = dcNext ? tf.add(dcHere, dcNext) : dcHere;
+        const dz = tf.mul(tf.concat([dc, dh, dc, dc], 2), step(P, t, 4 * H));
+        dzs[t] = dz;
+        if (t > 0) {
+          dcNext = tf.mul(dc, step(f, t, H));
+          dhNext = tf.reshape(tf.matMul(tf.reshape(dz, [b, 8 * H]) as tf.Tensor2D, rT), [b, 2, H]);
+        }
+      }
+      const dProj = tf.reshape(tf.stack(dzs), [L, b, 8 * H]);
+      // dR = Σ_t h_{t−1}ᵀ dz_t, as one product over all steps (h_{−1} = 0 contributes nothing).
+      if (L === 1) return [dProj, tf.zerosLike(rSaved)];
+      const hPrev = tf.reshape(tf.slice(hAll, [0, 0, 0, 0], [L - 1, b, 2, H]), [(L - 1) * b, 2 * H]);
+      const dzRest = tf.reshape(tf.slice(dProj, [1, 0, 0], [L - 1, b, 8 * H]), [(L - 1) * b, 8 * H]);
+      return [dProj, tf.matMul(tf.transpose(hPrev), dzRest)];
+    };
+    return { value, gradFunc };
+  });
+  return op(proj, rBlock) as tf.Tensor4D;
 }
 
 /** Converts the named dense parameters to tensors (the caller disposes them, e.g. inside tf.tidy). */
@@ -267,12 +344,13 @@ export function forwardInputs(weights: StudentWeights, batch: Batch, dropout?: F
   const E = weights.config.embeddingDim;
   const table = weights.params.embedding.data;
   const { size: b, len: L } = batch;
+  const lstm = weights.config.arch === 'bilstm';
   const inputs: ForwardInputs = {
-    x: tf.tensor3d(lookupEmbeddings(table, E, batch), [b, L, E]),
+    x: tf.tensor3d(lookupEmbeddings(table, E, batch, false, lstm), lstm ? [L, b, E] : [b, L, E]),
     mask: tf.tensor3d(paddingMask(batch), [b, L, 1]),
   };
-  if (weights.config.arch === 'bilstm') {
-    inputs.xReversed = tf.tensor3d(lookupEmbeddings(table, E, batch, true), [b, L, E]);
+  if (lstm) {
+    inputs.xReversed = tf.tensor3d(lookupEmbeddings(table, E, batch, true, true), [L, b, E]);
     if (weights.config.layers > 1) inputs.reverseIdx = tf.tensor1d(reverseIndex(batch), 'int32');
   }
   if (dropout) inputs.dropout = tf.tensor2d(dropout, [b, featureDim(weights.config)]);

@@ -165,14 +165,15 @@ describe('computeGradients', () => {
       // Embedding: the analytic gradient of row `id` is the sum of dX over its positions (both directions for the BiLSTM).
       const E = model.embeddingDim;
       const L = batch.len;
+      const at = (i: number, t: number) => (arch === 'bilstm' ? t * batch.size + i : i * L + t); // BiLSTM inputs are time-major
       for (const id of [7, 12, 20]) {
         for (const e of [0, E - 1]) {
           let analytic = 0;
           for (let i = 0; i < batch.size; i++) {
             const n = batch.lengths[i];
             for (let t = 0; t < n; t++) {
-              if (batch.ids[i * L + t] === id) analytic += g.dX[(i * L + t) * E + e];
-              if (g.dXReversed && batch.ids[i * L + (n - 1 - t)] === id) analytic += g.dXReversed[(i * L + t) * E + e];
+              if (batch.ids[i * L + t] === id) analytic += g.dX[at(i, t) * E + e];
+              if (g.dXReversed && batch.ids[i * L + (n - 1 - t)] === id) analytic += g.dXReversed[at(i, t) * E + e];
             }
           }
           close(analytic, numeric(weights.params.embedding.data, id * E + e));

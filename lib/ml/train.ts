@@ -147,8 +147,9 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
       const batch = makeBatch(data.offsets, data.tokens, rows, model.maxLen);
       const dropout = dropoutMask(rows.length, featureDim(model), model.dropout, state.rng);
       const g = computeGradients(state.weights, names, batch, rows, data, C, settings, dropout);
-      sparse.accumulate(batch, g.dX, false);
-      if (g.dXReversed) sparse.accumulate(batch, g.dXReversed, true);
+      const timeMajor = model.arch === 'bilstm';
+      sparse.accumulate(batch, g.dX, false, timeMajor);
+      if (g.dXReversed) sparse.accumulate(batch, g.dXReversed, true, timeMajor);
       state.step++;
       applyAdam(state, names, g.dense, sparse, train);
       sparse.reset();
@@ -317,7 +318,8 @@ class SparseRows {
     this.grads = new Float32Array(1024 * dim);
   }
 
-  accumulate(batch: Batch, dX: Float32Array, reversed: boolean): void {
+  /** dX laid out as the lookup made it: [b, L, E], or [L, b, E] when `timeMajor`. */
+  accumulate(batch: Batch, dX: Float32Array, reversed: boolean, timeMajor: boolean): void {
     const { size: b, len: L, ids, lengths } = batch;
     const E = this.dim;
     for (let i = 0; i < b; i++) {
@@ -333,7 +335,7 @@ class SparseRows {
           this.rows[s] = id;
           this.grads.fill(0, s * E, s * E + E);
         }
-        const src = (i * L + t) * E;
+        const src = (timeMajor ? t * b + i : i * L + t) * E;
         const dst = s * E;
         for (let e = 0; e < E; e++) this.grads[dst + e] += dX[src + e];
       }
