@@ -45,7 +45,7 @@ function AgreementPanel({ phaseId }: { phaseId: number }) {
     ['Annotators', a ? String(a.annotators) : '—', 'annotators'],
     ['Percent agreement', a ? pct(a.percentAgreement) : '—', 'percent'],
     ["Cohen's κ", a ? kappa(a.cohenKappa) : '—', 'cohen'],
-    ["Fleiss' κ", a ? kappa(a.fleissKappa) : '—', 'fleiss'],
+    [a && a.fleissKappa == null && a.annotators < 3 ? "Fleiss' κ (3+ annotators)" : "Fleiss' κ", a ? kappa(a.fleissKappa) : '—', 'fleiss'],
   ];
   return (
     <section className="card" data-testid="agreement">

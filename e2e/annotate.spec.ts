@@ -165,6 +165,9 @@ test('an annotator labels 20 items with the keyboard only; the next item appears
   await login(page, 'annotator');
   const before = await mine(page, soloId);
   await page.goto('/annotate');
+  await expect(page.getByTestId(`annotate-phase-${soloId}`)).toContainText('ham');
+  await expect(page.getByRole('link', { name: 'Review' })).toHaveCount(0); // leads only
+  await page.screenshot({ path: 'test-results/annotate-phases.png', fullPage: true });
   await page.getByRole('link', { name: 'E2E annotation / Solo' }).click();
   await expect(page).toHaveURL(new RegExp(`/annotate/${soloId}$`));
   await expect(item(page)).toBeVisible();
@@ -191,6 +194,17 @@ test('an annotator labels 20 items with the keyboard only; the next item appears
   await page.screenshot({ path: 'test-results/annotate.png', fullPage: true });
   const after = await mine(page, soloId);
   expect(after.labelled - before.labelled).toBe(20);
+
+  // Arrows move the highlight that Enter accepts; F flags, S skips.
+  const checked = page.locator('[role="radio"][aria-checked="true"]');
+  const from = SOLO_LABELS.indexOf((await checked.getAttribute('data-testid'))!.slice('label-'.length));
+  await page.keyboard.press('ArrowDown');
+  await expect(checked).toHaveAttribute('data-testid', `label-${SOLO_LABELS[(from + 1) % 3]}`);
+  await pressAndAdvance(page, 'F');
+  await pressAndAdvance(page, 'S');
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  const last = await mine(page, soloId);
+  expect([last.labelled, last.flagged, last.skipped]).toEqual([after.labelled, after.flagged + 1, after.skipped + 1]);
 
   const lat = (await page.evaluate(() => (window as unknown as { __lat: number[] }).__lat)).sort((a, b) => a - b);
   expect(lat.length).toBeGreaterThanOrEqual(20);
@@ -244,7 +258,7 @@ test('Backspace restores the previous item, both while its answer is pending and
 });
 
 test('a reload loses nothing: pending answers survive, are re-sent once, and their items are not shown again', async ({ page }) => {
-  allowConsole(/Failed to load resource|ERR_FAILED|net::/);
+  allowConsole(/net::ERR_FAILED/); // only the dropped connections below, never a 4xx
   await login(page, 'annotator');
   await page.goto(`/annotate/${soloId}`);
   await expect(item(page)).toBeVisible();
@@ -268,12 +282,18 @@ test('a reload loses nothing: pending answers survive, are re-sent once, and the
 
   await page.unroute('**/annotations');
   await expect(page.getByTestId('save-status')).toHaveText('all saved', { timeout: 40_000 });
-  // Re-sent with the same client ids: three answers, not six.
+  // Re-sent with the same client ids: three answers, each acknowledged, none rejected as a repeat.
   expect((await mine(page, soloId)).total).toBe(before.total + 3);
+  await expect(page.getByText(/Not saved/)).toHaveCount(0);
   await page.reload();
   await expect(item(page)).toBeVisible();
   expect(answered).not.toContain(await currentId(page));
   await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  // After a reload Backspace still undoes the last saved answer (through the server).
+  await page.keyboard.press('Backspace');
+  await expect(item(page)).toHaveAttribute('data-item-id', String(answered[2]));
+  await expect(page.getByTestId('label-promo')).toHaveAttribute('aria-checked', 'true');
+  await expect.poll(async () => (await mine(page, soloId)).total).toBe(before.total + 2);
 });
 
 test('two annotators in two browsers never see the same item (overlap k = 1)', async ({ browser }) => {
@@ -342,8 +362,32 @@ test('with overlap k = 2 both annotators see each item; agreement and conflicts 
   await expect(conflicts).toHaveCount(differ);
   await expect(conflicts.first()).toContainText('differ');
   await page.screenshot({ path: 'test-results/review.png', fullPage: true });
+  const adjudicated = Number((await conflicts.first().getAttribute('data-testid'))!.slice('conflict-'.length));
   await conflicts.first().getByRole('button', { name: 'no' }).click();
   await expect(conflicts).toHaveCount(differ - 1);
+  await expect(page.getByTestId(`conflict-${adjudicated}`)).toHaveCount(0);
+
+  // The export has every label with its annotator and the distributions that were shown.
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download CSV' }).click();
+  const file = await (await download).path();
+  const { readFileSync } = await import('node:fs');
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  expect(lines[0]).toContain('annotator');
+  expect(lines.filter((l) => l.includes('annotator@distillery.local'))).toHaveLength(seenA.length);
+  expect(lines.filter((l) => l.includes(ACCOUNTS.annotator2.email))).toHaveLength(seenA.length);
+  expect(lines.some((l) => l.includes('teacher'))).toBe(true);
+});
+
+test('the review page and the lead APIs are for leads only', async ({ page }) => {
+  allowConsole(/status of 403/);
+  await login(page, 'annotator');
+  const res = await page.goto(`/annotate/${pairId}/review`);
+  expect(res?.status()).toBe(403);
+  await expect(page.getByText('Forbidden')).toBeVisible();
+  expect((await page.request.get(`/api/phases/${pairId}/agreement`)).status()).toBe(403);
+  expect((await page.request.post(`/api/phases/${pairId}/adjudicate`, { data: { itemId: 1, label: 'yes' } })).status()).toBe(403);
+  expect((await page.request.patch(`/api/phases/${pairId}`, { data: { overlap: 3 } })).status()).toBe(403);
 });
 
 test('item text with <script> and <img onerror> is shown as literal text and runs nothing; emoji and mixed scripts render', async ({ page }) => {

@@ -24,7 +24,7 @@ export default async function AnnotatePage() {
           <thead><tr><th>Task / phase</th><th>Labels</th><th className="num">Pool items</th><th className="num">Human labels</th><th className="num">Yours</th><th /></tr></thead>
           <tbody>
             {tasks.flatMap((t) => t.phases.map((p) => (
-              <tr key={p.id} data-testid={`annotate-phase-${p.id}`}>
+              <tr key={p.id} data-testid={`annotate-phase-${p.id}`} className="[&>td]:align-middle!">
                 <td>
                   <Link href={`/annotate/${p.id}`} className="font-medium text-indigo-700 hover:underline">{t.name} / {p.name}</Link>
                   <Link href={`/phases/${p.id}`} className="ml-2 text-xs text-zinc-500 hover:underline">items</Link>
