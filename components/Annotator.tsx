@@ -62,6 +62,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
     fetching: false,
     exhaustedAt: 0,
     loaded: false,
+    lastError: null as string | null,
   });
   const [, render] = useReducer((x: number) => x + 1, 0);
   const [labels, setLabels] = useState(initialLabels);
@@ -147,9 +148,11 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
           });
         }
         st.attempt = 0;
+        st.lastError = null;
       } catch (e) {
         if (!permanent(e)) {
           st.sending = null;
+          st.lastError = e instanceof ApiError && e.status === 401 ? 'Your session has expired: log in again in another tab; your answers are kept here and sent then.' : e instanceof ApiError ? e.message : 'the server cannot be reached';
           const wait = Math.min(1000 * 2 ** st.attempt, MAX_BACKOFF_MS);
           st.attempt++;
           st.retryTimer = setTimeout(() => {
@@ -349,7 +352,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
             Yours in {phaseName}: <span className="tabular-nums">{mine.data.total.toLocaleString('en-US')}</span> ({mine.data.today.toLocaleString('en-US')} today)
           </span>
         )}
-        <span role="status" data-testid="save-status" className={`ml-auto inline-block rounded px-2 py-0.5 text-xs font-medium ${pending ? 'bg-amber-100 text-amber-900' : 'bg-green-100 text-green-800'}`}>
+        <span role="status" data-testid="save-status" title={st.lastError ?? undefined} className={`ml-auto inline-block rounded px-2 py-0.5 text-xs font-medium ${pending ? 'bg-amber-100 text-amber-900' : 'bg-green-100 text-green-800'}`}>
           {status}
         </span>
         <button type="button" className="btn" onClick={() => setHelp((h) => !h)} aria-expanded={help}>
@@ -357,6 +360,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
         </button>
       </div>
       {notice && <p className="mb-3 rounded border border-amber-200 bg-amber-50 px-3 py-2 text-amber-900" role="alert">{notice}</p>}
+      {st.lastError && st.retryTimer && <p className="mb-3 rounded border border-amber-200 bg-amber-50 px-3 py-2 text-amber-900" data-testid="save-error">Saving is retried: {st.lastError}</p>}
       {fetchError && <p className="mb-3 rounded border border-red-200 bg-red-50 px-3 py-2 text-red-800" role="alert">Could not load items: {fetchError}</p>}
       {help && <KeyHelp labels={labels} onClose={() => setHelp(false)} />}
 
@@ -403,8 +407,9 @@ function ItemView({ item, labels, highlight, onPick, onSkip, onFlag, onUndo, can
             <>
               <span className="badge" data-testid="score-js" title="Jensen–Shannon divergence between teacher and student">JS {sc.js.toFixed(3)}</span>
               <span className="badge" title="KL(teacher ‖ student)">KL {sc.kl.toFixed(3)}</span>
-              <span className="badge" title="Teacher's top-two probability margin">margin {sc.margin.toFixed(2)}</span>
-              {sc.flip && <span className="badge bg-rose-100 font-semibold text-rose-800" data-testid="score-flip">flip: student ≠ teacher</span>}
+              <span className="badge" title="The student's top-two probability margin: small = unsure">margin {sc.margin.toFixed(2)}</span>
+              <span className="badge" title="The student's loss against the teacher's soft label">loss {sc.loss.toFixed(3)}</span>
+              {sc.flip && <span className="inline-block rounded bg-rose-100 px-1.5 py-0.5 text-xs font-semibold text-rose-800" data-testid="score-flip">flip: student ≠ teacher</span>}
             </>
           ) : (
             <span className="badge">no student score yet</span>

@@ -278,6 +278,7 @@ test('a reload loses nothing: pending answers survive, are re-sent once, and the
   await page.reload();
   await expect(item(page)).toBeVisible();
   await expect(page.getByTestId('save-status')).toContainText('3 pending');
+  await expect(page.getByTestId('save-error')).toContainText('the server cannot be reached');
   expect(answered).not.toContain(await currentId(page));
 
   await page.unroute('**/annotations');
@@ -285,6 +286,7 @@ test('a reload loses nothing: pending answers survive, are re-sent once, and the
   // Re-sent with the same client ids: three answers, each acknowledged, none rejected as a repeat.
   expect((await mine(page, soloId)).total).toBe(before.total + 3);
   await expect(page.getByText(/Not saved/)).toHaveCount(0);
+  await expect(page.getByTestId('save-error')).toHaveCount(0);
   await page.reload();
   await expect(item(page)).toBeVisible();
   expect(answered).not.toContain(await currentId(page));
@@ -414,3 +416,37 @@ test('item text with <script> and <img onerror> is shown as literal text and run
 function allowConsole(re: RegExp) {
   allowed.push(re);
 }
+
+test('after a round has scored the pool, the annotator sees both distributions and the disagreement score', async ({ page }) => {
+  test.setTimeout(300_000);
+  const lead = await apiAs('lead');
+  const started = await lead.post(`/api/phases/${soloId}/rounds`, { data: { train: { epochs: 1 } } });
+  expect(started.status(), await started.text()).toBe(201);
+  const { round } = await started.json();
+  let status = round.status as string;
+  for (let i = 0; i < 240 && !['succeeded', 'failed', 'cancelled'].includes(status); i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    status = (await (await lead.get(`/api/rounds/${round.id}`)).json()).round.status;
+  }
+  expect(status).toBe('succeeded');
+  const rebuilt = await lead.post(`/api/phases/${soloId}/queue/rebuild`);
+  expect(rebuilt.status(), await rebuilt.text()).toBe(200);
+  expect((await rebuilt.json()).rebuilt.modelId).not.toBeNull();
+  await lead.dispose();
+
+  await login(page, 'lead'); // a fresh annotator: holds no leases from the teacher-only queue
+  await page.goto(`/annotate/${soloId}`);
+  await expect(item(page)).toBeVisible();
+  await expect(page.getByTestId('score-js')).toContainText(/JS \d\.\d{3}/);
+  await expect(page.getByTestId('bar-student')).toHaveCount(SOLO_LABELS.length);
+  await expect(page.getByTestId('bar-teacher')).toHaveCount(SOLO_LABELS.length);
+  // The student's percentages add up to 100 (give or take rounding).
+  const pcts = await page.getByTestId('bar-student').allInnerTexts();
+  const sum = pcts.map((t) => Number(t.replace('%', ''))).reduce((a, b) => a + b, 0);
+  expect(Math.abs(sum - 100)).toBeLessThan(0.5);
+  // The highlight starts at the student's label.
+  await expect(page.locator('[role="radio"][aria-checked="true"]')).toContainText('student');
+  await page.screenshot({ path: 'test-results/annotate-scored.png', fullPage: true });
+  await pressAndAdvance(page, 'Enter');
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+});

@@ -3,7 +3,10 @@
  * with its two phases, imported data), builds and starts the console, and runs a worker in
  * this process. Re-running reuses what is already there.
  *
- *   npm run demo [-- --port 3000] [--no-train]
+ *   npm run demo [-- --port 3000] [--no-train] [--worker]
+ *
+ * --no-train skips the demo teacher and round 0 and, alone, runs no worker; --worker still runs
+ * the in-process worker, so rounds started from the console or the API run (the e2e tests).
  */
 import { spawn } from 'node:child_process';
 import { getDatabase } from '../lib/db/client.ts';
@@ -40,6 +43,7 @@ await ensureDemoAccounts(db);
 await ensureAdminFromEnv(db);
 const { taskId } = await setupColdDemo(db, { log });
 const train = args.flags['no-train'] !== true;
+const worker = train || args.flags.worker === true;
 if (train) {
   // The teacher stands in for a BERT: trained here on COLD's training file, its outputs computed
   // by inference for every item. Phase 1 then gets round 0. Both run in the background.
@@ -82,7 +86,7 @@ for (let i = 0; i < 120; i++) {
 log(`console ready at http://${host}:${port} after ${Math.round((Date.now() - started) / 1000)} s. Log in with:`);
 for (const a of demoAccounts()) log(`  ${a.role.padEnd(9)} ${a.email.padEnd(28)} ${a.password}`);
 
-if (train) {
+if (worker) {
   // The in-process worker: teacher training and rounds, with progress in this terminal (and on
   // the console's Rounds page). Progress lines are thinned to one per job every 5 s.
   const lastProgress = new Map<string, number>();
