@@ -34,24 +34,7 @@ export interface MyCounts {
   today: number;
 }
 
-/** One pair of annotators on the items both labelled: percent agreement and Cohen's kappa. */
-export interface AgreementPair {
-  a: string;
-  b: string;
-  items: number;
-  agreement: number;
-  kappa: number;
-}
-
-export interface Agreement {
-  /** Items labelled by two or more annotators. */
-  items: number;
-  annotators: number;
-  percentAgreement: number | null;
-  cohenKappa: number | null;
-  fleissKappa: number | null;
-  pairs: AgreementPair[];
-}
+export type { AgreementSummary as Agreement, PairAgreement as AgreementPair } from '@/lib/queue/kappa.ts';
 
 export interface Conflict {
   itemId: number;
