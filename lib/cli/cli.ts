@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import type { Db } from '../db/client.ts';
 import { DomainError } from '../errors.ts';
 import { ZodError } from 'zod';
@@ -10,6 +10,8 @@ import { importFile } from '../import/importer.ts';
 import { parseArgs, str, int, json, UsageError, type Args } from './args.ts';
 import { getRound, listRounds, startRound, type RoundView } from '../rounds/rounds.ts';
 import { isFinal } from '../jobs/queue.ts';
+import { leaseItem, nextItems, submit } from '../queue/annotate.ts';
+import { exportFormat, exportLabels } from '../queue/export.ts';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -28,6 +30,12 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
   rounds --phase ID [--json]                       rounds with status, backend, metrics, durations
   round show ID [--json]
   worker                                           run a worker in this process (same as npm run worker)
+  queue next --phase ID --user EMAIL [--limit N] [--json]
+                                                   lease the next items of the disagreement queue to that user
+  annotate --phase ID --item ID --user EMAIL (--label L | --action skip|flag)
+                                                   answer an item as that user (leases it first if needed)
+  labels export --phase ID [--format csv|jsonl] [--out FILE]
+                                                   every non-undone answer with annotator, time and probabilities shown
 `;
 
 export interface CliHooks {
@@ -241,6 +249,46 @@ export async function runCli(argv: string[], db: Db, io: Io, hooks: CliHooks = {
           return 0;
         }
         throw new UsageError(`unknown: user ${sub ?? ''}`);
+      }
+      case 'queue': {
+        if (sub !== 'next') throw new UsageError(`unknown: queue ${sub ?? ''}`);
+        const u = await userByEmail(db, str(args, 'user')!);
+        const batch = await nextItems(db, { phaseId: int(args, 'phase')!, userId: u.id, limit: int(args, 'limit', false) ?? 10 });
+        print(batch, () =>
+          table(batch.items.map((i) => ({ item: i.itemId, teacher: i.teacher?.label ?? '', student: i.student?.label ?? '', js: i.score ? i.score.js.toFixed(3) : '', text: i.text.replace(/\s+/g, ' ').slice(0, 60) }))) +
+          `\nlabels: ${batch.labels.join(', ')}; remaining in queue: ${batch.remaining}; leased until ${batch.items[0]?.leaseExpiresAt ?? '—'}`,
+        );
+        return 0;
+      }
+      case 'annotate': {
+        const u = await userByEmail(db, str(args, 'user')!);
+        const phaseId = int(args, 'phase')!;
+        const itemId = int(args, 'item')!;
+        const label = str(args, 'label', false);
+        const action = str(args, 'action', false) ?? 'label';
+        if (action === 'label' && !label) throw new UsageError('annotate needs --label L (or --action skip|flag)');
+        await leaseItem(db, { phaseId, userId: u.id, itemId });
+        const out = await submit(db, { phaseId, userId: u.id, itemId, action, label: label ?? null, clientId: str(args, 'client-id', false) ?? `cli-${randomBytes(12).toString('hex')}` });
+        print(out, () => `item ${itemId}: ${out.annotation.action}${out.annotation.label ? ` ${out.annotation.label}` : ''} (annotation ${out.annotation.id}${out.duplicate ? ', already stored' : ''})`);
+        return 0;
+      }
+      case 'labels': {
+        if (sub !== 'export') throw new UsageError(`unknown: labels ${sub ?? ''}`);
+        const format = exportFormat(str(args, 'format', false));
+        const out = str(args, 'out', false);
+        const file = out ? createWriteStream(out) : null;
+        let rows = 0;
+        for await (const chunk of exportLabels(db, int(args, 'phase')!, format)) {
+          rows += chunk.split('\n').length - 1;
+          if (file) {
+            if (!file.write(chunk)) await new Promise<void>((r) => file.once('drain', () => r()));
+          } else io.out(chunk.replace(/\n$/, ''));
+        }
+        if (file) {
+          await new Promise<void>((res, rej) => file.end((e?: Error | null) => (e ? rej(e) : res())));
+          io.err(`wrote ${format === 'csv' ? rows - 1 : rows} annotations to ${out}`);
+        }
+        return 0;
       }
       case 'token': {
         if (sub !== 'create') throw new UsageError(`unknown: token ${sub ?? ''}`);

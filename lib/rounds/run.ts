@@ -19,6 +19,7 @@ import { parseRoundConfig, type RoundConfig } from './config.ts';
 import { lastStudentLoss, loadPhaseRows, phaseMeta, type PhaseMeta } from './data.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { writeStudentScores } from './scores.ts';
+import { rebuildQueue } from '../queue/rebuild.ts';
 
 export interface RoundProgress {
   stage: 'loading' | 'training' | 'exporting' | 'evaluating' | 'scoring' | 'done';
@@ -222,6 +223,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   metrics.scoring.flips = written.flips;
   await store.put(`${key}/model-card.md`, new TextEncoder().encode(modelCard(phase, round.number, config, metrics)));
   await db.studentModel.update({ where: { id: model.id }, data: { metrics: JSON.stringify(metrics) } });
+  await rebuildQueue(db, phase.id); // the new scores re-rank the disagreement queue
   await updateRound(db, roundId, { status: 'succeeded', finishedAt: new Date(), metrics: JSON.stringify(metrics), progress: JSON.stringify({ stage: 'done', history }) });
   await store.delete(cpKey);
   return { modelId: model.id, metrics };

@@ -1,0 +1,464 @@
+/**
+ * Handing queue items to annotators and taking their answers.
+ *
+ * A lease is a row (phaseId, itemId, userId, expiresAt) stamped with the database clock. An
+ * item may be held or answered by at most `overlap` (k) different annotators at once:
+ *   answers (distinct annotators' non-undone label/flag) + other annotators' unexpired leases < k.
+ * Every change is a short sequence of statements that are each atomic on their own, ordered so
+ * that the rule holds between any two of them (an answer is inserted while its lease still
+ * counts, and only then is the lease released; an undo re-leases the item before it reopens it).
+ * - SQLite: each statement takes the database's write lock before it reads, so statements are
+ *   serialised. No multi-statement transaction: libsql runs statements synchronously, so a
+ *   transaction holding the write lock across an await would stall every other connection of
+ *   the same process in its busy handler (and could never be resumed by it).
+ * - PostgreSQL: the sequence runs in a transaction that first takes a per-phase advisory lock;
+ *   under READ COMMITTED each statement's snapshot is taken after the lock, so a claim sees
+ *   every lease committed before it (FOR UPDATE SKIP LOCKED alone would not: a row whose lease a
+ *   concurrent claimer just committed is no longer locked, and the lease lives in another table).
+ * An expired lease simply stops counting, which returns its item to the queue.
+ */
+import type { Db } from '../db/client.ts';
+import { badRequest, conflict, DomainError, notFound } from '../errors.ts';
+import { providerOf, type Provider } from '../import/sql.ts';
+import { dbNow, dbNowPlus, durationParam, placeholders, toDate } from '../jobs/sql.ts';
+import { combineTeachers } from '../ml/loss.ts';
+import { decide } from '../rounds/evaluate.ts';
+import type { PhaseMeta } from '../rounds/data.ts';
+
+export const DEFAULT_LEASE_MS = 10 * 60_000;
+export const MAX_BATCH = 100;
+export const ACTIONS = ['label', 'skip', 'flag'] as const;
+export type AnnotationAction = (typeof ACTIONS)[number];
+
+export function leaseMs(): number {
+  const v = Number(process.env.QUEUE_LEASE_MS);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_LEASE_MS;
+}
+
+export interface QueueItem {
+  itemId: number;
+  text: string;
+  leaseExpiresAt: string;
+  teacher: { probs: number[]; label: string } | null;
+  student: { probs: number[]; label: string; modelId: number } | null;
+  score: { js: number; kl: number; flip: boolean; margin: number; loss: number } | null;
+}
+
+export interface NextBatch {
+  labels: string[];
+  items: QueueItem[];
+  remaining: number;
+}
+
+export interface QueuePhase extends PhaseMeta {
+  overlap: number;
+}
+
+export async function queuePhase(db: Db, phaseId: number): Promise<QueuePhase> {
+  const p = await db.phase.findUnique({ where: { id: phaseId }, select: { id: true, labels: true, threshold: true, positiveLabel: true, overlap: true } });
+  if (!p) throw notFound(`phase ${phaseId}`);
+  return { id: p.id, labels: JSON.parse(p.labels), threshold: p.threshold, positiveLabel: p.positiveLabel, overlap: Math.max(1, p.overlap) };
+}
+
+const floats = (b: Uint8Array) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** Text, teacher and student distributions and scores of leased items, in the given order. */
+async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expiresAt: Date }[]): Promise<QueueItem[]> {
+  if (!leases.length) return [];
+  const ids = leases.map((l) => l.itemId);
+  const C = phase.labels.length;
+  const [items, teachers, preds, entries] = await Promise.all([
+    db.item.findMany({ where: { id: { in: ids } }, select: { id: true, text: true } }),
+    db.teacher.findMany({ where: { phaseId: phase.id }, select: { id: true, weight: true } }),
+    db.teacherPrediction.findMany({ where: { itemId: { in: ids } }, select: { itemId: true, teacherId: true, probs: true } }),
+    db.queueEntry.findMany({ where: { phaseId: phase.id, itemId: { in: ids } }, select: { itemId: true, modelId: true } }),
+  ]);
+  const state = entries.length < ids.length ? await db.queueState.findUnique({ where: { phaseId: phase.id } }) : null;
+  const modelOf = new Map(entries.map((e) => [e.itemId, e.modelId ?? state?.modelId ?? null]));
+  const scoreKeys = ids.flatMap((itemId) => {
+    const modelId = modelOf.get(itemId) ?? state?.modelId ?? null;
+    return modelId == null ? [] : [{ itemId, modelId }];
+  });
+  const scores = scoreKeys.length ? await db.studentScore.findMany({ where: { OR: scoreKeys } }) : [];
+  const text = new Map(items.map((i) => [i.id, i.text]));
+  const weight = new Map(teachers.map((t) => [t.id, t.weight]));
+  const score = new Map(scores.map((s) => [s.itemId, s]));
+  const label = (p: Float32Array) => phase.labels[decide(phase, p)[0]];
+  return leases.map(({ itemId, expiresAt }) => {
+    const tp = preds.filter((p) => p.itemId === itemId && weight.has(p.teacherId)).map((p) => ({ probs: floats(p.probs), w: weight.get(p.teacherId)! })).filter((p) => p.probs.length === C);
+    const t = tp.length === 0 ? null : tp.length === 1 ? tp[0].probs : combineTeachers(tp.map((p) => p.probs), tp.map((p) => p.w));
+    const s = score.get(itemId);
+    const sp = s ? floats(s.probs) : null;
+    return {
+      itemId,
+      text: text.get(itemId) ?? '',
+      leaseExpiresAt: expiresAt.toISOString(),
+      teacher: t ? { probs: Array.from(t, round6), label: label(t) } : null,
+      student: s && sp && sp.length === C ? { probs: Array.from(sp, round6), label: label(sp), modelId: s.modelId } : null,
+      score: s ? { js: s.js, kl: s.kl, flip: s.flip, margin: s.margin, loss: s.loss } : null,
+    };
+  });
+}
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+/** See the top of the file: PostgreSQL serialises a phase's queue changes with an advisory lock; SQLite's statements are atomic one by one. */
+async function phaseTx<T>(db: Db, provider: Provider, phaseId: number, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (provider === 'sqlite') return fn(db);
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(7242, $1::int)`, phaseId);
+      return fn(tx);
+    },
+    { timeout: 30_000, maxWait: 30_000 },
+  );
+}
+
+/** Distinct annotators whose non-undone, non-skip answer counts toward the overlap (SQL over the aliased queue row q). */
+const ANSWERS_OF_Q = `(SELECT COUNT(DISTINCT a."userId") FROM "Annotation" a
+  WHERE a."phaseId" = q."phaseId" AND a."itemId" = q."itemId" AND a."undoneAt" IS NULL AND a."action" <> 'skip')`;
+
+/** The user's unexpired leases in the phase, extended by a fresh TTL (a reload shows the same items, held anew). */
+async function refreshHeld(tx: Tx | Db, provider: Provider, phaseId: number, userId: number, ttl: number) {
+  const rows = await tx.$queryRawUnsafe<{ itemId: number; expiresAt: unknown; sortKey: number }[]>(
+    placeholders(
+      provider,
+      `UPDATE "AnnotationLease" SET "expiresAt" = ${dbNowPlus(provider, 3)}
+       WHERE "phaseId" = $1 AND "userId" = $2 AND "expiresAt" > ${dbNow(provider)}
+       RETURNING "itemId", "expiresAt", "sortKey"`,
+    ),
+    phaseId,
+    userId,
+    durationParam(provider, ttl),
+  );
+  return rows
+    .map((r) => ({ itemId: Number(r.itemId), expiresAt: toDate(r.expiresAt)!, sortKey: Number(r.sortKey) }))
+    .sort((a, b) => a.sortKey - b.sortKey || a.itemId - b.itemId);
+}
+
+/** Leases up to `limit` more queue items to the user: the claim statement described at the top. */
+async function claim(tx: Tx | Db, provider: Provider, phase: QueuePhase, userId: number, limit: number, ttl: number, itemId?: number) {
+  const now = dbNow(provider);
+  const rows = await tx.$queryRawUnsafe<{ itemId: number; expiresAt: unknown }[]>(
+    placeholders(
+      provider,
+      `INSERT INTO "AnnotationLease" ("phaseId", "itemId", "userId", "expiresAt", "sortKey")
+       SELECT q."phaseId", q."itemId", $2, ${dbNowPlus(provider, 5)}, q."rank"
+       FROM "QueueEntry" q
+       WHERE q."phaseId" = $1 AND q."done" = false${itemId === undefined ? '' : ' AND q."itemId" = $6'}
+         AND ${ANSWERS_OF_Q} + (SELECT COUNT(*) FROM "AnnotationLease" l
+                            WHERE l."phaseId" = q."phaseId" AND l."itemId" = q."itemId" AND l."userId" <> $2 AND l."expiresAt" > ${now}) < $3
+         AND NOT EXISTS (SELECT 1 FROM "AnnotationLease" l
+                         WHERE l."phaseId" = q."phaseId" AND l."itemId" = q."itemId" AND l."userId" = $2 AND l."expiresAt" > ${now})
+         AND NOT EXISTS (SELECT 1 FROM "Annotation" a
+                         WHERE a."phaseId" = q."phaseId" AND a."itemId" = q."itemId" AND a."userId" = $2 AND a."undoneAt" IS NULL)
+       ORDER BY q."rank"
+       LIMIT $4
+       ON CONFLICT ("phaseId", "itemId", "userId") DO UPDATE SET "expiresAt" = excluded."expiresAt", "sortKey" = excluded."sortKey"
+       RETURNING "itemId", "expiresAt", "sortKey"`,
+    ),
+    phase.id,
+    userId,
+    phase.overlap,
+    limit,
+    durationParam(provider, ttl),
+    ...(itemId === undefined ? [] : [itemId]),
+  );
+  return rows
+    .map((r) => ({ itemId: Number(r.itemId), expiresAt: toDate(r.expiresAt)!, sortKey: Number((r as { sortKey?: number }).sortKey ?? 0) }))
+    .sort((a, b) => a.sortKey - b.sortKey || a.itemId - b.itemId);
+}
+
+async function remaining(db: Db, phaseId: number): Promise<number> {
+  return (await db.queueState.findUnique({ where: { phaseId }, select: { open: true } }))?.open ?? 0;
+}
+
+/**
+ * The user's next batch: first the items they already hold (so a reload shows the same items),
+ * then newly leased ones in queue order, up to `limit` in all.
+ */
+export async function nextItems(db: Db, input: { phaseId: number; userId: number; limit?: number; leaseMs?: number }): Promise<NextBatch> {
+  const limit = Math.trunc(input.limit ?? 10);
+  if (!(limit >= 1 && limit <= MAX_BATCH)) throw badRequest(`limit must be between 1 and ${MAX_BATCH}`);
+  const ttl = input.leaseMs ?? leaseMs();
+  const provider = providerOf(db);
+  const phase = await queuePhase(db, input.phaseId);
+  const leases = await phaseTx(db, provider, phase.id, async (tx) => {
+    const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
+    if (held.length >= limit) return held.slice(0, limit);
+    return [...held, ...(await claim(tx, provider, phase, input.userId, limit - held.length, ttl))];
+  });
+  const [items, left] = await Promise.all([hydrate(db, phase, leases), remaining(db, phase.id)]);
+  return { labels: phase.labels, items, remaining: left };
+}
+
+/**
+ * Leases one named item to the user (the CLI's `annotate --item`), under the same rule as a
+ * batch claim; a no-op when the user already holds it. False when it cannot be had.
+ */
+export async function leaseItem(db: Db, input: { phaseId: number; userId: number; itemId: number; leaseMs?: number }): Promise<boolean> {
+  const provider = providerOf(db);
+  const phase = await queuePhase(db, input.phaseId);
+  const ttl = input.leaseMs ?? leaseMs();
+  return phaseTx(db, provider, phase.id, async (tx) => {
+    const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
+    if (held.some((h) => h.itemId === input.itemId)) return true;
+    return (await claim(tx, provider, phase, input.userId, 1, ttl, input.itemId)).length === 1;
+  });
+}
+
+export interface AnnotationView {
+  id: number;
+  itemId: number;
+  action: string;
+  label: string | null;
+  createdAt: string;
+}
+
+const view = (a: { id: number; itemId: number; action: string; label: string | null; createdAt: Date }): AnnotationView => ({
+  id: a.id,
+  itemId: a.itemId,
+  action: a.action,
+  label: a.label,
+  createdAt: a.createdAt.toISOString(),
+});
+
+/**
+ * Recounts the annotators whose answer counts toward the overlap and moves the queue entry
+ * between open and done, keeping QueueState.open in step. Each transition is a guarded UPDATE,
+ * so concurrent recounts of one item change the open count once.
+ */
+async function recount(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
+  const sql = (q: string) => placeholders(provider, q);
+  const adjudicated = `EXISTS (SELECT 1 FROM "HumanLabel" h WHERE h."phaseId" = $1 AND h."itemId" = $2 AND h."source" = 'adjudication')`;
+  await tx.$executeRawUnsafe(sql(`UPDATE "QueueEntry" SET "answers" = ${ANSWERS_OF_Q.replace(/q\."/g, '"QueueEntry"."')} WHERE "phaseId" = $1 AND "itemId" = $2`), phaseId, itemId);
+  const closed = await tx.$executeRawUnsafe(
+    sql(`UPDATE "QueueEntry" SET "done" = true WHERE "phaseId" = $1 AND "itemId" = $2 AND "done" = false AND ("answers" >= $3 OR ${adjudicated})`),
+    phaseId,
+    itemId,
+    overlap,
+  );
+  const opened = await tx.$executeRawUnsafe(
+    sql(`UPDATE "QueueEntry" SET "done" = false WHERE "phaseId" = $1 AND "itemId" = $2 AND "done" = true AND "answers" < $3 AND NOT ${adjudicated}`),
+    phaseId,
+    itemId,
+    overlap,
+  );
+  if (closed !== opened) await tx.$executeRawUnsafe(sql(`UPDATE "QueueState" SET "open" = "open" + $2 WHERE "phaseId" = $1`), phaseId, opened - closed);
+}
+
+/**
+ * The item's final human label from its annotations: set once k annotators labelled it and all
+ * agree (k = 1: the one label), removed when that stops being true (an undo). Disagreements are
+ * left for a lead; an adjudicated label is never touched here. Both statements decide in SQL on
+ * the current answers, so a stale decision can never overwrite a newer one.
+ */
+async function settleHumanLabel(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
+  const sql = (q: string) => placeholders(provider, q);
+  const labels = `FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."undoneAt" IS NULL AND a."action" = 'label'`;
+  await tx.$executeRawUnsafe(
+    sql(`DELETE FROM "HumanLabel" WHERE "phaseId" = $1 AND "itemId" = $2 AND "source" <> 'adjudication'
+         AND NOT EXISTS (SELECT 1 ${labels} GROUP BY a."phaseId", a."itemId" HAVING COUNT(*) >= $3 AND COUNT(DISTINCT a."label") = 1)`),
+    phaseId,
+    itemId,
+    overlap,
+  );
+  const now = dbNow(provider);
+  await tx.$executeRawUnsafe(
+    sql(`INSERT INTO "HumanLabel" ("phaseId", "itemId", "label", "source", "userId", "createdAt", "updatedAt")
+         SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), MIN(a."label"), 'annotation', CASE WHEN COUNT(*) = 1 THEN MIN(a."userId") END, ${now}, ${now}
+         ${labels} GROUP BY a."phaseId", a."itemId" HAVING COUNT(*) >= $3 AND COUNT(DISTINCT a."label") = 1
+         ON CONFLICT ("phaseId", "itemId") DO UPDATE SET "label" = excluded."label", "userId" = excluded."userId", "source" = excluded."source", "updatedAt" = excluded."updatedAt"
+         WHERE "HumanLabel"."source" <> 'adjudication'`),
+    phaseId,
+    itemId,
+    overlap,
+  );
+}
+
+export interface SubmitInput {
+  phaseId: number;
+  userId: number;
+  itemId: number;
+  clientId: string;
+  action: string;
+  label?: string | null;
+  shown?: unknown;
+}
+
+/** A unique-index violation, from a Prisma model call (P2002) or a raw statement (P2010 carrying the driver's message). */
+function isUniqueViolation(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const { code, message } = e as { code?: string; message?: string };
+  return code === 'P2002' || (code === 'P2010' && /UNIQUE constraint failed|duplicate key value|23505/i.test(message ?? ''));
+}
+
+async function duplicateOf(db: Db, clientId: string, userId: number) {
+  const existing = await db.annotation.findUnique({ where: { clientId } });
+  if (!existing) return null;
+  if (existing.userId !== userId) throw conflict(`client id ${clientId} was used by another annotator`);
+  return { annotation: view(existing), duplicate: true };
+}
+
+/**
+ * Stores one answer. Idempotent by clientId: a retried submit (the browser did not see the
+ * acknowledgement) returns the stored annotation with duplicate = true and changes nothing.
+ */
+export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: AnnotationView; duplicate: boolean }> {
+  const clientId = typeof input.clientId === 'string' ? input.clientId.trim() : '';
+  if (!clientId || clientId.length > 200) throw badRequest('clientId must be a non-empty string of at most 200 characters');
+  const dup = await duplicateOf(db, clientId, input.userId);
+  if (dup) return dup;
+  if (!(ACTIONS as readonly string[]).includes(input.action)) throw badRequest(`action must be one of ${ACTIONS.join(', ')}, got "${input.action}"`);
+  const phase = await queuePhase(db, input.phaseId);
+  const label = input.action === 'skip' ? null : (input.label ?? null);
+  if (input.action === 'label' && label == null) throw badRequest('a label answer needs a label');
+  if (label != null && !phase.labels.includes(label)) throw badRequest(`unknown label "${label}"; this phase's labels are ${phase.labels.join(', ')}`);
+  const shown = input.shown === undefined || input.shown === null ? null : JSON.stringify(input.shown);
+  if (shown && shown.length > 64_000) throw badRequest('shown is too large');
+  const provider = providerOf(db);
+  const { phaseId, userId, itemId } = input;
+  try {
+    return await phaseTx(db, provider, phaseId, async (tx) => {
+      const now = dbNow(provider);
+      // Inserted only while the user holds the item: an unexpired lease, or an expired one on an
+      // item that did not go to k others meanwhile (a slow annotator's answer is not lost).
+      const inserted = await tx.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
+        placeholders(
+          provider,
+          `INSERT INTO "Annotation" ("phaseId", "itemId", "userId", "action", "label", "clientId", "shown", "createdAt")
+           SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS INTEGER), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), ${now}
+           WHERE EXISTS (SELECT 1 FROM "AnnotationLease" l WHERE l."phaseId" = $1 AND l."itemId" = $2 AND l."userId" = $3
+                         AND (l."expiresAt" > ${now}
+                              OR (SELECT COUNT(*) FROM "AnnotationLease" o WHERE o."phaseId" = $1 AND o."itemId" = $2 AND o."userId" <> $3 AND o."expiresAt" > ${now})
+                               + (SELECT COUNT(DISTINCT a."userId") FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."undoneAt" IS NULL AND a."action" <> 'skip') < $8))
+             AND NOT EXISTS (SELECT 1 FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."userId" = $3 AND a."undoneAt" IS NULL)
+           RETURNING "id", "itemId", "action", "label", "createdAt"`,
+        ),
+        phaseId,
+        itemId,
+        userId,
+        input.action,
+        label,
+        clientId,
+        shown,
+        phase.overlap,
+      );
+      if (!inserted.length) {
+        // Say why, most specific first.
+        const again = await duplicateOf(tx as Db, clientId, userId);
+        if (again) return again;
+        if (await tx.annotation.findFirst({ where: { phaseId, itemId, userId, undoneAt: null }, select: { id: true } })) throw conflict(`you already answered item ${itemId}`);
+        if (await tx.annotationLease.findUnique({ where: { phaseId_itemId_userId: { phaseId, itemId, userId } }, select: { itemId: true } })) {
+          throw conflict(`your lease on item ${itemId} expired and the item went to another annotator`);
+        }
+        throw conflict(`item ${itemId} is not leased to you`);
+      }
+      // The answer now counts, so the lease can go.
+      await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "AnnotationLease" WHERE "phaseId" = $1 AND "itemId" = $2 AND "userId" = $3`), phaseId, itemId, userId);
+      if (input.action !== 'skip') await recount(tx, provider, phaseId, itemId, phase.overlap);
+      if (input.action === 'label') await settleHumanLabel(tx, provider, phaseId, itemId, phase.overlap);
+      const a = inserted[0];
+      return { annotation: { id: Number(a.id), itemId: Number(a.itemId), action: a.action, label: a.label, createdAt: toDate(a.createdAt)!.toISOString() }, duplicate: false };
+    });
+  } catch (e) {
+    // Two copies of one submit raced: the loser finds the winner's row.
+    if (isUniqueViolation(e)) {
+      const again = await duplicateOf(db, clientId, userId);
+      if (again) return again;
+    }
+    throw e;
+  }
+}
+
+/**
+ * Takes back the user's last non-undone answer in the phase: marks it undone, reopens the item
+ * (answer count, human label) and leases it to the user again, ahead of what they already hold.
+ */
+export async function undo(db: Db, input: { phaseId: number; userId: number; leaseMs?: number }): Promise<{ item: QueueItem; undone: { id: number; action: string; label: string | null } }> {
+  const provider = providerOf(db);
+  const phase = await queuePhase(db, input.phaseId);
+  const ttl = input.leaseMs ?? leaseMs();
+  const { phaseId, userId } = input;
+  const { undone, lease } = await phaseTx(db, provider, phaseId, async (tx) => {
+    const last = await tx.annotation.findFirst({ where: { phaseId, userId, undoneAt: null }, orderBy: { id: 'desc' }, select: { id: true, itemId: true, action: true, label: true } });
+    if (!last) throw new DomainError('nothing to undo', 404, 'not_found');
+    // Lease first, then reopen: the item is never free for someone else in between.
+    const sortKey = -(performance.timeOrigin + performance.now()); // the most recent undo comes back first
+    const leased = await tx.$queryRawUnsafe<{ itemId: number; expiresAt: unknown }[]>(
+      placeholders(
+        provider,
+        `INSERT INTO "AnnotationLease" ("phaseId", "itemId", "userId", "expiresAt", "sortKey") VALUES ($1, $2, $3, ${dbNowPlus(provider, 4)}, $5)
+         ON CONFLICT ("phaseId", "itemId", "userId") DO UPDATE SET "expiresAt" = excluded."expiresAt", "sortKey" = excluded."sortKey"
+         RETURNING "itemId", "expiresAt"`,
+      ),
+      phaseId,
+      last.itemId,
+      userId,
+      durationParam(provider, ttl),
+      sortKey,
+    );
+    const marked = await tx.$executeRawUnsafe(placeholders(provider, `UPDATE "Annotation" SET "undoneAt" = ${dbNow(provider)} WHERE "id" = $1 AND "undoneAt" IS NULL`), last.id);
+    if (marked !== 1) throw conflict('that answer was just undone by another request; try again');
+    // Answered before the last rebuild, so the rebuild left it out: put it back at the queue's front.
+    const state = await tx.queueState.findUnique({ where: { phaseId }, select: { modelId: true } });
+    await tx.$executeRawUnsafe(
+      placeholders(provider, `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "answers", "done") VALUES ($1, $2, $3, -1, 0, true) ON CONFLICT ("phaseId", "itemId") DO NOTHING`),
+      phaseId,
+      last.itemId,
+      state?.modelId ?? null,
+    );
+    await recount(tx, provider, phaseId, last.itemId, phase.overlap);
+    await settleHumanLabel(tx, provider, phaseId, last.itemId, phase.overlap);
+    return { undone: last, lease: { itemId: last.itemId, expiresAt: toDate(leased[0].expiresAt)! } };
+  });
+  const [item] = await hydrate(db, phase, [lease]);
+  return { item, undone: { id: undone.id, action: undone.action, label: undone.label } };
+}
+
+export interface MyCounts {
+  total: number;
+  labelled: number;
+  skipped: number;
+  flagged: number;
+  today: number;
+}
+
+/** The annotator's own counts in the phase (non-undone answers); "today" is since 00:00 UTC. */
+export async function myCounts(db: Db, phaseId: number, userId: number): Promise<MyCounts> {
+  const start = new Date();
+  start.setUTCHours(0, 0, 0, 0);
+  const [byAction, today] = await Promise.all([
+    db.annotation.groupBy({ by: ['action'], where: { phaseId, userId, undoneAt: null }, _count: { _all: true } }),
+    db.annotation.count({ where: { phaseId, userId, undoneAt: null, createdAt: { gte: start } } }),
+  ]);
+  const n = (a: string) => byAction.find((b) => b.action === a)?._count._all ?? 0;
+  return { total: n('label') + n('skip') + n('flag'), labelled: n('label'), skipped: n('skip'), flagged: n('flag'), today };
+}
+
+/** A lead's final label for an item (usually a conflict): it wins over annotators and leaves the queue. */
+export async function adjudicate(db: Db, input: { phaseId: number; itemId: number; label: string; userId: number }): Promise<{ itemId: number; label: string; source: 'adjudication' }> {
+  const phase = await queuePhase(db, input.phaseId);
+  if (!phase.labels.includes(input.label)) throw badRequest(`unknown label "${input.label}"; this phase's labels are ${phase.labels.join(', ')}`);
+  const item = await db.item.findFirst({ where: { id: input.itemId, phaseId: input.phaseId }, select: { id: true } });
+  if (!item) throw notFound(`item ${input.itemId} in phase ${input.phaseId}`);
+  const provider = providerOf(db);
+  const { phaseId, itemId } = input;
+  await phaseTx(db, provider, phaseId, async (tx) => {
+    const now = dbNow(provider);
+    await tx.$executeRawUnsafe(
+      placeholders(
+        provider,
+        `INSERT INTO "HumanLabel" ("phaseId", "itemId", "label", "source", "userId", "createdAt", "updatedAt") VALUES ($1, $2, $3, 'adjudication', $4, ${now}, ${now})
+         ON CONFLICT ("phaseId", "itemId") DO UPDATE SET "label" = excluded."label", "source" = excluded."source", "userId" = excluded."userId", "updatedAt" = excluded."updatedAt"`,
+      ),
+      phaseId,
+      itemId,
+      input.label,
+      input.userId,
+    );
+    await recount(tx, provider, phaseId, itemId, phase.overlap);
+  });
+  return { itemId, label: input.label, source: 'adjudication' };
+}

@@ -1,0 +1,49 @@
+/**
+ * A phase's queue settings (overlap k, ranking strategy, class quotas), changed by a lead.
+ * A change re-ranks the queue when one has been built, so the new order applies at once.
+ */
+import { z } from 'zod';
+import type { Db } from '../db/client.ts';
+import { badRequest, notFound } from '../errors.ts';
+import { QUEUE_STRATEGIES } from './rank.ts';
+import { rebuildQueue, type RebuildResult } from './rebuild.ts';
+
+export const queueSettingsSchema = z
+  .object({
+    overlap: z.number().int().min(1).max(10).optional(),
+    queueStrategy: z.enum(QUEUE_STRATEGIES).optional(),
+    classQuotas: z.record(z.string(), z.number().min(0)).nullable().optional(),
+  })
+  .strict();
+
+export type QueueSettingsInput = z.infer<typeof queueSettingsSchema>;
+
+export interface QueueSettings {
+  phaseId: number;
+  overlap: number;
+  queueStrategy: string;
+  classQuotas: Record<string, number> | null;
+}
+
+export async function updateQueueSettings(db: Db, phaseId: number, input: unknown): Promise<{ phase: QueueSettings; rebuilt: RebuildResult | null }> {
+  const patch = queueSettingsSchema.parse(input);
+  const phase = await db.phase.findUnique({ where: { id: phaseId } });
+  if (!phase) throw notFound(`phase ${phaseId}`);
+  const labels = JSON.parse(phase.labels) as string[];
+  const unknown = Object.keys(patch.classQuotas ?? {}).filter((l) => !labels.includes(l));
+  if (unknown.length) throw badRequest(`classQuotas names labels this phase does not have: ${unknown.join(', ')}`);
+  const updated = await db.phase.update({
+    where: { id: phaseId },
+    data: {
+      ...(patch.overlap !== undefined ? { overlap: patch.overlap } : {}),
+      ...(patch.queueStrategy !== undefined ? { queueStrategy: patch.queueStrategy } : {}),
+      ...(patch.classQuotas !== undefined ? { classQuotas: patch.classQuotas === null ? null : JSON.stringify(patch.classQuotas) } : {}),
+    },
+  });
+  const built = await db.queueState.findUnique({ where: { phaseId } });
+  const rebuilt = built && Object.keys(patch).length ? await rebuildQueue(db, phaseId) : null;
+  return {
+    phase: { phaseId, overlap: updated.overlap, queueStrategy: updated.queueStrategy, classQuotas: updated.classQuotas ? JSON.parse(updated.classQuotas) : null },
+    rebuilt,
+  };
+}
