@@ -1,18 +1,13 @@
-/** Shapes of the annotation API (GET /api/phases/:id/queue/next, POST …/annotations, …/undo). */
-export interface QueueItem {
-  itemId: number;
-  text: string;
-  leaseExpiresAt: string;
-  teacher: { probs: number[]; label: string } | null;
-  student: { probs: number[]; label: string; modelId: number } | null;
-  score: { js: number; kl: number; flip: boolean; margin: number; loss: number } | null;
-}
+/**
+ * Shapes of the annotation API as the browser sees them: the queue's own types from lib/queue
+ * (type-only imports, nothing server-side reaches the bundle), with dates as strings.
+ */
+import type { QueueItem, NextBatch, MyCounts } from '@/lib/queue/annotate.ts';
+import type { Conflict } from '@/lib/queue/agreement.ts';
 
-export interface QueueBatch {
-  labels: string[];
-  items: QueueItem[];
-  remaining: number;
-}
+export type { QueueItem, MyCounts, Conflict };
+export type { AgreementSummary as Agreement, PairAgreement as AgreementPair } from '@/lib/queue/kappa.ts';
+export type QueueBatch = NextBatch;
 
 export type AnswerAction = 'label' | 'skip' | 'flag';
 
@@ -23,22 +18,5 @@ export interface AnnotationAck {
 
 export interface UndoResult {
   item: QueueItem;
-  undone: { id: number; action: AnswerAction; label: string | null };
-}
-
-export interface MyCounts {
-  total: number;
-  labelled: number;
-  skipped: number;
-  flagged: number;
-  today: number;
-}
-
-export type { AgreementSummary as Agreement, PairAgreement as AgreementPair } from '@/lib/queue/kappa.ts';
-
-export interface Conflict {
-  itemId: number;
-  externalId: string | null;
-  text: string;
-  answers: { userId: number; email: string; label: string; createdAt: string }[];
+  undone: { id: number; action: string; label: string | null };
 }
