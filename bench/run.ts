@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   import: async () => (await import('./import.ts')).benchImport,
   train: async () => (await import('./train.ts')).benchTrain,
   score: async () => (await import('./score.ts')).benchScore,
+  queue: async () => (await import('./queue.ts')).benchQueue,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
