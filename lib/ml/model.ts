@@ -344,14 +344,15 @@ export function forwardInputs(weights: StudentWeights, batch: Batch, dropout?: F
   const E = weights.config.embeddingDim;
   const table = weights.params.embedding.data;
   const { size: b, len: L } = batch;
-  const lstm = weights.config.arch === 'bilstm';
+  const config = weights.config;
+  const lstm = config.arch === 'bilstm';
   const inputs: ForwardInputs = {
     x: tf.tensor3d(lookupEmbeddings(table, E, batch, false, lstm), lstm ? [L, b, E] : [b, L, E]),
     mask: tf.tensor3d(paddingMask(batch), [b, L, 1]),
   };
   if (lstm) {
     inputs.xReversed = tf.tensor3d(lookupEmbeddings(table, E, batch, true, true), [L, b, E]);
-    if (weights.config.layers > 1) inputs.reverseIdx = tf.tensor1d(reverseIndex(batch), 'int32');
+    if (config.arch === 'bilstm' && config.layers > 1) inputs.reverseIdx = tf.tensor1d(reverseIndex(batch), 'int32');
   }
   if (dropout) inputs.dropout = tf.tensor2d(dropout, [b, featureDim(weights.config)]);
   return inputs;
