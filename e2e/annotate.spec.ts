@@ -23,6 +23,8 @@ const MIXED = 'Mixed scripts: 你这个人真是太过分了 😡🔥 — مرح
 let soloId = 0;
 let pairId = 0;
 let xssId = 0;
+let manyId = 0;
+const MANY_LABELS = Array.from({ length: 12 }, (_, i) => `intent_${String.fromCharCode(97 + i)}`);
 
 async function apiAs(who: Who): Promise<APIRequestContext> {
   const ctx = await request.newContext({ baseURL: BASE });
@@ -70,13 +72,14 @@ test.beforeAll(async () => {
         { key: 'solo', name: 'Solo', labels: SOLO_LABELS, testFraction: 0.05 },
         { key: 'pair', name: 'Pair', labels: ['yes', 'no'], testFraction: 0.05 },
         { key: 'inert', name: 'Inert text', labels: ['safe', 'offensive'], testFraction: 0.05 },
+        { key: 'many', name: 'Many intents', labels: MANY_LABELS, testFraction: 0.05 },
       ],
     },
   });
   expect(res.status(), await res.text()).toBe(201);
   const { task } = await res.json();
   const byKey = Object.fromEntries(task.phases.map((p: { key: string; id: number }) => [p.key, p.id]));
-  [soloId, pairId, xssId] = [byKey.solo, byKey.pair, byKey.inert];
+  [soloId, pairId, xssId, manyId] = [byKey.solo, byKey.pair, byKey.inert, byKey.many];
 
   await importRows(lead, soloId, Array.from({ length: 140 }, (_, i) => ({ text: `solo message number ${i}: ${['see you at lunch', 'win a free phone', 'fifty percent off today', 'meeting moved'][i % 4]} #${i}`, probs: probs(i, 3) })));
   await importRows(lead, pairId, Array.from({ length: 8 }, (_, i) => ({ text: `pair item ${i} ${i % 2 ? 'differ' : 'agree'}`, probs: probs(i, 2) })));
@@ -88,6 +91,7 @@ test.beforeAll(async () => {
     { text: 'plain filler item one', probs: [0.5, 0.5] },
     { text: 'plain filler item two', probs: [0.55, 0.45] },
   ]);
+  await importRows(lead, manyId, Array.from({ length: 4 }, (_, i) => ({ text: `which intent is message ${i}?`, probs: probs(i, MANY_LABELS.length) })));
   await Promise.all([admin.dispose(), lead.dispose()]);
 });
 
@@ -449,4 +453,26 @@ test('after a round has scored the pool, the annotator sees both distributions a
   await page.screenshot({ path: 'test-results/annotate-scored.png', fullPage: true });
   await pressAndAdvance(page, 'Enter');
   await expect(page.getByTestId('save-status')).toHaveText('all saved');
+});
+
+test('with more than nine labels the number is typed: "1","2" picks the twelfth label, "5" the fifth at once', async ({ page }) => {
+  await login(page, 'annotator');
+  await page.goto(`/annotate/${manyId}`);
+  await expect(item(page)).toBeVisible();
+  await expect(page.getByTestId('label-intent_l')).toContainText('12intent_l');
+  const first = await currentId(page);
+  // "1" alone could still become 10, 11 or 12: nothing happens until the next digit.
+  await page.keyboard.press('1');
+  await page.keyboard.press('2');
+  await expect(item(page)).not.toHaveAttribute('data-item-id', String(first));
+  const second = await currentId(page);
+  await page.keyboard.press('5');
+  await expect(item(page)).not.toHaveAttribute('data-item-id', String(second));
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+
+  const lead = await apiAs('lead');
+  const rows = (await (await lead.get(`/api/phases/${manyId}/labels/export?format=jsonl`)).text()).trim().split('\n').map((l) => JSON.parse(l));
+  await lead.dispose();
+  const labelOf = (id: number) => rows.find((r) => r.itemId === id)?.label;
+  expect([labelOf(first), labelOf(second)]).toEqual(['intent_l', 'intent_e']);
 });
