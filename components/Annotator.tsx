@@ -126,7 +126,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
     } finally {
       st.fetching = false;
     }
-  }, [phaseId, qc, labels]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [phaseId, qc, labels]);
 
   /** Sends the outbox in order; on a retryable failure waits with exponential backoff. */
   const flush = useCallback(async () => {
@@ -176,7 +176,8 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
     void qc.invalidateQueries({ queryKey: ['annotations-mine', phaseId] });
   }, [phaseId, persist, qc]);
 
-  // Load: answers pending from an earlier visit are re-sent first, then the queue is fetched.
+  // Load (once per user and phase): answers pending from an earlier visit are re-sent first, then
+  // the queue is fetched. flush and fetchMore read the session ref, so they need not be deps.
   useEffect(() => {
     const st = s.current;
     st.outbox = loadOutbox(key);
@@ -198,7 +199,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
       if (st.retryTimer) clearTimeout(st.retryTimer);
       st.retryTimer = null;
     };
-  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [key]);
 
   const current = s.current.buffer[0] as QueueItem | undefined;
 
