@@ -89,7 +89,16 @@ export async function migrate(database: Database, log: (msg: string) => void = (
       if (seen !== m.checksum) log(`warning: migration ${m.name} was edited after it was applied`);
       continue;
     }
-    const statements = splitStatements(m.sql);
+    const all = splitStatements(m.sql);
+    // SQLite migrations that redefine a table (create new, copy, DROP old, rename) turn foreign
+    // keys off around it: dropping the old table would otherwise cascade-delete every row that
+    // references it. That pragma is a no-op inside a transaction, so it is set on the connection
+    // before the transaction opens (the libsql adapter runs the transaction on that connection)
+    // and checked with foreign_key_check before commit.
+    const fkPragma = /^PRAGMA\s+foreign_keys\s*=/i;
+    const redefines = provider === 'sqlite' && all.some((s) => /^PRAGMA\s+foreign_keys\s*=\s*OFF/i.test(s));
+    const statements = redefines ? all.filter((s) => !fkPragma.test(s)) : all;
+    if (redefines) await db.$executeRawUnsafe('PRAGMA foreign_keys = OFF');
     // PostgreSQL: one transaction, and an advisory lock so concurrent starts apply it once.
     await db.$transaction(async (tx) => {
       if (provider === 'postgres') {
@@ -100,7 +109,14 @@ export async function migrate(database: Database, log: (msg: string) => void = (
         );
         if (Number(again[0].n) > 0) return;
       }
+      if (redefines && Number((await tx.$queryRawUnsafe<{ foreign_keys: bigint | number }[]>('PRAGMA foreign_keys'))[0]?.foreign_keys) !== 0) {
+        throw new Error(`migration ${m.name}: foreign keys are still on inside the transaction; refusing to redefine tables (rows would be cascade-deleted)`);
+      }
       for (const s of statements) await tx.$executeRawUnsafe(s);
+      if (redefines) {
+        const broken = await tx.$queryRawUnsafe<unknown[]>('PRAGMA foreign_key_check');
+        if (broken.length) throw new Error(`migration ${m.name} leaves ${broken.length} rows with broken foreign keys: ${JSON.stringify(broken.slice(0, 5))}`);
+      }
       const now = new Date();
       await tx.$executeRawUnsafe(
         provider === 'postgres'
