@@ -42,7 +42,8 @@ export async function demoTeacherJob(
   const toLabel = coldLabel(key);
   if (!toLabel) throw new Error(`the demo teacher knows COLD's phases "offensive" and "topic", not "${key}"`);
   const spec = REFERENCE_V1;
-  const base = `teachers/phase-${phase.id}/${spec.name}`;
+  // Keyed by what the teacher learned (COLD, this phase's labels), not by a database id.
+  const base = `teachers/cold-${key}/${spec.name}-v${spec.version}`;
   const cold = await readCold((m) => ctx.log(m));
   const train = cold.filter((r) => r.split === 'train');
   const labelIndex = new Map(phase.labels.map((l, i) => [l, i]));

@@ -9,6 +9,7 @@
  * one), and scores are rewritten whole.
  */
 import type { Db } from '../db/client.ts';
+import { unprocessable } from '../errors.ts';
 import { artifactStore, type ArtifactStore } from '../artifacts/store.ts';
 import { Vocab } from '../ml/tokenizer.ts';
 import { prepareDistillationTargets } from '../ml/loss.ts';
@@ -74,8 +75,8 @@ async function updateRound(db: Db, roundId: number, data: Record<string, unknown
 }
 
 /** Builds (or reloads) the round's training set: which items, with which hard labels and base weights. */
-async function trainSet(db: Db, store: ArtifactStore, roundId: number, phase: PhaseMeta, config: RoundConfig): Promise<TrainSetSnapshot> {
-  const key = `rounds/${roundId}/trainset.json`;
+async function trainSet(db: Db, store: ArtifactStore, roundKey: string, roundId: number, phase: PhaseMeta, config: RoundConfig): Promise<TrainSetSnapshot> {
+  const key = `${roundKey}/trainset.json`;
   const saved = await store.get(key);
   if (saved) return dec<TrainSetSnapshot>(saved);
   const rows = await loadPhaseRows(db, phase, 'train');
@@ -92,6 +93,8 @@ async function trainSet(db: Db, store: ArtifactStore, roundId: number, phase: Ph
     const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1;
     base = losses.map((l) => (Number.isFinite(l) && mean > 0 ? Math.min(config.maxWeight, Math.max(config.minWeight, l / mean)) : 1));
   }
+  // Permanent (4xx): retrying cannot help until data arrives, and an empty snapshot must not be kept.
+  if (!chosen.length) throw unprocessable(`phase ${phase.id} has no training items with ${config.useTeacher ? 'a teacher output or ' : ''}a human label: import teacher outputs or label some items first`);
   const snap: TrainSetSnapshot = { ids: chosen.map((i) => rows.ids[i]), hard: chosen.map((i) => rows.human[i]), base, guidedBy: last?.modelId ?? null };
   await store.put(key, enc(snap));
   return snap;
@@ -115,8 +118,9 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   await report({ stage: 'loading' }, true);
 
   // 1. The training set, and the texts and teacher outputs of its items.
-  const snap = await trainSet(db, store, roundId, phase, config);
-  if (snap.ids.length === 0) throw new Error(`phase ${phase.id} has no training items with ${config.useTeacher ? 'a teacher output or ' : ''}a human label`);
+  // Keyed by id and creation time: a database reset restarts ids, and must not meet old files.
+  const roundKey = `rounds/${roundId}-${round.createdAt.getTime()}`;
+  const snap = await trainSet(db, store, roundKey, roundId, phase, config);
   const rows = await loadPhaseRows(db, phase, 'train', Int32Array.from(snap.ids));
   const at = new Map(Array.from(rows.ids, (id, i) => [id, i]));
   const order = snap.ids.map((id) => at.get(id)).filter((i): i is number => i !== undefined);
@@ -137,7 +141,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   for (let i = 0; i < hasTeacher.length; i++) if (!hasTeacher[i]) targets.softMask[i] = 0;
 
   // 3. Train, checkpointing after every epoch.
-  const cpKey = `rounds/${roundId}/checkpoint.bin`;
+  const cpKey = `${roundKey}/checkpoint.bin`;
   const resumeFrom = (await store.get(cpKey)) ?? undefined;
   if (resumeFrom) log(`resuming round ${roundId} from its last checkpoint`);
   let history: EpochSummary[] = [];
