@@ -134,6 +134,10 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     const ok = await call(phaseRoute.PATCH, '/x', { token: lead.token, method: 'PATCH', body: { queueStrategy: 'flip', classQuotas: { safe: 0 } }, params: { id: String(f.phaseId) } });
     expect(ok.status).toBe(200);
     expect(ok.body.phase).toMatchObject({ queueStrategy: 'flip', classQuotas: { safe: 0 } });
+    const shown = await call(phaseRoute.GET, '/x', { token: users[0].token, params: { id: String(f.phaseId) } });
+    expect(shown.body.queue).toMatchObject({ overlap: 1, queueStrategy: 'flip', classQuotas: { safe: 0 }, built: { strategy: 'flip', modelId: f.modelId } });
+    expect(shown.body.queue.built.open).toBe(ok.body.rebuilt.queued);
+    expect(shown.body.phase.labels).toEqual(['safe', 'offensive']);
     const flipped = await t.db.queueEntry.findMany({ where: { phaseId: f.phaseId }, orderBy: { rank: 'asc' } });
     expect(flipped.every((e) => e.teacherLabel === 'offensive')).toBe(true);
     const flips = new Map((await t.db.studentScore.findMany({ where: { modelId: f.modelId } })).map((s) => [s.itemId, s.flip]));

@@ -47,3 +47,17 @@ export async function updateQueueSettings(db: Db, phaseId: number, input: unknow
     rebuilt,
   };
 }
+
+/** The phase's queue settings and state: what the lead's settings form and the annotation page show. */
+export async function queueSettings(db: Db, phaseId: number) {
+  const phase = await db.phase.findUnique({ where: { id: phaseId }, select: { overlap: true, queueStrategy: true, classQuotas: true } });
+  if (!phase) throw notFound(`phase ${phaseId}`);
+  const state = await db.queueState.findUnique({ where: { phaseId } });
+  return {
+    phaseId,
+    overlap: phase.overlap,
+    queueStrategy: phase.queueStrategy,
+    classQuotas: phase.classQuotas ? (JSON.parse(phase.classQuotas) as Record<string, number>) : null,
+    built: state ? { modelId: state.modelId, strategy: state.strategy, open: state.open, total: state.total, builtAt: state.builtAt.toISOString() } : null,
+  };
+}

@@ -1,5 +1,6 @@
 import { intParam, jsonBody, route } from '@/lib/http/route.ts';
-import { updateQueueSettings } from '@/lib/queue/settings.ts';
+import { queueSettings, updateQueueSettings } from '@/lib/queue/settings.ts';
+import { getPhase } from '@/lib/tasks/tasks.ts';
 import { audit } from '@/lib/audit.ts';
 
 /** A lead sets the phase's overlap k, queue strategy and class quotas. */
@@ -9,4 +10,10 @@ export const PATCH = route<{ id: string }>({ role: 'lead' }, async ({ req, db, u
   const out = await updateQueueSettings(db, phaseId, body);
   await audit(db, user.id, 'phase.queue_settings', `phase:${phaseId}`, body);
   return out;
+});
+
+/** The phase with its queue settings and the state of its queue. */
+export const GET = route<{ id: string }>({ role: 'annotator' }, async ({ db, params }) => {
+  const phaseId = intParam(params.id, 'phase id');
+  return { phase: await getPhase(db, phaseId), queue: await queueSettings(db, phaseId) };
 });
