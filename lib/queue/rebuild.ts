@@ -6,7 +6,7 @@
 import type { Db } from '../db/client.ts';
 import { notFound } from '../errors.ts';
 import { providerOf, type Provider } from '../import/sql.ts';
-import { placeholders } from '../jobs/sql.ts';
+import { dbNow, placeholders } from '../jobs/sql.ts';
 import { loadPhaseRows, phaseMeta, type PhaseMeta } from '../rounds/data.ts';
 import { decide } from '../rounds/evaluate.ts';
 import { combineTeachers } from '../ml/loss.ts';
@@ -205,6 +205,9 @@ export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResu
     async (tx) => {
       // A write first: on SQLite the transaction then holds the write lock from its start.
       await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "QueueEntry" WHERE "phaseId" = $1`), phaseId);
+      // Sweep leases that ran out (an expired row only matters for a late answer on it, which is
+      // taken while the item is still free; after a rebuild it is simply leased again).
+      await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "AnnotationLease" WHERE "phaseId" = $1 AND "expiresAt" <= ${dbNow(provider)}`), phaseId);
       for (let s = 0; s < ranked.length; s += ROWS_PER_INSERT) {
         const batch = ranked.slice(s, s + ROWS_PER_INSERT).map((r) => [r.itemId, r.rank, r.teacherLabel, r.answers]);
         await tx.$executeRawUnsafe(insert, phaseId, modelId, JSON.stringify(batch));
