@@ -13,26 +13,16 @@ import { createDatabase, tuneSqlite, type Db } from '../lib/db/client.ts';
 import { migrate } from '../lib/db/migrate.ts';
 import { disagreement } from '../lib/ml/metrics.ts';
 import { rebuildQueue } from '../lib/queue/rebuild.ts';
+import { prng } from './synthetic-import.ts';
 import { nextItems, submit } from '../lib/queue/annotate.ts';
 
 const BATCH = 5000;
 
-/** A deterministic pseudo-random stream (mulberry32), so every run scores the same pool. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (xs: Float32Array, i: number) => Buffer.from(xs.buffer, xs.byteOffset + i * 8, 8).toString('hex');
 
 async function fill(db: Db, phaseId: number, teacherId: number, modelId: number, n: number) {
-  const rand = rng(42);
+  const rand = prng(42); // deterministic: every run scores the same pool
   const words = ['refund', 'card', 'late', 'why', 'account', 'transfer', 'pending', 'fee', 'atm', 'cash', 'help', 'blocked'];
   for (let s = 0; s < n; s += BATCH) {
     const m = Math.min(BATCH, n - s);

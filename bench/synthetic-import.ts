@@ -16,7 +16,7 @@ export interface SyntheticOptions {
 }
 
 /** mulberry32: a small, fast, seedable PRNG (Math.random cannot be seeded). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

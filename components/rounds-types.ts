@@ -1,29 +1,13 @@
 /** The round and job shapes the API returns (dates as strings). */
 import type { EpochSummary } from '@/lib/ml/train.ts';
-import type { RoundProgress } from '@/lib/rounds/run.ts';
+import type { RoundMetrics, RoundProgress } from '@/lib/rounds/run.ts';
 import type { ReportJSON } from '@/lib/rounds/evaluate.ts';
 
 export type { EpochSummary };
 /** A round's progress, or the demo teacher job's (stage 'teacher', with ensemble members). */
 export type Progress = Omit<RoundProgress, 'stage'> & { stage: RoundProgress['stage'] | 'teacher' | 'teacher-eval' | 'teacher-scoring'; member?: number; members?: number };
 export type Report = ReportJSON;
-export interface Metrics {
-  vsTeacher: Report | null;
-  vsHuman: Report | null;
-  teacherVsHuman: Report | null;
-  majorityVsTeacher: { label: string; accuracy: number; macroF1: number } | null;
-  testItems: number;
-  trainExamples: number;
-  humanLabelled: number;
-  vocabSize: number;
-  backend: string;
-  trainSeconds: number;
-  trainExamplesPerSecond: number;
-  history: EpochSummary[];
-  scoring: { items: number; seconds: number; itemsPerSecond: number; meanJs: number; flips: number };
-  latency: { batch1P50Ms: number; batch1P95Ms: number };
-  sampling: { kind: string; guidedBy: number | null };
-}
+export type Metrics = RoundMetrics;
 export interface Round {
   id: number;
   phaseId: number;
