@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dataDir } from '../config/env.ts';
 
 /**
@@ -55,20 +56,27 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
 function localCandidates(name: string): string[] {
   const out: string[] = [];
   if (process.env.DISTILLERY_DATASETS_DIR) out.push(resolve(process.env.DISTILLERY_DATASETS_DIR, name));
   out.push(resolve(process.cwd(), '..', 'shared', 'datasets', name));
+  out.push(resolve(repoRoot, '..', 'shared', 'datasets', name));
   out.push(join(dataDir(), 'datasets', name));
   return out;
+}
+
+/** The local folder holding all of the dataset's files, or null (then locateDataset downloads it). */
+export function localDatasetDir(name: Dataset['name']): string | null {
+  return localCandidates(name).find((dir) => DATASETS[name].files.every((f) => existsSync(join(dir, f.name)))) ?? null;
 }
 
 /** The folder holding the dataset's files, downloading (and verifying) them when no local copy exists. */
 export async function locateDataset(name: Dataset['name'], log: (m: string) => void = () => {}): Promise<string> {
   const ds = DATASETS[name];
-  for (const dir of localCandidates(name)) {
-    if (ds.files.every((f) => existsSync(join(dir, f.name)))) return dir;
-  }
+  const local = localDatasetDir(name);
+  if (local) return local;
   const dir = join(dataDir(), 'datasets', name);
   mkdirSync(dir, { recursive: true });
   for (const f of ds.files) {

@@ -1,57 +1,25 @@
 /**
  * Readers for the development datasets (COLD, Banking77) used by the ML tests and benchmarks.
  * The files stay where they are (`../shared/datasets` next to the repository, or
- * $DISTILLERY_DATASETS); nothing is copied into the repository.
+ * $DISTILLERY_DATASETS_DIR, see lib/datasets/registry.ts); nothing is copied into the repository.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Rng } from './rng.ts';
+import { localDatasetDir } from '../datasets/registry.ts';
+import { readCsvFile } from '../datasets/csv-file.ts';
 
-export function datasetsRoot(): string {
-  if (process.env.DISTILLERY_DATASETS) return process.env.DISTILLERY_DATASETS;
-  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return path.resolve(repoRoot, '..', 'shared', 'datasets');
-}
-
-/** RFC 4180 CSV (quoted fields, doubled quotes, CRLF), with a leading BOM removed. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else if (ch !== '\r') field += ch;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
+/** The dataset's local folder (see lib/datasets/registry.ts); `npm run demo` downloads it where there is none. */
+function datasetDir(name: 'cold' | 'banking77'): string {
+  const dir = localDatasetDir(name);
+  if (!dir) throw new Error(`dataset ${name} not found locally (DISTILLERY_DATASETS_DIR, ../shared/datasets or data/datasets); run npm run demo once to download it`);
+  return dir;
 }
 
 function readTable(file: string): { header: string[]; rows: string[][] } {
-  const all = parseCsv(fs.readFileSync(file, 'utf8'));
-  const header = all[0] ?? [];
-  return { header, rows: all.slice(1).filter((r) => r.length === header.length) };
+  const records = readCsvFile(file);
+  const header = records.length ? Object.keys(records[0]) : [];
+  return { header, rows: records.map((r) => header.map((h) => r[h])) };
 }
 
 export interface LabelledTexts {
@@ -62,7 +30,7 @@ export interface LabelledTexts {
 
 /** COLD (Chinese offensive language): label 1 = offensive. The test split has an extra fine-grained column, so columns are found by name. */
 export function loadCold(split: 'train' | 'dev' | 'test', limit = Infinity): LabelledTexts & { topics: string[] } {
-  const { header, rows } = readTable(path.join(datasetsRoot(), 'cold', `${split}.csv`));
+  const { header, rows } = readTable(path.join(datasetDir('cold'), `${split}.csv`));
   const text = header.indexOf('TEXT');
   const label = header.indexOf('label');
   const topic = header.indexOf('topic');
@@ -78,7 +46,7 @@ export function loadCold(split: 'train' | 'dev' | 'test', limit = Infinity): Lab
 
 /** Banking77 (English, 77 intents). Labels index categories.json. */
 export function loadBanking77(split: 'train' | 'test', limit = Infinity): LabelledTexts {
-  const dir = path.join(datasetsRoot(), 'banking77');
+  const dir = datasetDir('banking77');
   const labelNames = JSON.parse(fs.readFileSync(path.join(dir, 'categories.json'), 'utf8')) as string[];
   const index = new Map(labelNames.map((c, i) => [c, i]));
   const { header, rows } = readTable(path.join(dir, `${split}.csv`));
