@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 bash scripts/ensure-test-deps.sh
 echo "== typecheck"; node_modules/.bin/tsc --noEmit
-echo "== unit"; node_modules/.bin/vitest run --project unit
-echo "== integration (sqlite + postgres)"; node_modules/.bin/vitest run --project integration
+mkdir -p test-reports
+rm -f test-reports/unit.json test-reports/integration.json test-reports/e2e.json
+echo "== unit"; node_modules/.bin/vitest run --project unit --reporter=default --reporter=json --outputFile.json=test-reports/unit.json
+echo "== integration (sqlite + postgres)"; node_modules/.bin/vitest run --project integration --reporter=default --reporter=json --outputFile.json=test-reports/integration.json
 echo "== e2e (chromium)"; node_modules/.bin/playwright test
+echo "== all"; node scripts/test-summary.mjs
