@@ -5,6 +5,9 @@ import { duration } from './format';
 import { ProgressLine } from './RoundProgress';
 import type { JobRow } from './rounds-types';
 
+/** A running job whose worker stopped heartbeating: it waits for a worker to reclaim it. */
+const stalled = (j: JobRow) => j.status === 'running' && j.leaseExpiresAt != null && new Date(j.leaseExpiresAt).getTime() < Date.now();
+
 /** Background work in progress: teacher training, rounds. Hidden when nothing runs. */
 export function JobsPanel() {
   const jobs = useQuery({
@@ -24,7 +27,10 @@ export function JobsPanel() {
             <tr key={j.id}>
               <td className="num">{j.id}</td>
               <td>{j.type === 'demo.teacher' ? 'reference teacher' : j.type}{j.payload && typeof j.payload === 'object' && 'phaseId' in j.payload ? <span className="text-xs text-zinc-500"> · phase {String((j.payload as { phaseId: number }).phaseId)}</span> : null}</td>
-              <td><span className="badge">{j.status}</span>{j.attempts > 1 && <span className="ml-1 text-xs text-zinc-500">attempt {j.attempts}</span>}<ProgressLine p={j.progress} status={j.status} /></td>
+              <td>
+                <span className="badge">{j.status}</span>{j.attempts > 1 && <span className="ml-1 text-xs text-zinc-500">attempt {j.attempts}</span>}
+                {stalled(j) ? <div className="text-xs text-amber-700" data-testid="job-stalled">its worker stopped answering (lease expired {duration(j.leaseExpiresAt)} ago); the next worker to start takes it over from its last checkpoint</div> : <ProgressLine p={j.progress} status={j.status} />}
+              </td>
               <td className="text-xs text-zinc-500">{j.worker ?? '—'}</td>
               <td className="text-xs text-zinc-500">{j.status === 'running' ? duration(j.startedAt) : 'queued'}</td>
             </tr>

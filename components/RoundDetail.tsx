@@ -61,9 +61,9 @@ export function RoundDetail({ roundId }: { roundId: number }) {
             <Stat label="Vocabulary" value={int(m.vocabSize)} />
           </section>
           <div className="grid gap-4 lg:grid-cols-3">
-            <ReportCard title="Student vs teacher" r={m.vsTeacher} testid="report-vs-teacher" />
-            <ReportCard title="Student vs human labels" r={m.vsHuman} testid="report-vs-human" />
-            <ReportCard title="Teacher vs human labels" r={m.teacherVsHuman} />
+            <ReportCard title="Student vs teacher" r={m.vsTeacher} predictedBy="student" reference="teacher" testid="report-vs-teacher" />
+            <ReportCard title="Student vs human labels" r={m.vsHuman} predictedBy="student" reference="human" testid="report-vs-human" />
+            <ReportCard title="Teacher vs human labels" r={m.teacherVsHuman} predictedBy="teacher" reference="human" />
           </div>
         </>
       )}
@@ -80,7 +80,7 @@ function Stat({ label, value, testid }: { label: string; value: string; testid?:
   );
 }
 
-function ReportCard({ title, r, testid }: { title: string; r: Report | null; testid?: string }) {
+function ReportCard({ title, r, predictedBy, reference, testid }: { title: string; r: Report | null; predictedBy: string; reference: string; testid?: string }) {
   return (
     <section className="card p-4" data-testid={testid}>
       <h3 className="font-semibold">{title}</h3>
@@ -89,17 +89,25 @@ function ReportCard({ title, r, testid }: { title: string; r: Report | null; tes
       ) : (
         <>
           <p className="mt-1 text-zinc-600">accuracy <b>{pct(r.accuracy)}</b> · macro-F1 <b data-testid="macro-f1">{f3(r.macroF1)}</b> · {int(r.total)} items</p>
-          <table className="data mt-2">
-            <thead><tr><th>Class</th><th className="num">P</th><th className="num">R</th><th className="num">F1</th><th className="num">Support</th></tr></thead>
-            <tbody>
-              {r.perClass.slice(0, 80).map((c) => (
-                <tr key={c.label}><td className="max-w-40 truncate" title={c.label}>{c.label}</td><td className="num">{f3(c.precision)}</td><td className="num">{f3(c.recall)}</td><td className="num">{f3(c.f1)}</td><td className="num">{c.support}</td></tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="overflow-x-auto">
+            <table className="mt-2 w-full text-sm tabular-nums">
+              <thead>
+                <tr className="border-b border-zinc-200 text-xs uppercase tracking-wide text-zinc-500">
+                  <th className="py-1.5 pr-2 text-left font-semibold">Class</th><th className="px-1.5 text-right font-semibold">P</th><th className="px-1.5 text-right font-semibold">R</th><th className="px-1.5 text-right font-semibold">F1</th><th className="pl-1.5 text-right font-semibold">n</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.perClass.slice(0, 80).map((c) => (
+                  <tr key={c.label} className="border-b border-zinc-100">
+                    <td className="max-w-36 truncate py-1.5 pr-2" title={c.label}>{c.label}</td><td className="px-1.5 text-right">{f3(c.precision)}</td><td className="px-1.5 text-right">{f3(c.recall)}</td><td className="px-1.5 text-right">{f3(c.f1)}</td><td className="pl-1.5 text-right text-zinc-500">{c.support}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {r.labels.length <= 12 && (
             <div className="mt-3">
-              <div className="mb-1 text-xs text-zinc-500">Confusion (rows: reference, columns: student)</div>
+              <div className="mb-1 text-xs text-zinc-500">Confusion (rows: {reference}, columns: {predictedBy})</div>
               <table className="text-xs tabular-nums">
                 <thead><tr><th /> {r.labels.map((l) => <th key={l} className="px-2 text-right font-medium text-zinc-500">{l}</th>)}</tr></thead>
                 <tbody>

@@ -31,6 +31,7 @@ export interface JobRow {
   attempts: number;
   maxAttempts: number;
   worker: string | null;
+  leaseExpiresAt: string | null;
   payload: unknown;
   progress: Progress | null;
   error: string | null;

@@ -18,6 +18,7 @@ export const GET = route({ role: 'annotator' }, async ({ req, db }) => {
       attempts: j.attempts,
       maxAttempts: j.maxAttempts,
       worker: j.leaseOwner,
+      leaseExpiresAt: j.leaseExpiresAt,
       payload: parseJson(j.payload),
       progress: parseJson(j.progress),
       error: j.error,
