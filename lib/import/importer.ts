@@ -73,7 +73,7 @@ export interface ImportReport {
   itemsPerSecond: number;
 }
 
-export const DEFAULT_BATCH_SIZE = 5000;
+export const DEFAULT_BATCH_SIZE = 10_000;
 export const DEFAULT_MAX_ERRORS = 1000;
 
 export async function importFile(db: Db, options: ImportOptions): Promise<ImportReport> {
@@ -200,48 +200,71 @@ async function writePass(open: Opener, format: ImportFormat, rules: RowRules, s:
   // so that a batch never carries the same hash twice.
   let pendingHashes = new Set<string>();
 
+  // One batch may be in flight while the next is read: the writer (a thread of its own on
+  // SQLite) writes it meanwhile. The next batch is handed over only once it has committed, so
+  // batches commit in file order and the unique index sees each before the next.
+  let inFlight: Promise<void> | null = null;
+  const settle = async () => {
+    const p = inFlight;
+    inFlight = null;
+    if (p) await p;
+  };
   const flush = async (count: number) => {
     const batch = pending.slice(0, count);
     pending = pending.slice(count);
     pendingHashes = new Set(pending.map((p) => p.hash));
-    const result = await s.writer.write(s.phaseId, batch, s.teachers);
-    out.imported += result.inserted;
-    out.duplicates += batch.length - result.inserted;
-    result.predictions.forEach((n, k) => (out.predictions[k] += n));
+    await settle();
+    const size = batch.length;
+    inFlight = s.writer.write(s.phaseId, batch, s.teachers).then((result) => {
+      out.imported += result.inserted;
+      out.duplicates += size - result.inserted;
+      result.predictions.forEach((n, k) => (out.predictions[k] += n));
+    });
+    // Awaited by the next flush or at the end; this only keeps an early failure from being
+    // reported as unhandled meanwhile.
+    inFlight.catch(() => {});
   };
 
-  const { rows } = await readRows(open, format, rules, {
-    row(r, line) {
-      if (!r.ok) {
-        out.invalid++;
-        // Validation found no bad row, yet here is one: stop before writing more of a different file.
-        if (!s.skipInvalid) throw changedDuringImport(`line ${line} is now invalid: ${r.reason}`);
-        return;
-      }
-      const row = r.row;
-      for (const p of row.predictions) {
-        if (!known.has(p.teacher)) throw changedDuringImport(`teacher "${p.teacher}" on line ${line} was not there in the validation pass`);
-      }
-      const normalized = normalizeText(row.text);
-      const noise = noiseReason(normalized, s.minTextLength);
-      if (noise) {
-        out.filtered[noise]++;
-        return;
-      }
-      const hash = textHash(normalized);
-      if (pendingHashes.has(hash)) {
-        out.duplicates++;
-        return;
-      }
-      pendingHashes.add(hash);
-      pending.push({ row, hash, ordinal: ordinal++ });
-    },
-    async afterChunk() {
-      while (pending.length >= s.batchSize) await flush(s.batchSize);
-    },
-    progress: s.progress,
-  });
-  if (pending.length) await flush(pending.length);
+  let rows: number;
+  try {
+    ({ rows } = await readRows(open, format, rules, {
+      row(r, line) {
+        if (!r.ok) {
+          out.invalid++;
+          // Validation found no bad row, yet here is one: stop before writing more of a different file.
+          if (!s.skipInvalid) throw changedDuringImport(`line ${line} is now invalid: ${r.reason}`);
+          return;
+        }
+        const row = r.row;
+        for (const p of row.predictions) {
+          if (!known.has(p.teacher)) throw changedDuringImport(`teacher "${p.teacher}" on line ${line} was not there in the validation pass`);
+        }
+        const normalized = normalizeText(row.text);
+        const noise = noiseReason(normalized, s.minTextLength);
+        if (noise) {
+          out.filtered[noise]++;
+          return;
+        }
+        const hash = textHash(normalized);
+        if (pendingHashes.has(hash)) {
+          out.duplicates++;
+          return;
+        }
+        pendingHashes.add(hash);
+        pending.push({ row, hash, ordinal: ordinal++ });
+      },
+      async afterChunk() {
+        while (pending.length >= s.batchSize) await flush(s.batchSize);
+      },
+      progress: s.progress,
+    }));
+    if (pending.length) await flush(pending.length);
+    await settle();
+  } catch (e) {
+    // The batch in flight finishes (or fails) before the error goes up and the writer closes.
+    await (inFlight as Promise<void> | null)?.catch(() => {});
+    throw e;
+  }
   out.rows = rows;
   return out;
 }

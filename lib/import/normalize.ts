@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * The form two texts are compared in for deduplication and noise filtering: NFKC (full-width
@@ -11,8 +11,14 @@ export function normalizeText(text: string): string {
 
 /** Hex of the first 16 bytes of SHA-256 of the normalised text: the dedupe key of an item. */
 export function textHash(normalized: string): string {
-  return createHash('sha256').update(normalized).digest().toString('hex', 0, 16);
+  return oneShotHash ? oneShotHash('sha256', normalized, 'hex').slice(0, 32) : crypto.createHash('sha256').update(normalized).digest().toString('hex', 0, 16);
 }
+
+/**
+ * crypto.hash (Node ≥ 20.12, not yet in our @types/node): the same SHA-256 of the UTF-8 text
+ * without a Hash object per call, about 5× cheaper for short texts.
+ */
+const oneShotHash = (crypto as unknown as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 export type NoiseReason = 'empty' | 'symbols' | 'repeated' | 'tooShort';
 

@@ -8,9 +8,10 @@
  * parse a new statement with thousands of placeholders for each batch (that parse alone cost
  * ~5 µs per row on SQLite), and no statement can hit SQLite's limit on host parameters.
  * Probabilities travel as hex and are decoded to BLOB/BYTEA in SQL. Within a batch, rows are
- * inserted in hash order (see writeBatch).
+ * inserted in hash order (see buildChunks).
  */
 
+import { Worker } from 'node:worker_threads';
 import { createDatabase, type Db } from '../db/client.ts';
 import type { ImportRow } from './rows.ts';
 import { placeholders, providerOf } from './sql.ts';
@@ -116,7 +117,12 @@ async function writeBatch(
   items: PendingItem[],
   teachers: readonly { id: number; name: string }[],
 ): Promise<BatchResult> {
-  const provider = target.provider;
+  const chunks = buildChunks(target.provider, items, teachers);
+  return target.provider === 'sqlite' ? writeSqlite(target.transaction, phaseId, chunks, teachers) : writePostgres(target.db, phaseId, chunks, teachers);
+}
+
+/** A batch as the JSON parameters of its statements (sorts `items` in place). */
+function buildChunks(provider: 'sqlite' | 'postgres', items: PendingItem[], teachers: readonly { id: number; name: string }[]): Chunk[] {
   // Inserting in hash order keeps consecutive inserts on neighbouring pages of the
   // (phaseId, textHash) index, the one index whose keys arrive in random order.
   items.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
@@ -140,7 +146,7 @@ async function writeBatch(
       chunks.push({ items: JSON.stringify(rows), predictions: [JSON.stringify(preds)] });
     }
   }
-  return target.provider === 'sqlite' ? writeSqlite(target.transaction, phaseId, chunks, teachers) : writePostgres(target.db, phaseId, chunks, teachers);
+  return chunks;
 }
 
 /**
@@ -238,6 +244,8 @@ export async function openBatchWriter(db: Db): Promise<BatchWriter> {
     };
     return { write: (phaseId, items, teachers) => writeBatch(target, phaseId, items, teachers), close: async () => {} };
   }
+  const threaded = await openWorkerWriter(main.file);
+  if (threaded) return threaded;
   const own = createDatabase({ provider: 'sqlite', url: `file:${main.file}`, file: main.file }).db;
   try {
     // Wait for other writers rather than fail; a page cache that keeps the hot part of the
@@ -267,6 +275,99 @@ export async function openBatchWriter(db: Db): Promise<BatchWriter> {
     },
   };
   return { write: (phaseId, items, teachers) => writeBatch(target, phaseId, items, teachers), close: () => own.$disconnect() };
+}
+
+/**
+ * The import's SQLite connection on a worker thread (sqlite-write-worker.mjs): the same
+ * statements, settings and one transaction per batch as the in-process writer below, but
+ * write() returns while the batch is written, so the caller can parse the next one meanwhile
+ * (import pass 2 keeps one batch in flight). Batches run in the order given. Null when the
+ * worker cannot start here (then the in-process writer is used).
+ */
+async function openWorkerWriter(file: string): Promise<BatchWriter | null> {
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./sqlite-write-worker.mjs', import.meta.url));
+  } catch {
+    return null;
+  }
+  type Reply = { type: 'opened' } | { type: 'done'; id: number; inserted: number; predictions: number[] } | { type: 'failed'; id?: number; message: string; code?: string };
+  const waiting = new Map<number, { resolve: (r: BatchResult) => void; reject: (e: Error) => void }>();
+  let opened: { resolve: (ok: boolean) => void } | null = null;
+  let dead: Error | null = null;
+  const failAll = (e: Error) => {
+    dead ??= e;
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+    opened?.resolve(false);
+    opened = null;
+  };
+  worker.on('message', (m: Reply) => {
+    if (m.type === 'opened') {
+      opened?.resolve(true);
+      opened = null;
+      return;
+    }
+    if (m.type === 'failed' && m.id === undefined) {
+      failAll(Object.assign(new Error(m.message), { code: m.code }));
+      return;
+    }
+    const w = waiting.get(m.id!);
+    if (!w) return;
+    waiting.delete(m.id!);
+    if (m.type === 'done') w.resolve({ inserted: m.inserted, predictions: m.predictions });
+    else w.reject(Object.assign(new Error(m.message), { code: (m as { code?: string }).code }));
+  });
+  worker.on('error', (e) => failAll(e));
+  worker.on('exit', (code) => failAll(new Error(`the import's SQLite writer thread exited (code ${code})`)));
+  const ok = await new Promise<boolean>((resolve) => {
+    opened = { resolve };
+    worker.postMessage({
+      type: 'open',
+      file,
+      // As the in-process writer's connection (see openBatchWriter).
+      pragmas: [
+        'PRAGMA busy_timeout = 10000',
+        'PRAGMA synchronous = NORMAL',
+        'PRAGMA foreign_keys = ON',
+        `PRAGMA cache_size = ${IMPORT_CACHE_KIB}`,
+        `PRAGMA wal_autocheckpoint = ${IMPORT_WAL_AUTOCHECKPOINT}`,
+      ],
+      insertItems: SQLITE_INSERT_ITEMS,
+      insertPredictions: SQLITE_INSERT_PREDICTIONS,
+    });
+  });
+  if (!ok) {
+    await worker.terminate();
+    return null;
+  }
+  let nextId = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  return {
+    write(phaseId, items, teachers) {
+      if (dead) return Promise.reject(dead);
+      const chunks = buildChunks('sqlite', items, teachers);
+      const id = nextId++;
+      const done = new Promise<BatchResult>((resolve, reject) => waiting.set(id, { resolve, reject }));
+      worker.postMessage({ type: 'batch', id, phaseId, now: sqliteNow(), chunks, teacherIds: teachers.map((t) => t.id) });
+      const settled = done.then(
+        () => {},
+        () => {},
+      );
+      inFlight.add(settled);
+      void settled.then(() => inFlight.delete(settled));
+      return done;
+    },
+    async close() {
+      // Let batches already sent finish (or fail) before the connection goes.
+      await Promise.all(inFlight);
+      if (!dead) worker.postMessage({ type: 'close' });
+      await new Promise<void>((resolve) => {
+        if (dead) resolve();
+        else worker.once('exit', () => resolve());
+      });
+    },
+  };
 }
 
 /** Page cache of the import's SQLite connection (negative: KiB). */
