@@ -11,6 +11,8 @@ export interface PhaseRows {
   hasTeacher: Uint8Array;
   /** Human label index (HumanLabel, else the imported gold label), −1 = none. */
   human: Int32Array;
+  /** 1 where the item is in the temporal test slice. */
+  test: Uint8Array;
 }
 
 export interface PhaseMeta {
@@ -35,8 +37,8 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
   const C = phase.labels.length;
   const labelIndex = new Map(phase.labels.map((l, i) => [l, i]));
   const splitFilter = split === 'all' ? '' : ` AND "split" = '${split}'`;
-  const items = await db.$queryRawUnsafe<{ id: number; text: string; goldLabel: string | null }[]>(
-    placeholders(provider, `SELECT "id", "text", "goldLabel" FROM "Item" WHERE "phaseId" = ?${splitFilter} ORDER BY "id"`),
+  const items = await db.$queryRawUnsafe<{ id: number; text: string; goldLabel: string | null; split: string }[]>(
+    placeholders(provider, `SELECT "id", "text", "goldLabel", "split" FROM "Item" WHERE "phaseId" = ?${splitFilter} ORDER BY "id"`),
     phase.id,
   );
   let rows = items;
@@ -53,6 +55,7 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
     texts[i] = rows[i].text;
     pos.set(ids[i], i);
   }
+  const test = Uint8Array.from(rows, (r) => (r.split === 'test' ? 1 : 0));
   const human = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const g = rows[i].goldLabel;
@@ -102,7 +105,34 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
     hasTeacher[i] = 1;
     teacherProbs.set(row.length === 1 ? row[0] : combineTeachers(row, w), i * C);
   }
-  return { ids, texts, teacherProbs, hasTeacher, human };
+  return { ids, texts, teacherProbs, hasTeacher, human, test };
+}
+
+const kept = (keep: Uint8Array) => {
+  const idx: number[] = [];
+  for (let i = 0; i < keep.length; i++) if (keep[i]) idx.push(i);
+  return idx;
+};
+
+/** The n×C probability rows where `keep` is 1, in order. */
+export function selectProbs(probs: Float32Array, keep: Uint8Array, C: number): Float32Array {
+  const idx = kept(keep);
+  const out = new Float32Array(idx.length * C);
+  idx.forEach((i, k) => out.set(probs.subarray(i * C, i * C + C), k * C));
+  return out;
+}
+
+/** The rows where `keep` is 1, in order (e.g. the test slice out of all of a phase's rows). */
+export function selectRows(rows: PhaseRows, keep: Uint8Array, C: number): PhaseRows {
+  const idx = kept(keep);
+  return {
+    ids: Int32Array.from(idx, (i) => rows.ids[i]),
+    texts: idx.map((i) => rows.texts[i]),
+    teacherProbs: selectProbs(rows.teacherProbs, keep, C),
+    hasTeacher: Uint8Array.from(idx, (i) => rows.hasTeacher[i]),
+    human: Int32Array.from(idx, (i) => rows.human[i]),
+    test: Uint8Array.from(idx, (i) => rows.test[i]),
+  };
 }
 
 /** The last student's loss per item (for loss-guided sampling), or null when there is none. */

@@ -17,7 +17,7 @@ import { trainStudent, encodeCheckpoint, type TrainProgress, type EpochSummary }
 import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
 import { parseRoundConfig, type RoundConfig } from './config.ts';
-import { lastStudentLoss, loadPhaseRows, phaseMeta, type PhaseMeta } from './data.ts';
+import { lastStudentLoss, loadPhaseRows, phaseMeta, selectProbs, selectRows, type PhaseMeta, type PhaseRows } from './data.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { writeStudentScores } from './scores.ts';
 import { rebuildQueue } from '../queue/rebuild.ts';
@@ -74,11 +74,14 @@ async function updateRound(db: Db, roundId: number, data: Record<string, unknown
   await db.round.update({ where: { id: roundId }, data });
 }
 
-/** Builds (or reloads) the round's training set: which items, with which hard labels and base weights. */
-async function trainSet(db: Db, store: ArtifactStore, roundKey: string, roundId: number, phase: PhaseMeta, config: RoundConfig): Promise<TrainSetSnapshot> {
+/**
+ * Builds (or reloads) the round's training set: which items, with which hard labels and base
+ * weights. When it builds it, it also returns the train rows it loaded, so they are not read twice.
+ */
+async function trainSet(db: Db, store: ArtifactStore, roundKey: string, roundId: number, phase: PhaseMeta, config: RoundConfig): Promise<{ snap: TrainSetSnapshot; rows?: PhaseRows }> {
   const key = `${roundKey}/trainset.json`;
   const saved = await store.get(key);
-  if (saved) return dec<TrainSetSnapshot>(saved);
+  if (saved) return { snap: dec<TrainSetSnapshot>(saved) };
   const rows = await loadPhaseRows(db, phase, 'train');
   const keep: number[] = [];
   for (let i = 0; i < rows.ids.length; i++) if ((config.useTeacher && rows.hasTeacher[i]) || rows.human[i] >= 0) keep.push(i);
@@ -97,7 +100,7 @@ async function trainSet(db: Db, store: ArtifactStore, roundKey: string, roundId:
   if (!chosen.length) throw unprocessable(`phase ${phase.id} has no training items with ${config.useTeacher ? 'a teacher output or ' : ''}a human label: import teacher outputs or label some items first`);
   const snap: TrainSetSnapshot = { ids: chosen.map((i) => rows.ids[i]), hard: chosen.map((i) => rows.human[i]), base, guidedBy: last?.modelId ?? null };
   await store.put(key, enc(snap));
-  return snap;
+  return { snap, rows };
 }
 
 export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}): Promise<{ modelId: number; metrics: RoundMetrics }> {
@@ -120,8 +123,9 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   // 1. The training set, and the texts and teacher outputs of its items.
   // Keyed by id and creation time: a database reset restarts ids, and must not meet old files.
   const roundKey = `rounds/${roundId}-${round.createdAt.getTime()}`;
-  const snap = await trainSet(db, store, roundKey, roundId, phase, config);
-  const rows = await loadPhaseRows(db, phase, 'train', Int32Array.from(snap.ids));
+  const built = await trainSet(db, store, roundKey, roundId, phase, config);
+  const snap = built.snap;
+  const rows = built.rows ?? (await loadPhaseRows(db, phase, 'train', Int32Array.from(snap.ids)));
   const at = new Map(Array.from(rows.ids, (id, i) => [id, i]));
   const order = snap.ids.map((id) => at.get(id)).filter((i): i is number => i !== undefined);
   if (order.length !== snap.ids.length) log(`${snap.ids.length - order.length} snapshot items were deleted since; training without them`);
@@ -177,21 +181,9 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   await store.put(`${key}/vocab.json`, enc(vocab.toJSON()));
   await store.put(`${key}/config.json`, enc(modelConfig));
 
-  // 5. Evaluate the exported model on the temporal test slice.
-  await report({ stage: 'evaluating', history }, true);
+  // 5. Score every item of the phase (the pool the queue ranks, and the test slice) with the
+  // exported model, then evaluate it on the temporal test slice from those same scores.
   const student = await OnnxStudent.load(onnx, { intraOpThreads: 1 });
-  const test = await loadPhaseRows(db, phase, 'test');
-  const testProbs = await student.predict(test.texts);
-  const evaluation = evaluate(phase, testProbs, test.teacherProbs, test.hasTeacher, test.human);
-  const lat: number[] = [];
-  for (const t of test.texts.slice(0, 200)) {
-    const s = performance.now();
-    await student.predict([t]);
-    lat.push(performance.now() - s);
-  }
-  lat.sort((a, b) => a - b);
-
-  // 6. Score every item of the phase (the pool the queue ranks, and the test slice).
   const all = await loadPhaseRows(db, phase, 'all');
   await report({ stage: 'scoring', scored: 0, total: all.ids.length, history }, true);
   const t0 = performance.now();
@@ -202,6 +194,18 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     await report({ stage: 'scoring', scored: Math.min(all.ids.length, s + chunk), total: all.ids.length, history });
   }
   const scoreSeconds = (performance.now() - t0) / 1000;
+
+  await report({ stage: 'evaluating', history }, true);
+  const test = selectRows(all, all.test, C);
+  const testProbs = selectProbs(allProbs, all.test, C);
+  const evaluation = evaluate(phase, testProbs, test.teacherProbs, test.hasTeacher, test.human);
+  const lat: number[] = [];
+  for (const t of test.texts.slice(0, 200)) {
+    const s = performance.now();
+    await student.predict([t]);
+    lat.push(performance.now() - s);
+  }
+  lat.sort((a, b) => a - b);
   await student.release();
 
   const metrics: RoundMetrics = {
