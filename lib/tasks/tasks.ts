@@ -79,6 +79,8 @@ export async function createTask(db: Db, input: TaskSpec) {
           testFraction: p.testFraction,
           overlap: p.overlap,
           minTextLength: p.minTextLength,
+          auditShare: p.auditShare,
+          relabelTrusted: p.relabelTrusted,
         },
       });
       ids.set(p.key, phase.id);
