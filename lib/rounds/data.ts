@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { combineTeachers } from '../ml/loss.ts';
 import { providerOf, placeholders } from '../import/sql.ts';
+import { decodeProbs } from '../import/teacher.ts';
 
 /** Rows of one phase, aligned: items[i] ↔ probs[i*C..] ↔ human[i]. */
 export interface PhaseRows {
@@ -13,6 +14,8 @@ export interface PhaseRows {
   human: Int32Array;
   /** 1 where the item is in the temporal test slice. */
   test: Uint8Array;
+  /** 1 where the human label is a trusted one: imported gold, or a lead's adjudication. */
+  trusted: Uint8Array;
 }
 
 export interface PhaseMeta {
@@ -57,14 +60,18 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
   }
   const test = Uint8Array.from(rows, (r) => (r.split === 'test' ? 1 : 0));
   const human = new Int32Array(n).fill(-1);
+  const trusted = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const g = rows[i].goldLabel;
-    if (g != null && labelIndex.has(g)) human[i] = labelIndex.get(g)!;
+    if (g != null && labelIndex.has(g)) (human[i] = labelIndex.get(g)!), (trusted[i] = 1);
   }
-  const labels = await db.humanLabel.findMany({ where: { phaseId: phase.id }, select: { itemId: true, label: true } });
+  const labels = await db.humanLabel.findMany({ where: { phaseId: phase.id }, select: { itemId: true, label: true, source: true } });
   for (const l of labels) {
     const i = pos.get(l.itemId);
-    if (i !== undefined && labelIndex.has(l.label)) human[i] = labelIndex.get(l.label)!;
+    if (i !== undefined && labelIndex.has(l.label)) {
+      human[i] = labelIndex.get(l.label)!;
+      if (l.source === 'adjudication') trusted[i] = 1;
+    }
   }
 
   const teachers = await db.teacher.findMany({ where: { phaseId: phase.id }, orderBy: { id: 'asc' } });
@@ -105,7 +112,7 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
     hasTeacher[i] = 1;
     teacherProbs.set(row.length === 1 ? row[0] : combineTeachers(row, w), i * C);
   }
-  return { ids, texts, teacherProbs, hasTeacher, human, test };
+  return { ids, texts, teacherProbs, hasTeacher, human, test, trusted };
 }
 
 const kept = (keep: Uint8Array) => {
@@ -132,21 +139,37 @@ export function selectRows(rows: PhaseRows, keep: Uint8Array, C: number): PhaseR
     hasTeacher: Uint8Array.from(idx, (i) => rows.hasTeacher[i]),
     human: Int32Array.from(idx, (i) => rows.human[i]),
     test: Uint8Array.from(idx, (i) => rows.test[i]),
+    trusted: Uint8Array.from(idx, (i) => rows.trusted[i]),
   };
 }
 
-/** The last student's loss per item (for loss-guided sampling), or null when there is none. */
-export async function lastStudentLoss(db: Db, phaseId: number, beforeRoundId: number): Promise<{ modelId: number; loss: Map<number, number> } | null> {
-  const model = await db.studentModel.findFirst({
-    where: { phaseId, roundId: { lt: beforeRoundId }, status: { not: 'rejected' } },
+/**
+ * The last student's probabilities and loss (against the teacher) per item, for loss-guided
+ * sampling, or null when there is none. A student flagged as a regression is skipped.
+ */
+export async function lastStudentScores(db: Db, phase: PhaseMeta, beforeRoundId: number): Promise<{ modelId: number; scores: Map<number, { probs: Float32Array; loss: number }> } | null> {
+  const models = await db.studentModel.findMany({
+    where: { phaseId: phase.id, roundId: { lt: beforeRoundId }, status: { not: 'rejected' } },
     orderBy: { id: 'desc' },
+    take: 10,
   });
+  const model = models.find((m) => !isRegression(m.metrics));
   if (!model) return null;
   const provider = providerOf(db);
-  const rows = await db.$queryRawUnsafe<{ itemId: number; loss: number }[]>(
-    placeholders(provider, `SELECT "itemId", "loss" FROM "StudentScore" WHERE "modelId" = ?`),
+  const rows = await db.$queryRawUnsafe<{ itemId: number; loss: number; probs: Uint8Array }[]>(
+    placeholders(provider, `SELECT "itemId", "loss", "probs" FROM "StudentScore" WHERE "modelId" = ?`),
     model.id,
   );
   if (!rows.length) return null;
-  return { modelId: model.id, loss: new Map(rows.map((r) => [Number(r.itemId), Number(r.loss)])) };
+  return { modelId: model.id, scores: new Map(rows.map((r) => [Number(r.itemId), { probs: decodeProbs(r.probs), loss: Number(r.loss) }])) };
+}
+
+/** Whether a stored metrics JSON marks its round as a regression (see the guard in run.ts). */
+export function isRegression(metrics: string | null): boolean {
+  if (!metrics) return false;
+  try {
+    return Boolean((JSON.parse(metrics) as { regression?: { flagged?: boolean } }).regression?.flagged);
+  } catch {
+    return false;
+  }
 }
