@@ -36,7 +36,7 @@ interface Fixture {
  */
 async function scoredPhase(db: Db, slug: string, n: number, opts: { overlap?: number; texts?: (i: number) => string; auditShare?: number } = {}): Promise<Fixture> {
   // No audit picks unless asked for: most tests check the strategy's exact order.
-  const task = await createTask(db, { slug, name: slug, phases: [{ key: 'p', name: 'P', labels: ['safe', 'offensive'], threshold: 0.5, overlap: opts.overlap ?? 1, auditShare: opts.auditShare ?? 0 }] });
+  const task = await createTask(db, { slug, name: slug, phases: [{ key: 'p', name: 'P', labels: ['safe', 'offensive'], threshold: 0.5, overlap: opts.overlap ?? 1, auditShare: opts.auditShare ?? 0, queueStrategy: 'js' }] });
   const phaseId = (await db.phase.findFirstOrThrow({ where: { taskId: task.id } })).id;
   return fillPhase(db, phaseId, n, opts.texts ?? ((i) => `${slug} comment number ${i}`));
 }

@@ -65,7 +65,7 @@ export interface Ranked {
  * differently (then by js, so the strongest flips lead); margin — where it is least sure;
  * loss — where it fits the teacher's label worst.
  */
-export function priority(c: Candidate, strategy: QueueStrategy): number {
+export function priority(c: Pick<Candidate, 'js' | 'kl' | 'flip' | 'margin' | 'loss'>, strategy: QueueStrategy): number {
   switch (strategy) {
     case 'js':
       return c.js;

@@ -79,6 +79,7 @@ export async function createTask(db: Db, input: TaskSpec) {
           testFraction: p.testFraction,
           overlap: p.overlap,
           minTextLength: p.minTextLength,
+          queueStrategy: p.queueStrategy,
           auditShare: p.auditShare,
           relabelTrusted: p.relabelTrusted,
         },
