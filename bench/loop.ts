@@ -30,6 +30,7 @@ import { accuracy, predictLabels } from '../lib/ml/metrics.ts';
 import { Rng } from '../lib/ml/rng.ts';
 import { tokenize } from '../lib/ml/tokenizer.ts';
 import { leaseItem, nextItems, submit } from '../lib/queue/annotate.ts';
+import { priority, QUEUE_STRATEGIES } from '../lib/queue/rank.ts';
 import { startRound } from '../lib/rounds/rounds.ts';
 import { runRound, type RoundMetrics } from '../lib/rounds/run.ts';
 import { createTask } from '../lib/tasks/tasks.ts';
@@ -199,6 +200,21 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
   const r0 = await startRound(db, { phaseId: phase.id, config: roundConfig() });
   const m0 = (await runRound(db, r0.id, { store: new LocalArtifactStore(join(base, 'artifacts')) })).metrics;
   log(`${c.name} seed ${seed}: round 0 acc ${m0.vsHuman?.accuracy.toFixed(4)} (${m0.trainSeconds.toFixed(0)} s)`);
+  // How many teacher errors each ranking strategy would put in its first 100 picks, from round 0's scores.
+  const scored = await db.$queryRawUnsafe<{ externalId: string; js: number; kl: number; flip: number | boolean; margin: number; loss: number }[]>(
+    `SELECT i."externalId", s."js", s."kl", s."flip", s."margin", s."loss" FROM "Item" i JOIN "StudentScore" s ON s."itemId" = i."id" WHERE i."phaseId" = ? AND i."split" = 'train' AND i."goldLabel" IS NULL`,
+    phase.id,
+  );
+  const teacherWrong = (externalId: string) => {
+    const row = Number(externalId.slice(1));
+    return predictLabels(teacher.subarray(row * C, row * C + C), C)[0] !== goldOf.get(externalId);
+  };
+  const strategies: Record<string, number> = {};
+  for (const strategy of QUEUE_STRATEGIES) {
+    const ranked = [...scored].sort((a, b) => priority({ ...a, flip: a.flip === true || a.flip === 1 }, strategy) < priority({ ...b, flip: b.flip === true || b.flip === 1 }, strategy) ? 1 : -1);
+    strategies[strategy] = ranked.slice(0, 100).filter((r) => teacherWrong(r.externalId)).length;
+  }
+  log(`${c.name} seed ${seed}: teacher errors in the top 100 by strategy ${JSON.stringify(strategies)}`);
   await closeDb(database);
 
   const out: Record<string, RoundRecord[]> = {};
@@ -248,7 +264,7 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
     await closeDb(armDb);
   }
   rmSync(work, { recursive: true, force: true });
-  return out;
+  return { arms: out, strategies };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -279,7 +295,12 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
     log(`${name}: teacher error rate on the pool ${teacherPoolErr.toFixed(3)}, test accuracy ${teacherTestAcc.toFixed(4)}`);
     const tfidf = tfidfLr(c, c.gold, log);
     const perSeed: Record<string, RoundRecord[]>[] = [];
-    for (const seed of seeds) perSeed.push(await runSeed(c, t.probs, seed, arms, rounds, perRound, config, log));
+    const strategyTop100: Record<string, number[]> = {};
+    for (const seed of seeds) {
+      const r = await runSeed(c, t.probs, seed, arms, rounds, perRound, config, log);
+      perSeed.push(r.arms);
+      for (const [k, v] of Object.entries(r.strategies)) (strategyTop100[k] ??= []).push(v);
+    }
     const table: Record<string, unknown> = {};
     for (const arm of arms) {
       table[arm] = Array.from({ length: rounds + 1 }, (_, r) => {
@@ -307,6 +328,7 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
       [`${name}_queue_teacher_errors_per_100`]: perHundred('queue', (x) => x.teacherErrors),
       [`${name}_random_teacher_errors_per_100`]: perHundred('random', (x) => x.teacherErrors),
       [`${name}_queue_trusted_picks_per_100`]: perHundred('queue', (x) => x.trustedPicks),
+      [`${name}_round0_teacher_errors_top100_by_strategy`]: Object.fromEntries(Object.entries(strategyTop100).map(([k, v]) => [k, mean(v)])),
       [`${name}_sizes`]: { teacher_set: c.teacherSet.texts.length, gold: c.gold.texts.length, pool: c.pool.texts.length, test: c.test.texts.length },
     });
   }
