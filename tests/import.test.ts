@@ -9,7 +9,8 @@ import type { Db } from '../lib/db/client.ts';
 import { DomainError } from '../lib/errors.ts';
 import { importFile, type ImportOptions, type ImportProgress } from '../lib/import/importer.ts';
 import { recomputeSplit } from '../lib/import/split.ts';
-import { decodeProbs, softmax } from '../lib/import/teacher.ts';
+import { softmax } from '../lib/import/teacher.ts';
+import { decodeProbs } from '../lib/db/probs.ts';
 import { freshDatabase, providers, type TestDatabase } from './helpers/db.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-import-test-'));

@@ -20,7 +20,7 @@
 import type { Database, Db } from '../db/client.ts';
 import type { Job } from '../db/generated/sqlite/client.ts';
 import { badRequest, DomainError, notFound } from '../errors.ts';
-import { dbNow, dbNowPlus, durationParam, placeholders, toBool, toDate, toInt, toText, type Provider } from './sql.ts';
+import { dbNow, dbNowPlus, durationParam, placeholders, toBool, toDate, toInt, toText, type Provider } from '../db/sql.ts';
 
 export type { Job };
 

@@ -19,8 +19,8 @@
  */
 import type { Db } from '../db/client.ts';
 import { badRequest, conflict, DomainError, notFound } from '../errors.ts';
-import { providerOf, type Provider } from '../import/sql.ts';
-import { dbNow, dbNowPlus, durationParam, placeholders, toBool, toDate } from '../jobs/sql.ts';
+import { dbNow, dbNowPlus, durationParam, placeholders, providerOf, toBool, toDate, type Provider } from '../db/sql.ts';
+import { decodeProbs } from '../db/probs.ts';
 import { combineTeachers } from '../ml/loss.ts';
 import { decide } from '../rounds/evaluate.ts';
 import type { PhaseMeta } from '../rounds/data.ts';
@@ -80,7 +80,6 @@ async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase: QueueP
   };
 }
 
-const floats = (b: Uint8Array) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Text, teacher and student distributions and scores of leased items, in the given order (two queries). */
@@ -116,11 +115,11 @@ async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expi
   return leases.map(({ itemId, expiresAt }) => {
     const tp = preds
       .filter((p) => Number(p.itemId) === itemId)
-      .map((p) => ({ probs: floats(p.probs), w: Number(p.weight) }))
+      .map((p) => ({ probs: decodeProbs(p.probs), w: Number(p.weight) }))
       .filter((p) => p.probs.length === C);
     const t = tp.length === 0 ? null : tp.length === 1 ? tp[0].probs : combineTeachers(tp.map((p) => p.probs), tp.map((p) => p.w));
     const r = row.get(itemId);
-    const sp = r?.probs ? floats(r.probs) : null;
+    const sp = r?.probs ? decodeProbs(r.probs) : null;
     return {
       itemId,
       text: r?.text ?? '',

@@ -5,8 +5,8 @@
  */
 import type { Db } from '../db/client.ts';
 import { notFound } from '../errors.ts';
-import { providerOf, type Provider } from '../import/sql.ts';
-import { dbNow, placeholders } from '../jobs/sql.ts';
+import { dbNow, placeholders, providerOf, type Provider } from '../db/sql.ts';
+import { decodeProbs, decodeProbsInto } from '../db/probs.ts';
 import { loadPhaseRows, phaseMeta, type PhaseMeta } from '../rounds/data.ts';
 import { decide } from '../rounds/evaluate.ts';
 import { combineTeachers } from '../ml/loss.ts';
@@ -68,8 +68,7 @@ export async function earlierLabels(db: Db, earlierPhaseId: number): Promise<Map
       dep.modelId,
     );
     for (const s of scores) {
-      const b = s.probs;
-      const p = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+      const p = decodeProbs(s.probs);
       if (p.length === C) deployed.set(Number(s.itemId), meta.labels[decide(meta, p)[0]]);
     }
   }
@@ -145,10 +144,7 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
         for (const [id, hex] of rows) {
           const i = index.get(Number(id));
           if (i === undefined) continue;
-          const b = Buffer.from(String(hex), 'hex');
-          if (b.byteLength !== C * 4) continue;
-          for (let c = 0; c < C; c++) probs[i * C + c] = b.readFloatLE(c * 4);
-          has[i] = 1;
+          if (decodeProbsInto(Buffer.from(String(hex), 'hex'), C, probs, i * C)) has[i] = 1;
         }
       },
     );
@@ -200,7 +196,7 @@ export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResu
       ? `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "teacherLabel", "answers", "done")
          SELECT $1::int, (j ->> 0)::int, $2::int, (j ->> 1)::int, j ->> 2, (j ->> 3)::int, false FROM json_array_elements($3::json) AS j`
       : `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "teacherLabel", "answers", "done")
-         SELECT ?1, j.value ->> 0, ?2, j.value ->> 1, j.value ->> 2, j.value ->> 3, false FROM json_each(?3) AS j`;
+         SELECT $1, j.value ->> 0, $2, j.value ->> 1, j.value ->> 2, j.value ->> 3, false FROM json_each($3) AS j`;
   await db.$transaction(
     async (tx) => {
       // A write first: on SQLite the transaction then holds the write lock from its start.
@@ -210,7 +206,7 @@ export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResu
       await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "AnnotationLease" WHERE "phaseId" = $1 AND "expiresAt" <= ${dbNow(provider)}`), phaseId);
       for (let s = 0; s < ranked.length; s += ROWS_PER_INSERT) {
         const batch = ranked.slice(s, s + ROWS_PER_INSERT).map((r) => [r.itemId, r.rank, r.teacherLabel, r.answers]);
-        await tx.$executeRawUnsafe(insert, phaseId, modelId, JSON.stringify(batch));
+        await tx.$executeRawUnsafe(placeholders(provider, insert), phaseId, modelId, JSON.stringify(batch));
       }
       const state = { modelId, strategy, open: ranked.length, total: ranked.length, builtAt: new Date() };
       await tx.queueState.upsert({ where: { phaseId }, create: { phaseId, ...state }, update: state });

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { combineTeachers } from '../ml/loss.ts';
-import { providerOf, placeholders } from '../import/sql.ts';
+import { providerOf, placeholders } from '../db/sql.ts';
+import { decodeProbsInto } from '../db/probs.ts';
 
 /** Rows of one phase, aligned: items[i] ↔ probs[i*C..] ↔ human[i]. */
 export interface PhaseRows {
@@ -38,7 +39,7 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
   const labelIndex = new Map(phase.labels.map((l, i) => [l, i]));
   const splitFilter = split === 'all' ? '' : ` AND "split" = '${split}'`;
   const items = await db.$queryRawUnsafe<{ id: number; text: string; goldLabel: string | null; split: string }[]>(
-    placeholders(provider, `SELECT "id", "text", "goldLabel", "split" FROM "Item" WHERE "phaseId" = ?${splitFilter} ORDER BY "id"`),
+    placeholders(provider, `SELECT "id", "text", "goldLabel", "split" FROM "Item" WHERE "phaseId" = $1${splitFilter} ORDER BY "id"`),
     phase.id,
   );
   let rows = items;
@@ -74,17 +75,13 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
     const probs = new Float32Array(n * C);
     const has = new Uint8Array(n);
     const preds = await db.$queryRawUnsafe<{ itemId: number; probs: Uint8Array }[]>(
-      placeholders(provider, `SELECT "itemId", "probs" FROM "TeacherPrediction" WHERE "teacherId" = ?`),
+      placeholders(provider, `SELECT "itemId", "probs" FROM "TeacherPrediction" WHERE "teacherId" = $1`),
       t.id,
     );
     for (const p of preds) {
       const i = pos.get(Number(p.itemId));
       if (i === undefined) continue;
-      const b = p.probs;
-      const v = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-      if (v.length !== C) continue;
-      probs.set(v, i * C);
-      has[i] = 1;
+      if (decodeProbsInto(p.probs, C, probs, i * C)) has[i] = 1;
     }
     perTeacher.push(probs);
     present.push(has);
@@ -144,7 +141,7 @@ export async function lastStudentLoss(db: Db, phaseId: number, beforeRoundId: nu
   if (!model) return null;
   const provider = providerOf(db);
   const rows = await db.$queryRawUnsafe<{ itemId: number; loss: number }[]>(
-    placeholders(provider, `SELECT "itemId", "loss" FROM "StudentScore" WHERE "modelId" = ?`),
+    placeholders(provider, `SELECT "itemId", "loss" FROM "StudentScore" WHERE "modelId" = $1`),
     model.id,
   );
   if (!rows.length) return null;
