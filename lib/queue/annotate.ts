@@ -21,9 +21,8 @@ import type { Db } from '../db/client.ts';
 import { badRequest, conflict, DomainError, notFound } from '../errors.ts';
 import { dbNow, dbNowPlus, durationParam, placeholders, providerOf, toBool, toDate, type Provider } from '../db/sql.ts';
 import { decodeProbs } from '../db/probs.ts';
-import { combineTeachers } from '../ml/loss.ts';
-import { decide } from '../rounds/evaluate.ts';
-import type { PhaseMeta } from '../rounds/data.ts';
+import { mixTeachers } from '../ml/loss.ts';
+import { decide, parsePhase, type PhaseColumns, type PhaseMeta } from '../tasks/phase.ts';
 
 export const DEFAULT_LEASE_MS = 10 * 60_000;
 export const MAX_BATCH = 100;
@@ -63,10 +62,10 @@ export async function queuePhase(db: Db, phaseId: number): Promise<QueuePhase> {
  * next-batch call runs a handful of statements and each one costs (goal: p95 ≤ 20 ms).
  */
 async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase: QueuePhase; open: number; modelId: number | null }> {
-  const rows = await db.$queryRawUnsafe<{ labels: string; threshold: number | null; positiveLabel: string | null; overlap: unknown; open: unknown; modelId: unknown }[]>(
+  const rows = await db.$queryRawUnsafe<(Omit<PhaseColumns, 'id'> & { overlap: unknown; open: unknown; modelId: unknown })[]>(
     placeholders(
       providerOf(db),
-      `SELECT p."labels", p."threshold", p."positiveLabel", p."overlap", s."open", s."modelId"
+      `SELECT p."labels", p."threshold", p."positiveLabel", p."dependsOnPhaseId", p."dependsOnLabel", p."overlap", s."open", s."modelId"
        FROM "Phase" p LEFT JOIN "QueueState" s ON s."phaseId" = p."id" WHERE p."id" = $1`,
     ),
     phaseId,
@@ -74,13 +73,14 @@ async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase: QueueP
   const p = rows[0];
   if (!p) throw notFound(`phase ${phaseId}`);
   return {
-    phase: { id: phaseId, labels: JSON.parse(p.labels), threshold: p.threshold == null ? null : Number(p.threshold), positiveLabel: p.positiveLabel, overlap: Math.max(1, Number(p.overlap)) },
+    phase: { ...parsePhase({ id: phaseId, ...p }), overlap: Math.max(1, Number(p.overlap)) },
     open: p.open == null ? 0 : Number(p.open),
     modelId: p.modelId == null ? null : Number(p.modelId),
   };
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+const ONE = Uint8Array.of(1);
 
 /** Text, teacher and student distributions and scores of leased items, in the given order (two queries). */
 async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expiresAt: Date }[], fallbackModelId: number | null): Promise<QueueItem[]> {
@@ -115,9 +115,10 @@ async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expi
   return leases.map(({ itemId, expiresAt }) => {
     const tp = preds
       .filter((p) => Number(p.itemId) === itemId)
-      .map((p) => ({ probs: decodeProbs(p.probs), w: Number(p.weight) }))
+      .map((p) => ({ probs: decodeProbs(p.probs), has: ONE, weight: Number(p.weight) }))
       .filter((p) => p.probs.length === C);
-    const t = tp.length === 0 ? null : tp.length === 1 ? tp[0].probs : combineTeachers(tp.map((p) => p.probs), tp.map((p) => p.w));
+    const mixed = mixTeachers(tp, 1, C);
+    const t = mixed.has[0] ? mixed.probs : null;
     const r = row.get(itemId);
     const sp = r?.probs ? decodeProbs(r.probs) : null;
     return {

@@ -7,9 +7,9 @@ import type { Db } from '../db/client.ts';
 import { notFound } from '../errors.ts';
 import { dbNow, placeholders, providerOf, type Provider } from '../db/sql.ts';
 import { decodeProbs, decodeProbsInto } from '../db/probs.ts';
-import { loadPhaseRows, phaseMeta, type PhaseMeta } from '../rounds/data.ts';
-import { decide } from '../rounds/evaluate.ts';
-import { combineTeachers } from '../ml/loss.ts';
+import { decide, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
+import { loadPhaseRows } from '../tasks/items.ts';
+import { mixTeachers, type TeacherMatrix } from '../ml/loss.ts';
 import { earlierPhaseLabel, filterByDependency, isQueueStrategy, rankQueue, type Candidate, type QueueStrategy } from './rank.ts';
 
 const ROWS_PER_INSERT = 5000;
@@ -130,7 +130,7 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
     },
   );
   const teachers = await db.teacher.findMany({ where: { phaseId: phase.id }, orderBy: { id: 'asc' } });
-  const per: { probs: Float32Array; has: Uint8Array; weight: number }[] = [];
+  const per: TeacherMatrix[] = [];
   for (const t of teachers) {
     const probs = new Float32Array(pool.length * C);
     const has = new Uint8Array(pool.length);
@@ -150,15 +150,8 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
     );
     per.push({ probs, has, weight: t.weight });
   }
-  const combined = new Float32Array(pool.length * C);
-  const present = new Uint8Array(pool.length);
-  for (let i = 0; i < pool.length; i++) {
-    const rows = per.filter((p) => p.has[i]);
-    if (!rows.length) continue;
-    present[i] = 1;
-    combined.set(rows.length === 1 ? rows[0].probs.subarray(i * C, i * C + C) : combineTeachers(rows.map((p) => p.probs.subarray(i * C, i * C + C)), rows.map((p) => p.weight)), i * C);
-  }
-  const labels = labelsOf(phase, combined, present);
+  const combined = mixTeachers(per, pool.length, C);
+  const labels = labelsOf(phase, combined.probs, combined.has);
   for (let i = 0; i < pool.length; i++) pool[i].teacherLabel = labels[i];
   return pool;
 }
@@ -174,7 +167,7 @@ export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResu
   const phase = await db.phase.findUnique({ where: { id: phaseId } });
   if (!phase) throw notFound(`phase ${phaseId}`);
   const strategy: QueueStrategy = isQueueStrategy(phase.queueStrategy) ? phase.queueStrategy : 'js';
-  const meta = await phaseMeta(db, phaseId);
+  const meta = parsePhase(phase);
   const modelId = await queueModel(db, phaseId);
 
   const pool = await loadPool(db, provider, meta, modelId);
@@ -186,8 +179,8 @@ export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResu
   const adjudicated = new Set((await db.humanLabel.findMany({ where: { phaseId, source: 'adjudication' }, select: { itemId: true } })).map((h) => h.itemId));
 
   let candidates: Candidate[] = pool.map((c) => ({ ...c, answers: answers.get(c.itemId) ?? 0, adjudicated: adjudicated.has(c.itemId) }));
-  if (phase.dependsOnPhaseId != null && phase.dependsOnLabel != null) {
-    candidates = filterByDependency(candidates, await earlierLabels(db, phase.dependsOnPhaseId), phase.dependsOnLabel);
+  if (meta.dependsOn) {
+    candidates = filterByDependency(candidates, await earlierLabels(db, meta.dependsOn.phaseId), meta.dependsOn.label);
   }
   const ranked = rankQueue(candidates, { strategy, overlap: phase.overlap, quotas: parseQuotas(phase.classQuotas) });
 

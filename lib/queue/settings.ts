@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { badRequest, notFound } from '../errors.ts';
+import { parseLabels } from '../tasks/phase.ts';
 import { QUEUE_STRATEGIES } from './rank.ts';
 import { rebuildQueue, type RebuildResult } from './rebuild.ts';
 
@@ -29,7 +30,7 @@ export async function updateQueueSettings(db: Db, phaseId: number, input: unknow
   const patch = queueSettingsSchema.parse(input);
   const phase = await db.phase.findUnique({ where: { id: phaseId } });
   if (!phase) throw notFound(`phase ${phaseId}`);
-  const labels = JSON.parse(phase.labels) as string[];
+  const labels = parseLabels(phase.labels);
   const unknown = Object.keys(patch.classQuotas ?? {}).filter((l) => !labels.includes(l));
   if (unknown.length) throw badRequest(`classQuotas names labels this phase does not have: ${unknown.join(', ')}`);
   const updated = await db.phase.update({

@@ -17,7 +17,9 @@ import { trainStudent, encodeCheckpoint, type TrainProgress, type EpochSummary }
 import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
 import { parseRoundConfig, type RoundConfig } from './config.ts';
-import { lastStudentLoss, loadPhaseRows, phaseMeta, selectProbs, selectRows, type PhaseMeta, type PhaseRows } from './data.ts';
+import { lastStudentLoss, selectProbs, selectRows } from './data.ts';
+import { phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
+import { loadPhaseRows, type PhaseRows } from '../tasks/items.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { writeStudentScores } from './scores.ts';
 import { rebuildQueue } from '../queue/rebuild.ts';

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { conflict, notFound } from '../errors.ts';
 import { taskSpecSchema, type TaskSpec } from './spec.ts';
+import { parseLabels } from './phase.ts';
 
 export interface PhaseView {
   id: number;
@@ -47,7 +48,7 @@ export function phaseView(p: PhaseRow, all: PhaseRow[]): PhaseView {
     key: p.key,
     name: p.name,
     position: p.position,
-    labels: JSON.parse(p.labels),
+    labels: parseLabels(p.labels),
     threshold: p.threshold,
     positiveLabel: p.positiveLabel,
     dependsOn: p.dependsOnPhaseId && p.dependsOnLabel ? { phaseId: p.dependsOnPhaseId, phaseKey: parent?.key ?? '?', label: p.dependsOnLabel } : null,
