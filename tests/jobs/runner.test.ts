@@ -6,17 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase, providers, type TestDatabase } from '../helpers/db.ts';
 import { cancel, claim, enqueue, getJob, isFinal, parseJson, type Job } from '../../lib/jobs/queue.ts';
 import { badRequest } from '../../lib/errors.ts';
-import {
-  JobCancelledError,
-  LeaseLostError,
-  runWorker,
-  sleep,
-  WorkerStoppingError,
-  type JobHandler,
-  type RunWorkerOptions,
-  type WorkerSummary,
-} from '../../workers/runner.ts';
-import { diagnosticSleep } from '../../workers/handlers.ts';
+import { runWorker, sleep, type RunWorkerOptions, type WorkerSummary } from '../../lib/jobs/runner.ts';
+import { JobCancelledError, LeaseLostError, WorkerStoppingError } from '../../lib/jobs/errors.ts';
+import { jobHandler, type JobHandler } from '../../lib/jobs/handler.ts';
+import { z } from 'zod';
+import { diagnosticSleep } from '../../lib/jobs/diagnostic.ts';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -123,6 +117,17 @@ describe.each(providers)('worker runner on %s', (provider) => {
     await w.stop();
     expect(calls).toBe(1);
     expect(job).toMatchObject({ status: 'failed', attempts: 1, error: 'phase 9 does not exist' });
+  });
+
+  it('fails a job whose payload does not match its type\'s schema at once, naming the field', async () => {
+    let calls = 0;
+    const w = start({ 'test.typed': jobHandler(z.object({ roundId: z.number().int() }), async () => calls++) });
+    const { id } = await enqueue(t.db, { type: 'test.typed', payload: { roundId: 'seven' }, maxAttempts: 3 });
+    const job = await finished(id);
+    await w.stop();
+    expect(calls).toBe(0);
+    expect(job).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(job.error).toMatch(new RegExp(`^job ${id} \\(test.typed\\) payload.roundId: `));
   });
 
   it('cancels a running job: the handler sees the signal and the job ends cancelled', async () => {
