@@ -110,4 +110,35 @@ describe.each(providers)('console on %s', (provider) => {
     expect(await runCli(['items', '--phase', '999999'], t.db, io)).toBe(1);
     expect(err.pop()).toBe('error: phase 999999 not found');
   });
+
+  it('writes the same audit trail from the CLI (no signed-in user) as from the API (the user)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-audit-'));
+    const io = { out: () => {}, err: () => {} };
+    const since = (await t.db.auditLog.aggregate({ _max: { id: true } }))._max.id ?? 0;
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify({ ...COLD_TASK, slug: 'audited-cli' }));
+    expect(await runCli(['task', 'create', '--spec', join(dir, 'spec.json')], t.db, io)).toBe(0);
+    const task = await t.db.task.findUniqueOrThrow({ where: { slug: 'audited-cli' }, include: { phases: { orderBy: { position: 'asc' } } } });
+    writeFileSync(join(dir, 'items.jsonl'), ['{"text":"first audited item"}', '{"text":"second audited item"}'].join('\n'));
+    expect(await runCli(['import', '--phase', String(task.phases[0].id), join(dir, 'items.jsonl')], t.db, io)).toBe(0);
+    expect(await runCli(['user', 'create', '--email', 'audited@t.dev', '--name', 'A', '--role', 'annotator'], t.db, io)).toBe(0);
+    expect(await runCli(['user', 'set-role', '--email', 'audited@t.dev', '--role', 'lead'], t.db, io)).toBe(0);
+    expect(await runCli(['token', 'create', '--email', 'audited@t.dev'], t.db, io)).toBe(0);
+    const cli = await t.db.auditLog.findMany({ where: { id: { gt: since } }, orderBy: { id: 'asc' } });
+    expect(cli.map((r) => [r.action, r.userId])).toEqual([
+      ['task.create', null],
+      ['phase.import', null],
+      ['user.create', null],
+      ['user.update', null],
+      ['token.create', null],
+    ]);
+    expect(cli[0].target).toBe(`task:${task.id}`);
+    expect(JSON.parse(cli[1].details!)).toEqual({ file: join(dir, 'items.jsonl'), imported: 2, invalid: 0 });
+    expect(JSON.parse(cli[3].details!)).toEqual({ role: 'lead', passwordChanged: false });
+
+    const tasks = await import('../app/api/tasks/route.ts');
+    expect((await call(tasks.POST, '/api/tasks', { token: tokens.lead, body: { ...COLD_TASK, slug: 'audited-api' } })).status).toBe(201);
+    const lead = await t.db.user.findUniqueOrThrow({ where: { email: 'lead@t.dev' } });
+    const api = await t.db.auditLog.findFirstOrThrow({ where: { action: 'task.create' }, orderBy: { id: 'desc' } });
+    expect(api).toMatchObject({ userId: lead.id, details: JSON.stringify({ slug: 'audited-api' }) });
+  });
 });

@@ -20,6 +20,7 @@ import { noiseReason, normalizeText, textHash, type NoiseReason } from './normal
 import { COLUMN_ROLES, csvRow, jsonlRow, makeRules, planCsv, type ColumnRole, type ImportRow, type RowResult, type RowRules } from './rows.ts';
 import { recomputeSplit } from './split.ts';
 import { parseLabels } from '../tasks/phase.ts';
+import { audit, type Actor } from '../audit.ts';
 import { nextOrdinal, openBatchWriter, upsertTeachers, type BatchWriter, type PendingItem } from './write.ts';
 
 export type ImportFormat = 'csv' | 'jsonl';
@@ -51,6 +52,10 @@ export interface ImportOptions {
   /** How many bad rows to list (all are counted). */
   maxErrors?: number;
   onProgress?: (p: ImportProgress) => void;
+  /** Who imports (audit trail); null = the CLI operator or the system. */
+  by?: Actor;
+  /** The file's name as the user knows it, for the audit trail (default: path). */
+  source?: string;
 }
 
 export interface RowError {
@@ -122,6 +127,7 @@ export async function importFile(db: Db, options: ImportOptions): Promise<Import
   }
 
   const split = await recomputeSplit(db, phase.id);
+  await audit(db, options.by, 'phase.import', `phase:${phase.id}`, { file: options.source ?? options.path ?? null, imported: written.imported, invalid: checked.invalid.count });
   const durationMs = performance.now() - started;
   return {
     phaseId: phase.id,

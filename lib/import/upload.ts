@@ -9,6 +9,7 @@ import { dataDir } from '../config/env.ts';
 import type { Db } from '../db/client.ts';
 import { badRequest } from '../errors.ts';
 import { importFile, type ImportProgress, type ImportReport } from './importer.ts';
+import type { Actor } from '../audit.ts';
 
 const jsonRecord = (what: string) =>
   z
@@ -47,6 +48,7 @@ export async function importUpload(
   body: ReadableStream<Uint8Array>,
   options: UploadOptions,
   onProgress?: (p: ImportProgress) => void,
+  by: Actor = null,
 ): Promise<ImportReport> {
   const dir = join(dataDir(), 'uploads');
   mkdirSync(dir, { recursive: true });
@@ -56,7 +58,7 @@ export async function importUpload(
     await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), createWriteStream(path));
     const format = options.format ?? (/\.(jsonl|ndjson)$/i.test(safeName) ? 'jsonl' : /\.csv$/i.test(safeName) ? 'csv' : undefined);
     if (!format) throw badRequest(`cannot tell the format of "${options.filename}": name it .csv or .jsonl, or pass format=csv|jsonl`);
-    return await importFile(db, { phaseId, path, format, skipInvalid: options.skipInvalid, columns: options.columns, labelMap: options.labelMap, onProgress });
+    return await importFile(db, { phaseId, path, format, skipInvalid: options.skipInvalid, columns: options.columns, labelMap: options.labelMap, onProgress, by, source: options.filename });
   } finally {
     rmSync(path, { force: true });
   }

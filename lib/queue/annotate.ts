@@ -19,6 +19,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { badRequest, conflict, DomainError, notFound } from '../errors.ts';
+import { audit } from '../audit.ts';
 import { dbNow, dbNowPlus, durationParam, placeholders, providerOf, toBool, toDate, type Provider } from '../db/sql.ts';
 import { decodeProbs } from '../db/probs.ts';
 import { mixTeachers } from '../ml/loss.ts';
@@ -486,5 +487,6 @@ export async function adjudicate(db: Db, input: { phaseId: number; itemId: numbe
     );
     await recount(tx, provider, phaseId, itemId, phase.overlap);
   });
+  await audit(db, input.userId, 'label.adjudicate', `phase:${phaseId}/item:${itemId}`, { label: input.label });
   return { itemId, label: input.label, source: 'adjudication' };
 }

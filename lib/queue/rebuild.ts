@@ -5,6 +5,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { notFound } from '../errors.ts';
+import { audit, type Actor } from '../audit.ts';
 import { dbNow, placeholders, providerOf, type Provider } from '../db/sql.ts';
 import { decodeProbs, decodeProbsInto } from '../db/probs.ts';
 import { decide, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
@@ -161,7 +162,7 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
  * the phase's queue in one transaction (annotators never see a half-written queue). Leases and
  * annotations are untouched: a held item stays held.
  */
-export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResult> {
+export async function rebuildQueue(db: Db, phaseId: number, requestedBy?: Actor): Promise<RebuildResult> {
   const t0 = performance.now();
   const provider = providerOf(db);
   const phase = await db.phase.findUnique({ where: { id: phaseId } });
@@ -206,5 +207,7 @@ export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResu
     },
     { timeout: 600_000, maxWait: 60_000 },
   );
+  // Audited when a person asked for it; the rebuilds a round or a settings change triggers belong to those actions.
+  if (requestedBy !== undefined) await audit(db, requestedBy, 'queue.rebuild', `phase:${phaseId}`, { queued: ranked.length, modelId });
   return { phaseId, modelId, strategy, pool: pool.length, queued: ranked.length, seconds: (performance.now() - t0) / 1000 };
 }

@@ -1,4 +1,3 @@
-import { audit } from '@/lib/audit.ts';
 import { errorResponse, intParam, route } from '@/lib/http/route.ts';
 import { importUpload, parseImportQuery } from '@/lib/import/upload.ts';
 import { getPhase } from '@/lib/tasks/tasks.ts';
@@ -19,8 +18,7 @@ export const POST = route<{ id: string }>({ role: 'lead' }, async ({ req, db, us
     async start(controller) {
       const send = (obj: unknown) => controller.enqueue(encoder.encode(JSON.stringify(obj) + '\n'));
       try {
-        const report = await importUpload(db, phaseId, body, options, (p) => send({ type: 'progress', ...p }));
-        await audit(db, user.id, 'phase.import', `phase:${phaseId}`, { file: options.filename, imported: report.imported, invalid: report.invalid.count });
+        const report = await importUpload(db, phaseId, body, options, (p) => send({ type: 'progress', ...p }), user.id);
         send({ type: 'done', report });
       } catch (e) {
         const res = errorResponse(e);
