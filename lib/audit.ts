@@ -16,3 +16,8 @@ export async function audit(db: Db, userId: Actor | undefined, action: string, t
     data: { userId: userId ?? null, action, target: target ?? null, details: details === undefined ? null : JSON.stringify(details) },
   });
 }
+
+/** The newest audit rows, newest first (the admin page). */
+export async function recentAudit(db: Db, limit = 30) {
+  return db.auditLog.findMany({ orderBy: { id: 'desc' }, take: limit });
+}

@@ -464,6 +464,12 @@ export async function myCounts(db: Db, phaseId: number, userId: number): Promise
   return { total: n('label') + n('skip') + n('flag'), labelled: n('label'), skipped: n('skip'), flagged: n('flag'), today };
 }
 
+/** The user's answers (not undone) per phase, for the phase list. */
+export async function answersByPhase(db: Db, userId: number): Promise<Map<number, number>> {
+  const rows = await db.annotation.groupBy({ by: ['phaseId'], where: { userId, undoneAt: null }, _count: { _all: true } });
+  return new Map(rows.map((r) => [r.phaseId, r._count._all]));
+}
+
 /** A lead's final label for an item (usually a conflict): it wins over annotators and leaves the queue. */
 export async function adjudicate(db: Db, input: { phaseId: number; itemId: number; label: string; userId: number }): Promise<{ itemId: number; label: string; source: 'adjudication' }> {
   const phase = await queuePhase(db, input.phaseId);
