@@ -3,7 +3,7 @@
  * dispatcher, which also turns errors into exit codes and messages.
  */
 import type { Db } from '../db/client.ts';
-import { DomainError } from '../errors.ts';
+import { DomainError, fromPrismaError } from '../errors.ts';
 import { ZodError } from 'zod';
 import { parseArgs, UsageError, type Args } from './args.ts';
 import type { CliHooks, Command, Io } from './context.ts';
@@ -56,7 +56,8 @@ export async function runCli(argv: string[], db: Db, io: Io, hooks: CliHooks = {
     const command = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
     if (!command) throw new UsageError(`unknown command "${cmd}"`);
     return await command({ db, args, sub, io, hooks, asJson, print });
-  } catch (e) {
+  } catch (error) {
+    const e = fromPrismaError(error) ?? error;
     if (e instanceof UsageError) {
       io.err(`error: ${e.message}\n\n${USAGE}`);
       return 2;

@@ -1,6 +1,8 @@
 /**
  * The crash-safe job queue: work for the worker processes (training rounds, imports, rescoring)
- * lives in the `Job` table and moves through
+ * lives in the `Job` table and moves through the states below. (Not the *annotation queue* of
+ * lib/queue/, which ranks items for people and leases them with `leaseItems`; here a worker
+ * `claim`s a job.)
  *
  *     queued ──claim──▶ running ──complete──▶ succeeded
  *       ▲                 │  │

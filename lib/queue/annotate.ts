@@ -1,6 +1,10 @@
 /**
  * Handing queue items to annotators and taking their answers.
  *
+ * Two queues, two words: this is the *annotation queue* (lib/queue/: items ranked for people,
+ * leased per annotator by `leaseItems`); the *job queue* (lib/jobs/: background work for worker
+ * processes, taken by `claim`) is another thing.
+ *
  * A lease is a row (phaseId, itemId, userId, expiresAt) stamped with the database clock. An
  * item may be held or answered by at most `overlap` (k) different annotators at once:
  *   answers (distinct annotators' non-undone label/flag) + other annotators' unexpired leases < k.
@@ -170,7 +174,7 @@ async function refreshHeld(tx: Tx | Db, provider: Provider, phaseId: number, use
 }
 
 /** Leases up to `limit` more queue items to the user: the claim statement described at the top. */
-async function claim(tx: Tx | Db, provider: Provider, phase: QueuePhase, userId: number, limit: number, ttl: number, itemId?: number) {
+async function leaseItems(tx: Tx | Db, provider: Provider, phase: QueuePhase, userId: number, limit: number, ttl: number, itemId?: number) {
   const now = dbNow(provider);
   const rows = await tx.$queryRawUnsafe<{ itemId: number; expiresAt: unknown }[]>(
     placeholders(
@@ -215,7 +219,7 @@ export async function nextItems(db: Db, input: { phaseId: number; userId: number
   const leases = await phaseTx(db, provider, phase.id, async (tx) => {
     const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
     if (held.length >= limit) return held.slice(0, limit);
-    return [...held, ...(await claim(tx, provider, phase, input.userId, limit - held.length, ttl))];
+    return [...held, ...(await leaseItems(tx, provider, phase, input.userId, limit - held.length, ttl))];
   });
   return { labels: phase.labels, items: await hydrate(db, phase, leases, modelId), remaining: open };
 }
@@ -231,7 +235,7 @@ export async function leaseItem(db: Db, input: { phaseId: number; userId: number
   return phaseTx(db, provider, phase.id, async (tx) => {
     const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
     if (held.some((h) => h.itemId === input.itemId)) return true;
-    return (await claim(tx, provider, phase, input.userId, 1, ttl, input.itemId)).length === 1;
+    return (await leaseItems(tx, provider, phase, input.userId, 1, ttl, input.itemId)).length === 1;
   });
 }
 

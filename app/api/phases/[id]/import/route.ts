@@ -1,5 +1,6 @@
 import { errorResponse, intParam, route } from '@/lib/http/route.ts';
-import { importUpload, parseImportQuery } from '@/lib/import/upload.ts';
+import { EMPTY_UPLOAD, importUpload, parseImportQuery } from '@/lib/import/upload.ts';
+import { badRequest } from '@/lib/errors.ts';
 import { getPhase } from '@/lib/tasks/tasks.ts';
 
 /**
@@ -11,7 +12,7 @@ export const POST = route<{ id: string }>({ role: 'lead' }, async ({ req, db, us
   const phaseId = intParam(params.id, 'phase id');
   await getPhase(db, phaseId);
   const options = parseImportQuery(req.nextUrl.searchParams);
-  if (!req.body) return errorResponse(new Error('empty body'));
+  if (!req.body) throw badRequest(EMPTY_UPLOAD);
   const encoder = new TextEncoder();
   const body = req.body;
   const stream = new ReadableStream<Uint8Array>({
