@@ -15,11 +15,13 @@ import { disagreement } from '../lib/ml/metrics.ts';
 import { rebuildQueue } from '../lib/queue/rebuild.ts';
 import { prng } from './synthetic-import.ts';
 import { nextItems, submit } from '../lib/queue/annotate.ts';
+import { encodeProbsHex } from '../lib/db/probs.ts';
+import { dbNow, placeholders } from '../lib/db/sql.ts';
 
 const BATCH = 5000;
 
 
-const hex = (xs: Float32Array, i: number) => Buffer.from(xs.buffer, xs.byteOffset + i * 8, 8).toString('hex');
+const hex = (xs: Float32Array, i: number) => encodeProbsHex(xs.subarray(i * 2, i * 2 + 2));
 
 async function fill(db: Db, phaseId: number, teacherId: number, modelId: number, n: number) {
   const rand = prng(42); // deterministic: every run scores the same pool
@@ -43,8 +45,11 @@ async function fill(db: Db, phaseId: number, teacherId: number, modelId: number,
     }
     const d = disagreement(tp, sp, 2);
     await db.$executeRawUnsafe(
-      `INSERT INTO "Item" ("phaseId", "text", "textHash", "ordinal", "split", "createdAt")
-       SELECT ?1, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now') FROM json_each(?2) AS j`,
+      placeholders(
+        'sqlite',
+        `INSERT INTO "Item" ("phaseId", "text", "textHash", "ordinal", "split", "createdAt")
+       SELECT $1, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, ${dbNow('sqlite')} FROM json_each($2) AS j`,
+      ),
       phaseId,
       JSON.stringify(items),
     );
@@ -52,14 +57,17 @@ async function fill(db: Db, phaseId: number, teacherId: number, modelId: number,
     const first = Number((await db.$queryRawUnsafe<{ id: number }[]>(`SELECT MAX("id") AS id FROM "Item"`))[0].id) - m + 1;
     const preds = Array.from({ length: m }, (_, j) => [first + j, hex(tp, j)]);
     await db.$executeRawUnsafe(
-      `INSERT INTO "TeacherPrediction" ("itemId", "teacherId", "probs") SELECT j.value ->> 0, ?1, unhex(j.value ->> 1) FROM json_each(?2) AS j`,
+      placeholders('sqlite', `INSERT INTO "TeacherPrediction" ("itemId", "teacherId", "probs") SELECT j.value ->> 0, $1, unhex(j.value ->> 1) FROM json_each($2) AS j`),
       teacherId,
       JSON.stringify(preds),
     );
     const scores = Array.from({ length: m }, (_, j) => [first + j, hex(sp, j), d.kl[j], d.js[j], d.flip[j], d.margin[j], d.studentLoss[j]]);
     await db.$executeRawUnsafe(
-      `INSERT INTO "StudentScore" ("itemId", "modelId", "probs", "kl", "js", "flip", "margin", "loss")
-       SELECT j.value ->> 0, ?1, unhex(j.value ->> 1), j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6 FROM json_each(?2) AS j`,
+      placeholders(
+        'sqlite',
+        `INSERT INTO "StudentScore" ("itemId", "modelId", "probs", "kl", "js", "flip", "margin", "loss")
+       SELECT j.value ->> 0, $1, unhex(j.value ->> 1), j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6 FROM json_each($2) AS j`,
+      ),
       modelId,
       JSON.stringify(scores),
     );

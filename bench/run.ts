@@ -1,7 +1,9 @@
 /**
  * npm run bench -- <name> [<name> …]   (no name: all)
- * Each benchmark prints one JSON line and writes bench/results/<name>.json with the machine
- * it ran on. Speed is measured here, never asserted in tests.
+ * Each benchmark prints one JSON line and writes bench/results/<name>.json (git-ignored: a run
+ * never dirties the tree) with the machine it ran on. The committed reference results the README
+ * quotes are bench/reference/<name>.json; copy a run's file there to update them. Speed is
+ * measured here, never asserted in tests.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

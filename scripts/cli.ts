@@ -1,6 +1,6 @@
 import { getDatabase, tuneSqlite } from '../lib/db/client.ts';
 import { runCli } from '../lib/cli/cli.ts';
-import { defaultWorkerId, runWorker } from '../workers/runner.ts';
+import { defaultWorkerId, runWorker } from '../lib/jobs/runner.ts';
 import { handlers } from '../workers/handlers.ts';
 
 const database = await getDatabase();

@@ -16,7 +16,7 @@ import { demoAccounts, ensureAdminFromEnv, ensureDemoAccounts } from '../lib/dem
 import { buildIsCurrent, markBuilt } from '../lib/demo/build.ts';
 import { setupColdDemo } from '../lib/demo/cold.ts';
 import { enqueueDemoTeacher } from '../lib/demo/teacher-job.ts';
-import { defaultWorkerId, runWorker } from '../workers/runner.ts';
+import { defaultWorkerId, runWorker } from '../lib/jobs/runner.ts';
 import { handlers } from '../workers/handlers.ts';
 import { tuneSqlite } from '../lib/db/client.ts';
 

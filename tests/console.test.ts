@@ -7,6 +7,9 @@ import { freshDatabase, providers, type TestDatabase } from './helpers/db.ts';
 import { createApiToken, createUser, login, userForSession } from '../lib/auth/users.ts';
 import { runCli } from '../lib/cli/cli.ts';
 import { COLD_TASK } from '../lib/demo/cold-task.ts';
+import { errorResponse } from '../lib/http/route.ts';
+import { fromPrismaError } from '../lib/errors.ts';
+import { EMPTY_UPLOAD, importUpload, parseImportQuery } from '../lib/import/upload.ts';
 
 /** Points the console's process-wide database at a test database. */
 function useDatabase(t: TestDatabase) {
@@ -109,5 +112,57 @@ describe.each(providers)('console on %s', (provider) => {
     expect(err.pop()).toBe('error: phases.0.labels: a phase needs at least two labels');
     expect(await runCli(['items', '--phase', '999999'], t.db, io)).toBe(1);
     expect(err.pop()).toBe('error: phase 999999 not found');
+  });
+
+  it('answers an empty import upload with 400 and the reason, not 500', async () => {
+    const imp = await import('../app/api/phases/[id]/import/route.ts');
+    const phase = await t.db.phase.findFirstOrThrow();
+    const none = await call(imp.POST as Parameters<typeof call>[0], `/api/phases/${phase.id}/import?filename=x.csv`, { token: tokens.lead, method: 'POST', params: { id: String(phase.id) } });
+    expect(none).toEqual({ status: 400, body: { error: EMPTY_UPLOAD, code: 'bad_request' } });
+    const empty = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    await expect(importUpload(t.db, phase.id, empty, parseImportQuery(new URLSearchParams('filename=x.jsonl')))).rejects.toMatchObject({ status: 400, message: EMPTY_UPLOAD });
+  });
+
+  it('maps Prisma not-found to 404 and unique violations to 409 in the one error mapper', async () => {
+    const missing = await t.db.user.update({ where: { id: 999_999 }, data: { name: 'x' } }).catch((e: unknown) => e);
+    const res404 = errorResponse(missing);
+    expect(res404.status).toBe(404);
+    expect(await res404.json()).toMatchObject({ code: 'not_found', error: 'User not found' });
+    const dup = await t.db.user.create({ data: { email: 'lead@t.dev', name: 'again', role: 'lead', passwordHash: 'x' } }).catch((e: unknown) => e);
+    const res409 = errorResponse(dup);
+    expect(res409.status).toBe(409);
+    expect(await res409.json()).toMatchObject({ code: 'conflict', error: 'a User with this email already exists', details: { fields: ['email'] } });
+    expect(fromPrismaError(new Error('plain'))).toBeNull();
+  });
+
+  it('writes the same audit trail from the CLI (no signed-in user) as from the API (the user)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-audit-'));
+    const io = { out: () => {}, err: () => {} };
+    const since = (await t.db.auditLog.aggregate({ _max: { id: true } }))._max.id ?? 0;
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify({ ...COLD_TASK, slug: 'audited-cli' }));
+    expect(await runCli(['task', 'create', '--spec', join(dir, 'spec.json')], t.db, io)).toBe(0);
+    const task = await t.db.task.findUniqueOrThrow({ where: { slug: 'audited-cli' }, include: { phases: { orderBy: { position: 'asc' } } } });
+    writeFileSync(join(dir, 'items.jsonl'), ['{"text":"first audited item"}', '{"text":"second audited item"}'].join('\n'));
+    expect(await runCli(['import', '--phase', String(task.phases[0].id), join(dir, 'items.jsonl')], t.db, io)).toBe(0);
+    expect(await runCli(['user', 'create', '--email', 'audited@t.dev', '--name', 'A', '--role', 'annotator'], t.db, io)).toBe(0);
+    expect(await runCli(['user', 'set-role', '--email', 'audited@t.dev', '--role', 'lead'], t.db, io)).toBe(0);
+    expect(await runCli(['token', 'create', '--email', 'audited@t.dev'], t.db, io)).toBe(0);
+    const cli = await t.db.auditLog.findMany({ where: { id: { gt: since } }, orderBy: { id: 'asc' } });
+    expect(cli.map((r) => [r.action, r.userId])).toEqual([
+      ['task.create', null],
+      ['phase.import', null],
+      ['user.create', null],
+      ['user.update', null],
+      ['token.create', null],
+    ]);
+    expect(cli[0].target).toBe(`task:${task.id}`);
+    expect(JSON.parse(cli[1].details!)).toEqual({ file: join(dir, 'items.jsonl'), imported: 2, invalid: 0 });
+    expect(JSON.parse(cli[3].details!)).toEqual({ role: 'lead', passwordChanged: false });
+
+    const tasks = await import('../app/api/tasks/route.ts');
+    expect((await call(tasks.POST, '/api/tasks', { token: tokens.lead, body: { ...COLD_TASK, slug: 'audited-api' } })).status).toBe(201);
+    const lead = await t.db.user.findUniqueOrThrow({ where: { email: 'lead@t.dev' } });
+    const api = await t.db.auditLog.findFirstOrThrow({ where: { action: 'task.create' }, orderBy: { id: 'desc' } });
+    expect(api).toMatchObject({ userId: lead.id, details: JSON.stringify({ slug: 'audited-api' }) });
   });
 });

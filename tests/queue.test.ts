@@ -18,8 +18,9 @@ import { agreement, conflicts } from '../lib/queue/agreement.ts';
 import { exportLabels } from '../lib/queue/export.ts';
 import { updateQueueSettings } from '../lib/queue/settings.ts';
 import { runCli } from '../lib/cli/cli.ts';
+import { decodeProbs, encodeProbs } from '../lib/db/probs.ts';
 
-const f32 = (xs: number[]) => Buffer.from(new Float32Array(xs).buffer);
+const f32 = encodeProbs;
 
 interface Fixture {
   phaseId: number;
@@ -346,7 +347,7 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     await t.db.humanLabel.create({ data: { phaseId: p1.id, itemId: one.itemIds[0], label: t0 === 'offensive' ? 'safe' : 'offensive', source: 'annotation' } });
     await t.db.deployment.create({ data: { phaseId: p1.id, modelId: one.modelId } });
     const studentSays = new Map(
-      (await t.db.studentScore.findMany({ where: { modelId: one.modelId } })).map((s) => [s.itemId, new Float32Array(new Uint8Array(s.probs).buffer)[1] >= 0.5 ? 'offensive' : 'safe']),
+      (await t.db.studentScore.findMany({ where: { modelId: one.modelId } })).map((s) => [s.itemId, decodeProbs(s.probs)[1] >= 0.5 ? 'offensive' : 'safe']),
     );
     const expected = new Set<string>();
     one.itemIds.forEach((id, i) => {

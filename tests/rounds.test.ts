@@ -17,7 +17,10 @@ import { importFile } from '../lib/import/importer.ts';
 import { createTask } from '../lib/tasks/tasks.ts';
 import { trainTeacher, teacherPredict, type TeacherSpec } from '../lib/teachers/reference.ts';
 import { writeTeacherPredictions } from '../lib/teachers/outputs.ts';
-import { loadPhaseRows, phaseMeta } from '../lib/rounds/data.ts';
+import { phaseMeta } from '../lib/tasks/phase.ts';
+import { loadPhaseRows } from '../lib/tasks/items.ts';
+import { listModels, roundHeading } from '../lib/rounds/read.ts';
+import { BACKENDS } from '../lib/ml/backend.ts';
 import { getRound, startRound } from '../lib/rounds/rounds.ts';
 import { OnnxStudent } from '../lib/ml/inference.ts';
 import { LocalArtifactStore } from '../lib/artifacts/store.ts';
@@ -92,7 +95,9 @@ describe.each(providers)('rounds on %s', (provider) => {
     expect(await t.db.studentModel.count({ where: { roundId: round.id } })).toBe(1);
     const m = done.metrics!;
     expect(m.history).toHaveLength(4);
-    expect(m.backend).toBe('wasm');
+    // Whichever supported backend this machine has (wasm here, tfjs-node-gpu on the GPU path), recorded on the round.
+    expect(BACKENDS).toContain(m.backend);
+    expect((await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).backend).toBe(m.backend);
     expect(m.vsTeacher!.total).toBeGreaterThan(250);
     // Better than always answering the teacher's most frequent decision.
     expect(m.vsTeacher!.accuracy).toBeGreaterThan(m.majorityVsTeacher!.accuracy + 0.03);
@@ -100,6 +105,9 @@ describe.each(providers)('rounds on %s', (provider) => {
     expect(m.vsHuman!.total).toBeGreaterThan(0);
     expect(m.scoring.items).toBe(await t.db.item.count({ where: { phaseId } }));
     expect(await t.db.studentScore.count({ where: { modelId: done.modelId! } })).toBe(m.scoring.items);
+    // What the Models and round pages read.
+    expect((await listModels(t.db)).find((x) => x.id === done.modelId)).toMatchObject({ roundNumber: round.number, deployed: false, phaseName: expect.any(String) });
+    expect(await roundHeading(t.db, round.id)).toMatchObject({ id: round.id, number: round.number, taskName: expect.any(String) });
 
     const model = await t.db.studentModel.findUniqueOrThrow({ where: { id: done.modelId! } });
     const store = new LocalArtifactStore(join(dataDir, 'artifacts'));

@@ -10,7 +10,8 @@
  */
 import { getDatabase, tuneSqlite } from '../lib/db/client.ts';
 import { handlers as allHandlers } from './handlers.ts';
-import { defaultWorkerId, runWorker, type JobHandler } from './runner.ts';
+import { defaultWorkerId, runWorker } from '../lib/jobs/runner.ts';
+import type { JobHandler } from '../lib/jobs/handler.ts';
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];

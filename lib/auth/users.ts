@@ -4,6 +4,7 @@ import { conflict, notFound, unauthorized, badRequest } from '../errors.ts';
 import { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './password.ts';
 import { ROLES, type Role } from './roles.ts';
 import { hashSecret, newSecret } from './tokens.ts';
+import { audit, type Actor } from '../audit.ts';
 
 export interface AuthUser {
   id: number;
@@ -29,13 +30,14 @@ const publicUser = (u: { id: number; email: string; name: string; role: string }
   role: u.role as Role,
 });
 
-export async function createUser(db: Db, input: NewUser): Promise<AuthUser> {
+export async function createUser(db: Db, input: NewUser, by: Actor = null): Promise<AuthUser> {
   const data = newUserSchema.parse(input);
   const existing = await db.user.findUnique({ where: { email: data.email } });
   if (existing) throw conflict(`a user with email ${data.email} already exists`);
   const user = await db.user.create({
     data: { email: data.email, name: data.name, role: data.role, passwordHash: await hashPassword(data.password) },
   });
+  await audit(db, by, 'user.create', `user:${user.id}`, { email: user.email, role: user.role });
   return publicUser(user);
 }
 
@@ -81,6 +83,8 @@ export async function updateUser(db: Db, id: number, input: z.input<typeof userU
     },
   });
   if (data.disabled || data.password) await db.session.deleteMany({ where: { userId: id } });
+  const { password: _secret, ...logged } = input as Record<string, unknown>;
+  await audit(db, actor?.id ?? null, 'user.update', `user:${id}`, { ...logged, passwordChanged: 'password' in input });
   return publicUser(updated);
 }
 
@@ -106,11 +110,13 @@ export async function userForSession(db: Db, token: string): Promise<AuthUser | 
   return publicUser(session.user);
 }
 
-export async function createApiToken(db: Db, userId: number, name: string) {
+/** A new API token for `userId`, created by `by` (the user themself in the console, null at the CLI). */
+export async function createApiToken(db: Db, userId: number, name: string, by: Actor = null) {
   const token = newSecret('dt');
   const row = await db.apiToken.create({
     data: { name: name.trim() || 'token', tokenHash: hashSecret(token), prefix: token.slice(0, 10), userId },
   });
+  await audit(db, by, 'token.create', `token:${row.id}`, { name: row.name });
   return { id: row.id, name: row.name, prefix: row.prefix, token };
 }
 
@@ -125,6 +131,7 @@ export async function listApiTokens(db: Db, userId: number) {
 export async function revokeApiToken(db: Db, userId: number, id: number) {
   const { count } = await db.apiToken.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: new Date() } });
   if (!count) throw notFound(`token ${id}`);
+  await audit(db, userId, 'token.revoke', `token:${id}`);
 }
 
 export async function userForApiToken(db: Db, token: string): Promise<AuthUser | null> {

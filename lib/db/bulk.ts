@@ -1,5 +1,5 @@
 import type { Db } from './client.ts';
-import { placeholders, providerOf } from '../import/sql.ts';
+import { placeholders, providerOf } from './sql.ts';
 
 /**
  * Inserts many rows with multi-row INSERT statements of `rowsPerStatement` rows each.
@@ -18,13 +18,13 @@ export async function insertRows(
 ): Promise<void> {
   const provider = providerOf(db);
   const per = options.rowsPerStatement ?? Math.max(1, Math.floor(4000 / columns.length));
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+    const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
   for (let s = 0; s < count; s += per) {
     const end = Math.min(count, s + per);
     const values: unknown[] = [];
     for (let i = s; i < end; i++) values.push(...row(i));
-    const sql = head + Array.from({ length: end - s }, () => tuple).join(', ') + (options.suffix ? ` ${options.suffix}` : '');
+    const tuples = Array.from({ length: end - s }, (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
+    const sql = head + tuples.join(', ') + (options.suffix ? ` ${options.suffix}` : '');
     await db.$executeRawUnsafe(placeholders(provider, sql), ...values);
     options.onProgress?.(end);
   }

@@ -1,21 +1,25 @@
+import { z } from 'zod';
 import { getDb, type Db } from '../db/client.ts';
 import { artifactStore } from '../artifacts/store.ts';
 import { readCold, type ColdRow } from '../datasets/cold.ts';
 import { accuracy, classificationReport, predictLabels } from '../ml/metrics.ts';
 import type { VocabJSON } from '../ml/tokenizer.ts';
 import { enqueue } from '../jobs/queue.ts';
-import { loadPhaseRows, phaseMeta } from '../rounds/data.ts';
+import { jobHandler } from '../jobs/handler.ts';
+import { phaseMeta } from '../tasks/phase.ts';
+import { loadPhaseRows } from '../tasks/items.ts';
 import { startRound } from '../rounds/rounds.ts';
 import { REFERENCE_V1, teacherPredict, trainTeacher } from '../teachers/reference.ts';
 import { writeTeacherPredictions } from '../teachers/outputs.ts';
 
 export const DEMO_TEACHER_JOB = 'demo.teacher';
 
-export interface DemoTeacherPayload {
-  phaseId: number;
+export const demoTeacherPayload = z.object({
+  phaseId: z.number().int().positive(),
   /** Start round 0 of the phase once the teacher's outputs are in. */
-  startRound?: boolean;
-}
+  startRound: z.boolean().optional(),
+});
+export type DemoTeacherPayload = z.infer<typeof demoTeacherPayload>;
 
 const coldLabel = (phaseKey: string) =>
   phaseKey === 'offensive' ? (r: ColdRow) => (r.offensive ? 'offensive' : 'safe') : phaseKey === 'topic' ? (r: ColdRow) => r.topic : null;
@@ -31,10 +35,7 @@ export async function enqueueDemoTeacher(db: Db, payload: DemoTeacherPayload) {
  * accuracy on COLD's test file, and optionally starts round 0. Resumable: trained ensemble
  * members are kept as artifacts and not trained again.
  */
-export async function demoTeacherJob(
-  job: { payload: DemoTeacherPayload },
-  ctx: { signal: AbortSignal; heartbeat(p?: unknown): Promise<void>; log(m: string): void },
-) {
+export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) => {
   const db = await getDb();
   const store = artifactStore(db);
   const phase = await phaseMeta(db, job.payload.phaseId);
@@ -105,4 +106,4 @@ export async function demoTeacherJob(
     ctx.log(`round 0 of phase ${phase.id} queued`);
   }
   return { teacher: card, roundId };
-}
+});

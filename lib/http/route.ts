@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { ZodError } from 'zod';
 import { getDb, type Db } from '../db/client.ts';
-import { DomainError, forbidden, unauthorized } from '../errors.ts';
+import { DomainError, forbidden, fromPrismaError, unauthorized } from '../errors.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
 import { userForApiToken, userForSession, type AuthUser } from '../auth/users.ts';
 
@@ -23,7 +23,8 @@ export async function authenticate(db: Db, req: Request & { cookies?: NextReques
 }
 
 /** Turns any error into the JSON answer users see: domain errors keep their status and details. */
-export function errorResponse(e: unknown): NextResponse {
+export function errorResponse(error: unknown): NextResponse {
+  const e = fromPrismaError(error) ?? error;
   if (e instanceof DomainError) {
     return NextResponse.json({ error: e.message, code: e.code, details: e.details }, { status: e.status });
   }

@@ -19,6 +19,8 @@ import { LineSplitter, type LineProblem } from './lines.ts';
 import { noiseReason, normalizeText, textHash, type NoiseReason } from './normalize.ts';
 import { COLUMN_ROLES, csvRow, jsonlRow, makeRules, planCsv, type ColumnRole, type ImportRow, type RowResult, type RowRules } from './rows.ts';
 import { recomputeSplit } from './split.ts';
+import { parseLabels } from '../tasks/phase.ts';
+import { audit, type Actor } from '../audit.ts';
 import { nextOrdinal, openBatchWriter, upsertTeachers, type BatchWriter, type PendingItem } from './write.ts';
 
 export type ImportFormat = 'csv' | 'jsonl';
@@ -50,6 +52,10 @@ export interface ImportOptions {
   /** How many bad rows to list (all are counted). */
   maxErrors?: number;
   onProgress?: (p: ImportProgress) => void;
+  /** Who imports (audit trail); null = the CLI operator or the system. */
+  by?: Actor;
+  /** The file's name as the user knows it, for the audit trail (default: path). */
+  source?: string;
 }
 
 export interface RowError {
@@ -86,7 +92,7 @@ export async function importFile(db: Db, options: ImportOptions): Promise<Import
 
   const phase = await db.phase.findUnique({ where: { id: options.phaseId }, select: { id: true, labels: true, minTextLength: true } });
   if (!phase) throw notFound('Phase');
-  const rules = makeRules(phaseLabels(phase.labels), checkLabelMap(options.labelMap, phaseLabels(phase.labels)), checkColumns(options.columns));
+  const rules = makeRules(parseLabels(phase.labels), checkLabelMap(options.labelMap, parseLabels(phase.labels)), checkColumns(options.columns));
 
   // Pass 1: validate everything, write nothing.
   const progress = (phaseName: ImportProgress['phase']) => (rows: number, bytes: number) => options.onProgress?.({ phase: phaseName, rows, bytes, totalBytes });
@@ -121,6 +127,7 @@ export async function importFile(db: Db, options: ImportOptions): Promise<Import
   }
 
   const split = await recomputeSplit(db, phase.id);
+  await audit(db, options.by, 'phase.import', `phase:${phase.id}`, { file: options.source ?? options.path ?? null, imported: written.imported, invalid: checked.invalid.count });
   const durationMs = performance.now() - started;
   return {
     phaseId: phase.id,
@@ -301,14 +308,6 @@ function opener(options: ImportOptions): Opener {
   if (path) return () => createReadStream(path, { highWaterMark: 1 << 20 });
   if (options.stream) return options.stream;
   throw badRequest('nothing to import: give path or stream');
-}
-
-function phaseLabels(json: string): string[] {
-  const labels = JSON.parse(json) as unknown;
-  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
-    throw badRequest('the phase has no valid label list');
-  }
-  return labels;
 }
 
 function checkLabelMap(labelMap: Record<string, string> | undefined, labels: string[]): Record<string, string> {

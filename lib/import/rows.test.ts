@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { csvRow, jsonlRow, makeRules, planCsv, type CsvPlan, type RowResult } from './rows.ts';
 
+/** The row both readers make of the documented example: id a1, 2024-05-01T10:00Z, gold "offensive", teacher probs [0.2, 0.8] then logits [0, 0]. */
+const fullRow = (line: number, text: string, metadata: string, teachers: [string, string]) => ({
+  line,
+  text,
+  externalId: 'a1',
+  timeKey: Date.UTC(2024, 4, 1, 10),
+  goldLabel: 'offensive',
+  metadata,
+  predictions: [
+    { teacher: teachers[0], probs: [0.2, 0.8] },
+    { teacher: teachers[1], probs: [0.5, 0.5] },
+  ],
+});
+
 const labels = ['safe', 'offensive'];
 const rules = makeRules(labels);
 
@@ -65,18 +79,7 @@ describe('csvRow', () => {
 
   it('builds an item with predictions and metadata', () => {
     const r = rowOf(row('a1', 'hello', '2024-05-01T10:00:00Z', 'offensive', '[0.2,0.8]', '0 0', 'x'));
-    expect(r).toEqual({
-      line: 7,
-      text: 'hello',
-      externalId: 'a1',
-      timeKey: Date.UTC(2024, 4, 1, 10),
-      goldLabel: 'offensive',
-      metadata: '{"topic":"x"}',
-      predictions: [
-        { teacher: 'bert', probs: [0.2, 0.8] },
-        { teacher: 'old', probs: [0.5, 0.5] },
-      ],
-    });
+    expect(r).toEqual(fullRow(7, 'hello', '{"topic":"x"}', ['bert', 'old']));
   });
 
   it('treats empty optional cells as absent', () => {
@@ -118,18 +121,7 @@ describe('jsonlRow', () => {
     const r = rowOf(
       j({ text: 'hi', id: 'a1', time: '2024-05-01T10:00:00Z', label: 'offensive', teachers: { 'bert-v3': { probs: [0.2, 0.8] }, 'prod-2023': { logits: [0, 0] } }, meta: { src: 'app' } }),
     );
-    expect(r).toEqual({
-      line: 3,
-      text: 'hi',
-      externalId: 'a1',
-      timeKey: Date.UTC(2024, 4, 1, 10),
-      goldLabel: 'offensive',
-      metadata: '{"src":"app"}',
-      predictions: [
-        { teacher: 'bert-v3', probs: [0.2, 0.8] },
-        { teacher: 'prod-2023', probs: [0.5, 0.5] },
-      ],
-    });
+    expect(r).toEqual(fullRow(3, 'hi', '{"src":"app"}', ['bert-v3', 'prod-2023']));
   });
 
   it('takes a bare array as probabilities, numbers as ids and times, and keeps unknown keys as metadata', () => {

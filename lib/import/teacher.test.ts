@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkVector, decodeProbs, encodeProbs, softmax, splitVectorCell, vectorTokens } from './teacher.ts';
+import { checkVector, softmax, splitVectorCell, vectorTokens } from './teacher.ts';
 
 const labels = ['safe', 'offensive'];
 
@@ -60,16 +60,5 @@ describe('checkVector', () => {
     expect(bad(checkVector('bert', 'probs', [-0.1, 1.1], labels))).toBe('teacher "bert": probability -0.1 (safe) is outside [0, 1]');
     expect(bad(checkVector('bert', 'probs', [0.3, 0.3], labels))).toMatch(/^teacher "bert": probabilities sum to 0.6, not 1 \(tolerance 0.001\)/);
     expect(bad(checkVector('bert', 'probs', [0.2, 0.802], labels))).toMatch(/sum to 1.002/);
-  });
-});
-
-describe('encodeProbs', () => {
-  it('stores float32 little-endian, one per label', () => {
-    const buf = encodeProbs([0.25, 0.75]);
-    expect(buf).toHaveLength(8);
-    expect(buf.readFloatLE(0)).toBe(0.25);
-    expect(buf.readFloatLE(4)).toBe(0.75);
-    expect(Array.from(decodeProbs(buf))).toEqual([0.25, 0.75]);
-    expect(decodeProbs(encodeProbs([0.1]))[0]).toBeCloseTo(0.1, 7);
   });
 });

@@ -117,18 +117,3 @@ export function softmax(logits: ArrayLike<number>): number[] {
   for (let i = 0; i < out.length; i++) out[i] /= sum;
   return out;
 }
-
-/** The stored form of a probability vector: float32, little-endian, one per label. */
-export function encodeProbs(probs: ArrayLike<number>): Buffer {
-  const buf = Buffer.allocUnsafe(probs.length * 4);
-  for (let i = 0; i < probs.length; i++) buf.writeFloatLE(probs[i], i * 4);
-  return buf;
-}
-
-/** Inverse of encodeProbs. */
-export function decodeProbs(bytes: Uint8Array): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(bytes.byteLength / 4);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-  return out;
-}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,6 +9,7 @@ import { dataDir } from '../config/env.ts';
 import type { Db } from '../db/client.ts';
 import { badRequest } from '../errors.ts';
 import { importFile, type ImportProgress, type ImportReport } from './importer.ts';
+import type { Actor } from '../audit.ts';
 
 const jsonRecord = (what: string) =>
   z
@@ -33,6 +34,8 @@ const querySchema = z.object({
 });
 export type UploadOptions = z.output<typeof querySchema>;
 
+export const EMPTY_UPLOAD = 'the upload is empty: send the file (CSV with a header row, or JSONL) as the request body';
+
 export function parseImportQuery(q: URLSearchParams): UploadOptions {
   return querySchema.parse(Object.fromEntries(q.entries()));
 }
@@ -47,6 +50,7 @@ export async function importUpload(
   body: ReadableStream<Uint8Array>,
   options: UploadOptions,
   onProgress?: (p: ImportProgress) => void,
+  by: Actor = null,
 ): Promise<ImportReport> {
   const dir = join(dataDir(), 'uploads');
   mkdirSync(dir, { recursive: true });
@@ -54,9 +58,10 @@ export async function importUpload(
   const path = join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}-${safeName}`);
   try {
     await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), createWriteStream(path));
+    if (statSync(path).size === 0) throw badRequest(EMPTY_UPLOAD);
     const format = options.format ?? (/\.(jsonl|ndjson)$/i.test(safeName) ? 'jsonl' : /\.csv$/i.test(safeName) ? 'csv' : undefined);
     if (!format) throw badRequest(`cannot tell the format of "${options.filename}": name it .csv or .jsonl, or pass format=csv|jsonl`);
-    return await importFile(db, { phaseId, path, format, skipInvalid: options.skipInvalid, columns: options.columns, labelMap: options.labelMap, onProgress });
+    return await importFile(db, { phaseId, path, format, skipInvalid: options.skipInvalid, columns: options.columns, labelMap: options.labelMap, onProgress, by, source: options.filename });
   } finally {
     rmSync(path, { force: true });
   }

@@ -14,7 +14,8 @@
 import { Worker } from 'node:worker_threads';
 import { createDatabase, type Db } from '../db/client.ts';
 import type { ImportRow } from './rows.ts';
-import { placeholders, providerOf } from './sql.ts';
+import { placeholders, providerOf } from '../db/sql.ts';
+import { encodeProbsHex } from '../db/probs.ts';
 
 export interface TeacherRef {
   id: number;
@@ -58,10 +59,13 @@ export interface BatchResult {
 const ITEM_COLUMNS = `"phaseId", "externalId", "text", "textHash", "timeKey", "ordinal", "goldLabel", "metadata", "createdAt"`;
 
 /** Each JSON row: [externalId, text, textHash, timeKey, ordinal, goldLabel, metadata]. */
-const SQLITE_INSERT_ITEMS = `INSERT INTO "Item" (${ITEM_COLUMNS})
-  SELECT ?, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, ?
-  FROM json_each(?) AS j WHERE true
-  ON CONFLICT ("phaseId", "textHash") DO NOTHING`;
+const SQLITE_INSERT_ITEMS = placeholders(
+  'sqlite',
+  `INSERT INTO "Item" (${ITEM_COLUMNS})
+  SELECT $1, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, $2
+  FROM json_each($3) AS j WHERE true
+  ON CONFLICT ("phaseId", "textHash") DO NOTHING`,
+);
 
 /**
  * Each JSON row: [textHash, probs hex]. The items this statement's batch inserted are exactly
@@ -69,10 +73,13 @@ const SQLITE_INSERT_ITEMS = `INSERT INTO "Item" (${ITEM_COLUMNS})
  * transaction. CROSS JOIN keeps json_each as the outer loop, so each row is one probe of the
  * (phaseId, textHash) unique index.
  */
-const SQLITE_INSERT_PREDICTIONS = `INSERT INTO "TeacherPrediction" ("itemId", "teacherId", "probs")
-  SELECT i."id", ?, unhex(j.value ->> 1)
-  FROM json_each(?) AS j CROSS JOIN "Item" AS i
-  WHERE i."phaseId" = ? AND i."textHash" = j.value ->> 0 AND i."id" > ?`;
+const SQLITE_INSERT_PREDICTIONS = placeholders(
+  'sqlite',
+  `INSERT INTO "TeacherPrediction" ("itemId", "teacherId", "probs")
+  SELECT i."id", $1, unhex(j.value ->> 1)
+  FROM json_each($2) AS j CROSS JOIN "Item" AS i
+  WHERE i."phaseId" = $3 AND i."textHash" = j.value ->> 0 AND i."id" > $4`,
+);
 
 /**
  * PostgreSQL does the batch in one statement: the items insert's RETURNING says which rows are
@@ -81,14 +88,14 @@ const SQLITE_INSERT_PREDICTIONS = `INSERT INTO "TeacherPrediction" ("itemId", "t
  */
 const PG_INSERT_BATCH = `WITH ins AS (
     INSERT INTO "Item" (${ITEM_COLUMNS})
-    SELECT ?::int, j ->> 0, j ->> 1, j ->> 2, (j ->> 3)::float8, (j ->> 4)::int, j ->> 5, j ->> 6, (now() AT TIME ZONE 'UTC')
-    FROM json_array_elements(?::json) AS j
+    SELECT $1::int, j ->> 0, j ->> 1, j ->> 2, (j ->> 3)::float8, (j ->> 4)::int, j ->> 5, j ->> 6, (now() AT TIME ZONE 'UTC')
+    FROM json_array_elements($2::json) AS j
     ON CONFLICT ("phaseId", "textHash") DO NOTHING
     RETURNING "id", "textHash"
   ), preds AS (
     INSERT INTO "TeacherPrediction" ("itemId", "teacherId", "probs")
     SELECT ins."id", (p ->> 1)::int, decode(p ->> 2, 'hex')
-    FROM json_array_elements(?::json) AS p JOIN ins ON ins."textHash" = p ->> 0
+    FROM json_array_elements($3::json) AS p JOIN ins ON ins."textHash" = p ->> 0
     RETURNING "teacherId"
   )
   SELECT (SELECT count(*) FROM ins)::int AS inserted,
@@ -134,7 +141,7 @@ function buildChunks(provider: 'sqlite' | 'postgres', items: PendingItem[], teac
       const predictions = teachers.map((t) => {
         const preds: [string, string][] = [];
         for (const { row, hash } of part) {
-          for (const p of row.predictions) if (p.teacher === t.name) preds.push([hash, probsHex(p.probs)]);
+          for (const p of row.predictions) if (p.teacher === t.name) preds.push([hash, encodeProbsHex(p.probs)]);
         }
         return preds.length ? JSON.stringify(preds) : null;
       });
@@ -142,7 +149,7 @@ function buildChunks(provider: 'sqlite' | 'postgres', items: PendingItem[], teac
     } else {
       const teacherId = new Map(teachers.map((t) => [t.name, t.id]));
       const preds: [string, number, string][] = [];
-      for (const { row, hash } of part) for (const p of row.predictions) preds.push([hash, teacherId.get(p.teacher)!, probsHex(p.probs)]);
+      for (const { row, hash } of part) for (const p of row.predictions) preds.push([hash, teacherId.get(p.teacher)!, encodeProbsHex(p.probs)]);
       chunks.push({ items: JSON.stringify(rows), predictions: [JSON.stringify(preds)] });
     }
   }
@@ -191,7 +198,7 @@ async function writePostgres(db: Db, phaseId: number, chunks: Chunk[], teachers:
       let inserted = 0;
       for (const chunk of chunks) {
         const [r] = await tx.$queryRawUnsafe<{ inserted: number; per_teacher: string | null }[]>(
-          placeholders('postgres', PG_INSERT_BATCH),
+          PG_INSERT_BATCH,
           phaseId,
           chunk.items,
           chunk.predictions[0],
@@ -372,15 +379,6 @@ async function openWorkerWriter(file: string): Promise<BatchWriter | null> {
 
 /** Page cache of the import's SQLite connection (negative: KiB). */
 const IMPORT_CACHE_KIB = -16_384;
-
-const scratch = Buffer.alloc(4 * 1024);
-
-/** Hex of the float32 little-endian bytes of a probability vector (see encodeProbs). */
-function probsHex(probs: readonly number[]): string {
-  const buf = probs.length * 4 <= scratch.length ? scratch : Buffer.alloc(probs.length * 4);
-  for (let i = 0; i < probs.length; i++) buf.writeFloatLE(probs[i], i * 4);
-  return buf.toString('hex', 0, probs.length * 4);
-}
 
 /** DateTime as Prisma writes it to SQLite, so imported rows sort and parse like the rest. */
 function sqliteNow(): string {

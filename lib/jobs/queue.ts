@@ -1,6 +1,8 @@
 /**
  * The crash-safe job queue: work for the worker processes (training rounds, imports, rescoring)
- * lives in the `Job` table and moves through
+ * lives in the `Job` table and moves through the states below. (Not the *annotation queue* of
+ * lib/queue/, which ranks items for people and leases them with `leaseItems`; here a worker
+ * `claim`s a job.)
  *
  *     queued ──claim──▶ running ──complete──▶ succeeded
  *       ▲                 │  │
@@ -20,7 +22,7 @@
 import type { Database, Db } from '../db/client.ts';
 import type { Job } from '../db/generated/sqlite/client.ts';
 import { badRequest, DomainError, notFound } from '../errors.ts';
-import { dbNow, dbNowPlus, durationParam, placeholders, toBool, toDate, toInt, toText, type Provider } from './sql.ts';
+import { dbNow, dbNowPlus, durationParam, placeholders, providerOf, toBool, toDate, toInt, toText } from '../db/sql.ts';
 
 export type { Job };
 
@@ -153,7 +155,7 @@ export interface ClaimOptions {
  *   the belt to those braces.
  */
 export async function claim(database: Database, opts: ClaimOptions): Promise<Job | null> {
-  const provider = database.config.provider;
+  const provider = providerOf(database.db);
   if (!opts.workerId) throw new Error('claim needs a workerId');
   assertLease(opts.leaseMs);
   const types = opts.types?.filter(Boolean) ?? [];
@@ -198,7 +200,7 @@ export async function heartbeat(
   leaseMs: number,
   progress?: unknown,
 ): Promise<HeartbeatResult> {
-  const provider = database.config.provider;
+  const provider = providerOf(database.db);
   assertLease(leaseMs);
   const rows = await raw(
     database,
@@ -221,7 +223,7 @@ export async function heartbeat(
  * undo it: the job still ends `succeeded`.
  */
 export async function complete(database: Database, jobId: number, workerId: string, result?: unknown): Promise<Job | null> {
-  const provider = database.config.provider;
+  const provider = providerOf(database.db);
   const rows = await raw(
     database,
     `UPDATE "Job" SET
@@ -261,7 +263,7 @@ export async function fail(
   error: unknown,
   opts: FailOptions = {},
 ): Promise<Job | null> {
-  const provider = database.config.provider;
+  const provider = providerOf(database.db);
   // Attempts cannot change while we hold the lease (only a claim increments them, and claims
   // take queued jobs only), and the update below re-checks the lease, so reading first is safe.
   const job = await getJob(database.db, jobId);
@@ -292,7 +294,7 @@ export async function fail(
  * again at once and the attempt is given back. A requested cancel is honoured instead.
  */
 export async function release(database: Database, jobId: number, workerId: string): Promise<Job | null> {
-  const provider = database.config.provider;
+  const provider = providerOf(database.db);
   const now = dbNow(provider);
   const rows = await raw(
     database,
@@ -324,7 +326,7 @@ export interface ReapedJob {
  * worker may call this at any time; concurrent reapers each take a job at most once.
  */
 export async function reapExpired(database: Database): Promise<ReapedJob[]> {
-  const provider = database.config.provider;
+  const provider = providerOf(database.db);
   const now = dbNow(provider);
   const ends = `("cancelRequested" OR "attempts" >= "maxAttempts")`;
   // RETURNING yields the new row, so the owner is saved into the error text before it is cleared.
@@ -366,7 +368,7 @@ function assertLease(leaseMs: number) {
 }
 
 async function raw(database: Database, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-  const provider: Provider = database.config.provider;
+  const provider = providerOf(database.db);
   return database.db.$queryRawUnsafe<Record<string, unknown>[]>(placeholders(provider, sql), ...params);
 }
 

@@ -11,7 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import { registerGradientOverrides } from './gradients.ts';
 import { patchWasmKernels } from './wasm-kernels.ts';
 
-export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm';
+/** The supported tfjs backends, fastest first: the order initBackend tries them in. */
+export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm'] as const;
+export type BackendName = (typeof BACKENDS)[number];
 
 let chosen: Promise<BackendName> | null = null;
 
@@ -26,7 +28,7 @@ export function initBackend(prefer?: BackendName): Promise<BackendName> {
 
 async function pickBackend(prefer?: BackendName): Promise<BackendName> {
   registerGradientOverrides();
-  const order: BackendName[] = prefer ? [prefer] : ['tfjs-node-gpu', 'tfjs-node', 'wasm'];
+  const order: readonly BackendName[] = prefer ? [prefer] : BACKENDS;
   for (const name of order) {
     if (name === 'wasm') {
       await useWasm();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineTeachers, distillationLoss, prepareDistillationTargets, type DistillTargets } from './loss.ts';
+import { combineTeachers, distillationLoss, mixTeachers, prepareDistillationTargets, type DistillTargets } from './loss.ts';
 
 const f32 = (xs: number[]) => Float32Array.from(xs);
 const i32 = (xs: number[]) => Int32Array.from(xs);
@@ -91,6 +91,16 @@ describe('combineTeachers', () => {
     expect(Array.from(combineTeachers([f32([1, 0]), f32([0, 1])]))).toEqual([0.5, 0.5]);
     expect(() => combineTeachers([f32([1, 0]), f32([1, 0, 0, 1])])).toThrow();
     expect(() => combineTeachers([f32([1, 0])], [0])).toThrow();
+  });
+});
+
+describe('mixTeachers', () => {
+  it('takes the only teacher that speaks, mixes where several do, and marks items no teacher covers', () => {
+    const a = { probs: f32([0.9, 0.1, 0.2, 0.8, 0, 0]), has: Uint8Array.of(1, 1, 0), weight: 3 };
+    const b = { probs: f32([0.5, 0.5, 0.6, 0.4, 0, 0]), has: Uint8Array.of(1, 0, 0), weight: 1 };
+    const { probs, has } = mixTeachers([a, b], 3, 2);
+    expect(Array.from(has)).toEqual([1, 1, 0]);
+    expect(Array.from(probs).map((x) => +x.toFixed(6))).toEqual([0.8, 0.2, 0.2, 0.8, 0, 0]);
   });
 });
 

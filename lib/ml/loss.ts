@@ -183,6 +183,37 @@ export function combineTeachers(probsList: readonly Float32Array[], weights?: re
   return out;
 }
 
+/** One teacher's n×C probabilities, with has[i] = 1 where it gave item i an output. */
+export interface TeacherMatrix {
+  probs: Float32Array;
+  has: Uint8Array;
+  weight: number;
+}
+
+/**
+ * The teachers' outputs mixed per item: the only teacher's row where one speaks, the weighted
+ * mean of those that speak where several do (combineTeachers); has[i] = 0 where none does.
+ */
+export function mixTeachers(teachers: readonly TeacherMatrix[], n: number, C: number): { probs: Float32Array; has: Uint8Array } {
+  const probs = new Float32Array(n * C);
+  const has = new Uint8Array(n);
+  const rows: Float32Array[] = [];
+  const w: number[] = [];
+  for (let i = 0; i < n; i++) {
+    rows.length = 0;
+    w.length = 0;
+    for (const t of teachers) {
+      if (!t.has[i]) continue;
+      rows.push(t.probs.subarray(i * C, i * C + C));
+      w.push(t.weight);
+    }
+    if (!rows.length) continue;
+    has[i] = 1;
+    probs.set(rows.length === 1 ? rows[0] : combineTeachers(rows, w), i * C);
+  }
+  return { probs, has };
+}
+
 export interface PrepareTargetsInput {
   numClasses: number;
   /** n×C teacher probabilities (already combined if there are several teachers). */

@@ -1,6 +1,10 @@
 /**
  * Handing queue items to annotators and taking their answers.
  *
+ * Two queues, two words: this is the *annotation queue* (lib/queue/: items ranked for people,
+ * leased per annotator by `leaseItems`); the *job queue* (lib/jobs/: background work for worker
+ * processes, taken by `claim`) is another thing.
+ *
  * A lease is a row (phaseId, itemId, userId, expiresAt) stamped with the database clock. An
  * item may be held or answered by at most `overlap` (k) different annotators at once:
  *   answers (distinct annotators' non-undone label/flag) + other annotators' unexpired leases < k.
@@ -19,11 +23,11 @@
  */
 import type { Db } from '../db/client.ts';
 import { badRequest, conflict, DomainError, notFound } from '../errors.ts';
-import { providerOf, type Provider } from '../import/sql.ts';
-import { dbNow, dbNowPlus, durationParam, placeholders, toBool, toDate } from '../jobs/sql.ts';
-import { combineTeachers } from '../ml/loss.ts';
-import { decide } from '../rounds/evaluate.ts';
-import type { PhaseMeta } from '../rounds/data.ts';
+import { audit } from '../audit.ts';
+import { dbNow, dbNowPlus, durationParam, placeholders, providerOf, toBool, toDate, type Provider } from '../db/sql.ts';
+import { decodeProbs } from '../db/probs.ts';
+import { mixTeachers } from '../ml/loss.ts';
+import { decide, parsePhase, type PhaseColumns, type PhaseMeta } from '../tasks/phase.ts';
 
 export const DEFAULT_LEASE_MS = 10 * 60_000;
 export const MAX_BATCH = 100;
@@ -63,10 +67,10 @@ export async function queuePhase(db: Db, phaseId: number): Promise<QueuePhase> {
  * next-batch call runs a handful of statements and each one costs (goal: p95 ≤ 20 ms).
  */
 async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase: QueuePhase; open: number; modelId: number | null }> {
-  const rows = await db.$queryRawUnsafe<{ labels: string; threshold: number | null; positiveLabel: string | null; overlap: unknown; open: unknown; modelId: unknown }[]>(
+  const rows = await db.$queryRawUnsafe<(Omit<PhaseColumns, 'id'> & { overlap: unknown; open: unknown; modelId: unknown })[]>(
     placeholders(
       providerOf(db),
-      `SELECT p."labels", p."threshold", p."positiveLabel", p."overlap", s."open", s."modelId"
+      `SELECT p."labels", p."threshold", p."positiveLabel", p."dependsOnPhaseId", p."dependsOnLabel", p."overlap", s."open", s."modelId"
        FROM "Phase" p LEFT JOIN "QueueState" s ON s."phaseId" = p."id" WHERE p."id" = $1`,
     ),
     phaseId,
@@ -74,14 +78,14 @@ async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase: QueueP
   const p = rows[0];
   if (!p) throw notFound(`phase ${phaseId}`);
   return {
-    phase: { id: phaseId, labels: JSON.parse(p.labels), threshold: p.threshold == null ? null : Number(p.threshold), positiveLabel: p.positiveLabel, overlap: Math.max(1, Number(p.overlap)) },
+    phase: { ...parsePhase({ id: phaseId, ...p }), overlap: Math.max(1, Number(p.overlap)) },
     open: p.open == null ? 0 : Number(p.open),
     modelId: p.modelId == null ? null : Number(p.modelId),
   };
 }
 
-const floats = (b: Uint8Array) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+const ONE = Uint8Array.of(1);
 
 /** Text, teacher and student distributions and scores of leased items, in the given order (two queries). */
 async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expiresAt: Date }[], fallbackModelId: number | null): Promise<QueueItem[]> {
@@ -116,11 +120,12 @@ async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expi
   return leases.map(({ itemId, expiresAt }) => {
     const tp = preds
       .filter((p) => Number(p.itemId) === itemId)
-      .map((p) => ({ probs: floats(p.probs), w: Number(p.weight) }))
+      .map((p) => ({ probs: decodeProbs(p.probs), has: ONE, weight: Number(p.weight) }))
       .filter((p) => p.probs.length === C);
-    const t = tp.length === 0 ? null : tp.length === 1 ? tp[0].probs : combineTeachers(tp.map((p) => p.probs), tp.map((p) => p.w));
+    const mixed = mixTeachers(tp, 1, C);
+    const t = mixed.has[0] ? mixed.probs : null;
     const r = row.get(itemId);
-    const sp = r?.probs ? floats(r.probs) : null;
+    const sp = r?.probs ? decodeProbs(r.probs) : null;
     return {
       itemId,
       text: r?.text ?? '',
@@ -169,7 +174,7 @@ async function refreshHeld(tx: Tx | Db, provider: Provider, phaseId: number, use
 }
 
 /** Leases up to `limit` more queue items to the user: the claim statement described at the top. */
-async function claim(tx: Tx | Db, provider: Provider, phase: QueuePhase, userId: number, limit: number, ttl: number, itemId?: number) {
+async function leaseItems(tx: Tx | Db, provider: Provider, phase: QueuePhase, userId: number, limit: number, ttl: number, itemId?: number) {
   const now = dbNow(provider);
   const rows = await tx.$queryRawUnsafe<{ itemId: number; expiresAt: unknown }[]>(
     placeholders(
@@ -214,7 +219,7 @@ export async function nextItems(db: Db, input: { phaseId: number; userId: number
   const leases = await phaseTx(db, provider, phase.id, async (tx) => {
     const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
     if (held.length >= limit) return held.slice(0, limit);
-    return [...held, ...(await claim(tx, provider, phase, input.userId, limit - held.length, ttl))];
+    return [...held, ...(await leaseItems(tx, provider, phase, input.userId, limit - held.length, ttl))];
   });
   return { labels: phase.labels, items: await hydrate(db, phase, leases, modelId), remaining: open };
 }
@@ -230,7 +235,7 @@ export async function leaseItem(db: Db, input: { phaseId: number; userId: number
   return phaseTx(db, provider, phase.id, async (tx) => {
     const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
     if (held.some((h) => h.itemId === input.itemId)) return true;
-    return (await claim(tx, provider, phase, input.userId, 1, ttl, input.itemId)).length === 1;
+    return (await leaseItems(tx, provider, phase, input.userId, 1, ttl, input.itemId)).length === 1;
   });
 }
 
@@ -466,6 +471,12 @@ export async function myCounts(db: Db, phaseId: number, userId: number): Promise
   return { total: n('label') + n('skip') + n('flag'), labelled: n('label'), skipped: n('skip'), flagged: n('flag'), today };
 }
 
+/** The user's answers (not undone) per phase, for the phase list. */
+export async function answersByPhase(db: Db, userId: number): Promise<Map<number, number>> {
+  const rows = await db.annotation.groupBy({ by: ['phaseId'], where: { userId, undoneAt: null }, _count: { _all: true } });
+  return new Map(rows.map((r) => [r.phaseId, r._count._all]));
+}
+
 /** A lead's final label for an item (usually a conflict): it wins over annotators and leaves the queue. */
 export async function adjudicate(db: Db, input: { phaseId: number; itemId: number; label: string; userId: number }): Promise<{ itemId: number; label: string; source: 'adjudication' }> {
   const phase = await queuePhase(db, input.phaseId);
@@ -489,5 +500,6 @@ export async function adjudicate(db: Db, input: { phaseId: number; itemId: numbe
     );
     await recount(tx, provider, phaseId, itemId, phase.overlap);
   });
+  await audit(db, input.userId, 'label.adjudicate', `phase:${phaseId}/item:${itemId}`, { label: input.label });
   return { itemId, label: input.label, source: 'adjudication' };
 }

@@ -5,11 +5,13 @@
  */
 import type { Db } from '../db/client.ts';
 import { notFound } from '../errors.ts';
-import { providerOf, type Provider } from '../import/sql.ts';
-import { dbNow, placeholders } from '../jobs/sql.ts';
-import { isRegression, loadPhaseRows, phaseMeta, type PhaseMeta } from '../rounds/data.ts';
-import { decide } from '../rounds/evaluate.ts';
-import { combineTeachers } from '../ml/loss.ts';
+import { audit, type Actor } from '../audit.ts';
+import { dbNow, placeholders, providerOf, type Provider } from '../db/sql.ts';
+import { decodeProbs, decodeProbsInto } from '../db/probs.ts';
+import { decide, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
+import { loadPhaseRows } from '../tasks/items.ts';
+import { mixTeachers, type TeacherMatrix } from '../ml/loss.ts';
+import { isRegression } from '../models/regression.ts';
 import { earlierPhaseLabel, filterByDependency, isQueueStrategy, rankQueue, type Candidate, type QueueStrategy } from './rank.ts';
 
 const ROWS_PER_INSERT = 5000;
@@ -74,8 +76,7 @@ export async function earlierLabels(db: Db, earlierPhaseId: number): Promise<Map
       dep.modelId,
     );
     for (const s of scores) {
-      const b = s.probs;
-      const p = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+      const p = decodeProbs(s.probs);
       if (p.length === C) deployed.set(Number(s.itemId), meta.labels[decide(meta, p)[0]]);
     }
   }
@@ -137,7 +138,7 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
     },
   );
   const teachers = await db.teacher.findMany({ where: { phaseId: phase.id }, orderBy: { id: 'asc' } });
-  const per: { probs: Float32Array; has: Uint8Array; weight: number }[] = [];
+  const per: TeacherMatrix[] = [];
   for (const t of teachers) {
     const probs = new Float32Array(pool.length * C);
     const has = new Uint8Array(pool.length);
@@ -151,24 +152,14 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
         for (const [id, hex] of rows) {
           const i = index.get(Number(id));
           if (i === undefined) continue;
-          const b = Buffer.from(String(hex), 'hex');
-          if (b.byteLength !== C * 4) continue;
-          for (let c = 0; c < C; c++) probs[i * C + c] = b.readFloatLE(c * 4);
-          has[i] = 1;
+          if (decodeProbsInto(Buffer.from(String(hex), 'hex'), C, probs, i * C)) has[i] = 1;
         }
       },
     );
     per.push({ probs, has, weight: t.weight });
   }
-  const combined = new Float32Array(pool.length * C);
-  const present = new Uint8Array(pool.length);
-  for (let i = 0; i < pool.length; i++) {
-    const rows = per.filter((p) => p.has[i]);
-    if (!rows.length) continue;
-    present[i] = 1;
-    combined.set(rows.length === 1 ? rows[0].probs.subarray(i * C, i * C + C) : combineTeachers(rows.map((p) => p.probs.subarray(i * C, i * C + C)), rows.map((p) => p.weight)), i * C);
-  }
-  const labels = labelsOf(phase, combined, present);
+  const combined = mixTeachers(per, pool.length, C);
+  const labels = labelsOf(phase, combined.probs, combined.has);
   for (let i = 0; i < pool.length; i++) pool[i].teacherLabel = labels[i];
   return pool;
 }
@@ -178,13 +169,13 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
  * the phase's queue in one transaction (annotators never see a half-written queue). Leases and
  * annotations are untouched: a held item stays held.
  */
-export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResult> {
+export async function rebuildQueue(db: Db, phaseId: number, requestedBy?: Actor): Promise<RebuildResult> {
   const t0 = performance.now();
   const provider = providerOf(db);
   const phase = await db.phase.findUnique({ where: { id: phaseId } });
   if (!phase) throw notFound(`phase ${phaseId}`);
   const strategy: QueueStrategy = isQueueStrategy(phase.queueStrategy) ? phase.queueStrategy : 'js';
-  const meta = await phaseMeta(db, phaseId);
+  const meta = parsePhase(phase);
   const modelId = await queueModel(db, phaseId);
 
   const pool = await loadPool(db, provider, meta, modelId);
@@ -196,8 +187,8 @@ export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResu
   const adjudicated = new Set((await db.humanLabel.findMany({ where: { phaseId, source: 'adjudication' }, select: { itemId: true } })).map((h) => h.itemId));
 
   let candidates: Candidate[] = pool.map((c) => ({ ...c, answers: answers.get(c.itemId) ?? 0, adjudicated: adjudicated.has(c.itemId) }));
-  if (phase.dependsOnPhaseId != null && phase.dependsOnLabel != null) {
-    candidates = filterByDependency(candidates, await earlierLabels(db, phase.dependsOnPhaseId), phase.dependsOnLabel);
+  if (meta.dependsOn) {
+    candidates = filterByDependency(candidates, await earlierLabels(db, meta.dependsOn.phaseId), meta.dependsOn.label);
   }
   const ranked = rankQueue(candidates, { strategy, overlap: phase.overlap, quotas: parseQuotas(phase.classQuotas), relabelTrusted: phase.relabelTrusted, auditShare: phase.auditShare, seed: (modelId ?? 0) * 31 + phaseId });
 
@@ -206,7 +197,7 @@ export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResu
       ? `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "teacherLabel", "answers", "done", "audit")
          SELECT $1::int, (j ->> 0)::int, $2::int, (j ->> 1)::int, j ->> 2, (j ->> 3)::int, false, (j ->> 4)::int = 1 FROM json_array_elements($3::json) AS j`
       : `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "teacherLabel", "answers", "done", "audit")
-         SELECT ?1, j.value ->> 0, ?2, j.value ->> 1, j.value ->> 2, j.value ->> 3, false, j.value ->> 4 FROM json_each(?3) AS j`;
+         SELECT $1, j.value ->> 0, $2, j.value ->> 1, j.value ->> 2, j.value ->> 3, false, j.value ->> 4 FROM json_each($3) AS j`;
   await db.$transaction(
     async (tx) => {
       // A write first: on SQLite the transaction then holds the write lock from its start.
@@ -216,12 +207,14 @@ export async function rebuildQueue(db: Db, phaseId: number): Promise<RebuildResu
       await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "AnnotationLease" WHERE "phaseId" = $1 AND "expiresAt" <= ${dbNow(provider)}`), phaseId);
       for (let s = 0; s < ranked.length; s += ROWS_PER_INSERT) {
         const batch = ranked.slice(s, s + ROWS_PER_INSERT).map((r) => [r.itemId, r.rank, r.teacherLabel, r.answers, r.audit ? 1 : 0]);
-        await tx.$executeRawUnsafe(insert, phaseId, modelId, JSON.stringify(batch));
+        await tx.$executeRawUnsafe(placeholders(provider, insert), phaseId, modelId, JSON.stringify(batch));
       }
       const state = { modelId, strategy, open: ranked.length, total: ranked.length, builtAt: new Date() };
       await tx.queueState.upsert({ where: { phaseId }, create: { phaseId, ...state }, update: state });
     },
     { timeout: 600_000, maxWait: 60_000 },
   );
+  // Audited when a person asked for it; the rebuilds a round or a settings change triggers belong to those actions.
+  if (requestedBy !== undefined) await audit(db, requestedBy, 'queue.rebuild', `phase:${phaseId}`, { queued: ranked.length, modelId });
   return { phaseId, modelId, strategy, pool: pool.length, queued: ranked.length, seconds: (performance.now() - t0) / 1000 };
 }

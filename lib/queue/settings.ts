@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { badRequest, notFound } from '../errors.ts';
+import { parseLabels } from '../tasks/phase.ts';
+import { audit, type Actor } from '../audit.ts';
 import { QUEUE_STRATEGIES } from './rank.ts';
 import { rebuildQueue, type RebuildResult } from './rebuild.ts';
 
@@ -29,11 +31,11 @@ export interface QueueSettings {
   relabelTrusted: boolean;
 }
 
-export async function updateQueueSettings(db: Db, phaseId: number, input: unknown): Promise<{ phase: QueueSettings; rebuilt: RebuildResult | null }> {
+export async function updateQueueSettings(db: Db, phaseId: number, input: unknown, by: Actor = null): Promise<{ phase: QueueSettings; rebuilt: RebuildResult | null }> {
   const patch = queueSettingsSchema.parse(input);
   const phase = await db.phase.findUnique({ where: { id: phaseId } });
   if (!phase) throw notFound(`phase ${phaseId}`);
-  const labels = JSON.parse(phase.labels) as string[];
+  const labels = parseLabels(phase.labels);
   const unknown = Object.keys(patch.classQuotas ?? {}).filter((l) => !labels.includes(l));
   if (unknown.length) throw badRequest(`classQuotas names labels this phase does not have: ${unknown.join(', ')}`);
   const updated = await db.phase.update({
@@ -48,6 +50,7 @@ export async function updateQueueSettings(db: Db, phaseId: number, input: unknow
   });
   const built = await db.queueState.findUnique({ where: { phaseId } });
   const rebuilt = built && Object.keys(patch).length ? await rebuildQueue(db, phaseId) : null;
+  await audit(db, by, 'phase.queue_settings', `phase:${phaseId}`, input);
   return {
     phase: { phaseId, overlap: updated.overlap, queueStrategy: updated.queueStrategy, classQuotas: updated.classQuotas ? JSON.parse(updated.classQuotas) : null, auditShare: updated.auditShare, relabelTrusted: updated.relabelTrusted },
     rebuilt,

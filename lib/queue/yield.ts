@@ -5,9 +5,8 @@
  * queue placed at random (the phase's audit share), so it needs no offline experiment.
  */
 import type { Db } from '../db/client.ts';
-import { decodeProbs } from '../import/teacher.ts';
-import { phaseMeta } from '../rounds/data.ts';
-import { decide } from '../rounds/evaluate.ts';
+import { decodeProbs } from '../db/probs.ts';
+import { decide, phaseMeta } from '../tasks/phase.ts';
 
 export interface YieldCounts {
   /** Label answers (not skips, flags or undone ones) with a known teacher decision. */

@@ -1,15 +1,5 @@
-import { classificationReport, decideWithThreshold, predictLabels, type ClassificationReport } from '../ml/metrics.ts';
-import type { PhaseMeta } from './data.ts';
-
-/** A phase's decision rule: the threshold on P(positive) for binary phases that set one, else argmax. */
-export function decide(phase: PhaseMeta, probs: Float32Array): Int32Array {
-  const C = phase.labels.length;
-  if (C === 2 && phase.threshold != null) {
-    const positive = phase.positiveLabel ? phase.labels.indexOf(phase.positiveLabel) : 1;
-    return decideWithThreshold(probs, C, positive < 0 ? 1 : positive, phase.threshold);
-  }
-  return predictLabels(probs, C);
-}
+import { classificationReport, type ClassificationReport } from '../ml/metrics.ts';
+import { decide, type PhaseMeta } from '../tasks/phase.ts';
 
 export interface ReportJSON {
   labels: string[];

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { audit, type Actor } from '../audit.ts';
 import { conflict, notFound } from '../errors.ts';
 import { cancel as cancelJob, enqueue, isFinal, parseJson } from '../jobs/queue.ts';
 import { getPhase } from '../tasks/tasks.ts';
@@ -24,7 +25,9 @@ export async function startRound(db: Db, input: { phaseId: number; config?: unkn
   const number = (last?.number ?? -1) + 1;
   const round = await db.round.create({ data: { phaseId: input.phaseId, number, config: JSON.stringify(config), createdById: input.userId ?? null } });
   const job = await enqueue(db, { type: ROUND_JOB, payload: { roundId: round.id }, dedupeKey: `round:${round.id}`, maxAttempts: 5 });
-  return db.round.update({ where: { id: round.id }, data: { jobId: job.id } });
+  const started = await db.round.update({ where: { id: round.id }, data: { jobId: job.id } });
+  await audit(db, input.userId ?? null, 'round.start', `round:${round.id}`, { phaseId: input.phaseId, number });
+  return started;
 }
 
 export interface RoundView {
@@ -81,12 +84,13 @@ export async function getRound(db: Db, id: number): Promise<RoundView> {
   return view(db, r);
 }
 
-export async function cancelRound(db: Db, id: number): Promise<RoundView> {
+export async function cancelRound(db: Db, id: number, by: Actor = null): Promise<RoundView> {
   const r = await db.round.findUnique({ where: { id } });
   if (!r) throw notFound(`round ${id}`);
   if (r.jobId) {
     const job = await cancelJob(db, r.jobId);
     if (job.status === 'cancelled') await db.round.update({ where: { id }, data: { status: 'cancelled', finishedAt: new Date() } });
   }
+  await audit(db, by, 'round.cancel', `round:${id}`);
   return getRound(db, id);
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { insertRows } from '../db/bulk.ts';
+import { encodeProbs } from '../db/probs.ts';
 import { disagreement } from '../ml/metrics.ts';
 
 /**
@@ -35,7 +36,7 @@ export async function writeStudentScores(
     itemIds.length,
     (i) => {
       const t = hasTeacher[i] === 1;
-      return [itemIds[i], modelId, Buffer.from(studentProbs.slice(i * C, (i + 1) * C).buffer), t ? d.kl[i] : 0, t ? d.js[i] : 0, t && d.flip[i] === 1, d.margin[i], t ? d.studentLoss[i] : 0];
+      return [itemIds[i], modelId, encodeProbs(studentProbs.subarray(i * C, (i + 1) * C)), t ? d.kl[i] : 0, t ? d.js[i] : 0, t && d.flip[i] === 1, d.margin[i], t ? d.studentLoss[i] : 0];
     },
     { onProgress },
   );

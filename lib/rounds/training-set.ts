@@ -9,7 +9,9 @@ import type { ArtifactStore } from '../artifacts/store.ts';
 import type { Db } from '../db/client.ts';
 import { unprocessable } from '../errors.ts';
 import type { RoundConfig } from './config.ts';
-import { lastStudentScores, loadPhaseRows, type PhaseMeta, type PhaseRows } from './data.ts';
+import { lastStudentScores } from './data.ts';
+import { loadPhaseRows, type PhaseRows } from '../tasks/items.ts';
+import type { PhaseMeta } from '../tasks/phase.ts';
 
 export interface TrainSetSnapshot {
   ids: number[];

@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.ts';
 import { conflict, notFound } from '../errors.ts';
 import { taskSpecSchema, type TaskSpec } from './spec.ts';
+import { parseLabels } from './phase.ts';
+import { audit, type Actor } from '../audit.ts';
 
 export interface PhaseView {
   id: number;
@@ -47,7 +49,7 @@ export function phaseView(p: PhaseRow, all: PhaseRow[]): PhaseView {
     key: p.key,
     name: p.name,
     position: p.position,
-    labels: JSON.parse(p.labels),
+    labels: parseLabels(p.labels),
     threshold: p.threshold,
     positiveLabel: p.positiveLabel,
     dependsOn: p.dependsOnPhaseId && p.dependsOnLabel ? { phaseId: p.dependsOnPhaseId, phaseKey: parent?.key ?? '?', label: p.dependsOnLabel } : null,
@@ -58,10 +60,10 @@ export function phaseView(p: PhaseRow, all: PhaseRow[]): PhaseView {
 }
 
 /** Creates a task and its phases from a spec (JSON from the UI, the API or `cli task create`). */
-export async function createTask(db: Db, input: TaskSpec) {
+export async function createTask(db: Db, input: TaskSpec, by: Actor = null) {
   const spec = taskSpecSchema.parse(input);
   if (await db.task.findUnique({ where: { slug: spec.slug } })) throw conflict(`a task with slug "${spec.slug}" already exists`);
-  return db.$transaction(async (tx) => {
+  const created = await db.$transaction(async (tx) => {
     const task = await tx.task.create({ data: { slug: spec.slug, name: spec.name, description: spec.description } });
     const ids = new Map<string, number>();
     for (const [position, p] of spec.phases.entries()) {
@@ -88,6 +90,8 @@ export async function createTask(db: Db, input: TaskSpec) {
     }
     return task;
   });
+  await audit(db, by, 'task.create', `task:${created.id}`, { slug: created.slug });
+  return created;
 }
 
 export async function phaseStats(db: Db, phaseId: number): Promise<PhaseStats> {

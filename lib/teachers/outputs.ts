@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { insertRows } from '../db/bulk.ts';
+import { encodeProbs } from '../db/probs.ts';
 
 /**
  * Records a teacher's probabilities for items that already exist (a teacher run after import,
@@ -18,7 +19,7 @@ export async function writeTeacherPredictions(
     create: { phaseId: input.phaseId, name: input.name, version: input.version ?? '', weight: input.weight ?? 1 },
     update: { version: input.version ?? '', ...(input.weight != null ? { weight: input.weight } : {}) },
   });
-  await insertRows(db, 'TeacherPrediction', ['itemId', 'teacherId', 'probs'], itemIds.length, (i) => [itemIds[i], teacher.id, Buffer.from(probs.slice(i * numClasses, (i + 1) * numClasses).buffer)], {
+  await insertRows(db, 'TeacherPrediction', ['itemId', 'teacherId', 'probs'], itemIds.length, (i) => [itemIds[i], teacher.id, encodeProbs(probs.subarray(i * numClasses, (i + 1) * numClasses))], {
     suffix: 'ON CONFLICT ("itemId", "teacherId") DO UPDATE SET "probs" = excluded."probs"',
   });
   return { teacherId: teacher.id, written: itemIds.length };

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { createDatabase, tuneSqlite, type Database } from '../../lib/db/client.ts';
 import { migrate } from '../../lib/db/migrate.ts';
 
@@ -24,41 +25,59 @@ export interface TestDatabase extends Database {
 
 /** A fresh, migrated database of its own: a temp SQLite file, or a new PostgreSQL database. */
 export async function freshDatabase(provider: Provider): Promise<TestDatabase> {
-  if (provider === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'distillery-test-'));
-    const file = join(dir, 'test.db');
-    const url = `file:${file}`;
-    const database = createDatabase({ provider: 'sqlite', url, file });
-    await tuneSqlite(database);
-    await migrate(database);
-    return {
-      ...database,
-      url,
-      async drop() {
-        await database.db.$disconnect();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `distillery_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: pgAdminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const base = new URL(pgAdminUrl);
-  base.pathname = `/${name}`;
-  const url = base.toString();
-  const database = createDatabase({ provider: 'postgres', url });
+  const { database, url, cleanUp } = provider === 'sqlite' ? await sqliteDatabase() : await postgresDatabase();
   await migrate(database);
   return {
     ...database,
     url,
     async drop() {
       await database.db.$disconnect();
-      const c = new pg.Client({ connectionString: pgAdminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await cleanUp();
     },
   };
+}
+
+type Created = { database: Database; url: string; cleanUp: () => Promise<void> };
+
+async function sqliteDatabase(): Promise<Created> {
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-test-'));
+  const file = join(dir, 'test.db');
+  const url = `file:${file}`;
+  const database = createDatabase({ provider: 'sqlite', url, file });
+  await tuneSqlite(database);
+  return { database, url, cleanUp: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function postgresDatabase(): Promise<Created> {
+  const name = `distillery_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const base = new URL(pgAdminUrl);
+  base.pathname = `/${name}`;
+  const url = base.toString();
+  return { database: createDatabase({ provider: 'postgres', url }), url, cleanUp: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: pgAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * The usual lifecycle in a describe block: a fresh database before its tests, dropped after.
+ * `use` receives it (assign it to the block's variable).
+ */
+export function withFreshDatabase(provider: Provider, use: (t: TestDatabase) => void): void {
+  let t: TestDatabase | undefined;
+  beforeAll(async () => {
+    t = await freshDatabase(provider);
+    use(t);
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
 }

@@ -6,7 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, providers, type Provider, type TestDatabase } from '../helpers/db.ts';
+import { freshDatabase, providers, withFreshDatabase, type Provider, type TestDatabase } from '../helpers/db.ts';
 import { createDatabase, tuneSqlite, type Database } from '../../lib/db/client.ts';
 import { claim, complete, parseJson } from '../../lib/jobs/queue.ts';
 
@@ -51,12 +51,7 @@ function open(provider: Provider, url: string): Database {
 
 describe.each(providers)('concurrent claims on %s', (provider) => {
   let t: TestDatabase;
-  beforeAll(async () => {
-    t = await freshDatabase(provider);
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
+  withFreshDatabase(provider, (db) => (t = db));
 
   it(`hands out no job twice to ${CLAIMERS} clients in one process`, async () => {
     const enqueued = await seed(t);

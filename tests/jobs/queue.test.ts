@@ -2,8 +2,8 @@
  * The job state machine on both databases: every transition, its guards (a worker without the
  * lease changes nothing), and time comparisons against the database clock.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freshDatabase, providers, type TestDatabase } from '../helpers/db.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabase, providers, withFreshDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
   cancel,
   claim,
@@ -23,12 +23,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(providers)('job queue on %s', (provider) => {
   let t: TestDatabase;
-  beforeAll(async () => {
-    t = await freshDatabase(provider);
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
+  withFreshDatabase(provider, (db) => (t = db));
   beforeEach(async () => {
     await t.db.job.deleteMany();
   });

@@ -2,21 +2,15 @@
  * The worker loop in-process, on both databases: outcomes, progress, cancel, shutdown, lease
  * loss, and reclaiming a dead worker's job.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freshDatabase, providers, type TestDatabase } from '../helpers/db.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { providers, withFreshDatabase, type TestDatabase } from '../helpers/db.ts';
 import { cancel, claim, enqueue, getJob, isFinal, parseJson, type Job } from '../../lib/jobs/queue.ts';
 import { badRequest } from '../../lib/errors.ts';
-import {
-  JobCancelledError,
-  LeaseLostError,
-  runWorker,
-  sleep,
-  WorkerStoppingError,
-  type JobHandler,
-  type RunWorkerOptions,
-  type WorkerSummary,
-} from '../../workers/runner.ts';
-import { diagnosticSleep } from '../../workers/handlers.ts';
+import { runWorker, sleep, type RunWorkerOptions, type WorkerSummary } from '../../lib/jobs/runner.ts';
+import { JobCancelledError, LeaseLostError, WorkerStoppingError } from '../../lib/jobs/errors.ts';
+import { jobHandler, type JobHandler } from '../../lib/jobs/handler.ts';
+import { z } from 'zod';
+import { diagnosticSleep } from '../../lib/jobs/diagnostic.ts';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -28,15 +22,22 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
   }
 }
 
+/** diagnostic.sleep that remembers why its signal was aborted (`reason`, once it stops). */
+function recordingSleep() {
+  const seen: { reason?: unknown; handler: JobHandler } = {
+    handler: async (job, ctx) =>
+      diagnosticSleep(job, ctx).catch((e: unknown) => {
+        seen.reason = ctx.signal.reason;
+        throw e;
+      }),
+  };
+  return seen;
+}
+
 describe.each(providers)('worker runner on %s', (provider) => {
   let t: TestDatabase;
   let lines: string[];
-  beforeAll(async () => {
-    t = await freshDatabase(provider);
-  });
-  afterAll(async () => {
-    await t?.drop();
-  });
+  withFreshDatabase(provider, (db) => (t = db));
   beforeEach(async () => {
     await t.db.job.deleteMany();
     lines = [];
@@ -125,18 +126,20 @@ describe.each(providers)('worker runner on %s', (provider) => {
     expect(job).toMatchObject({ status: 'failed', attempts: 1, error: 'phase 9 does not exist' });
   });
 
+  it('fails a job whose payload does not match its type\'s schema at once, naming the field', async () => {
+    let calls = 0;
+    const w = start({ 'test.typed': jobHandler(z.object({ roundId: z.number().int() }), async () => calls++) });
+    const { id } = await enqueue(t.db, { type: 'test.typed', payload: { roundId: 'seven' }, maxAttempts: 3 });
+    const job = await finished(id);
+    await w.stop();
+    expect(calls).toBe(0);
+    expect(job).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(job.error).toMatch(new RegExp(`^job ${id} \\(test.typed\\) payload.roundId: `));
+  });
+
   it('cancels a running job: the handler sees the signal and the job ends cancelled', async () => {
-    let reason: unknown;
-    const w = start({
-      'diagnostic.sleep': async (job, ctx) => {
-        try {
-          return await diagnosticSleep(job, ctx);
-        } catch (e) {
-          reason = ctx.signal.reason;
-          throw e;
-        }
-      },
-    });
+    const sleeper = recordingSleep();
+    const w = start({ 'diagnostic.sleep': sleeper.handler });
     const { id } = await enqueue(t.db, { type: 'diagnostic.sleep', payload: { ms: 20_000, steps: 200 } });
     await waitFor('the job to run', async () => (await getJob(t.db, id))?.status === 'running');
     const asked = Date.now();
@@ -145,22 +148,17 @@ describe.each(providers)('worker runner on %s', (provider) => {
     const summary = await w.stop();
     expect(job.status).toBe('cancelled');
     expect(Date.now() - asked).toBeLessThan(1_500); // next heartbeat (100 ms) + a step (100 ms)
-    expect(reason).toBeInstanceOf(JobCancelledError);
+    expect(sleeper.reason).toBeInstanceOf(JobCancelledError);
     expect(summary).toMatchObject({ cancelled: 1, failed: 0, retried: 0 });
   });
 
   it('on stop, hands a running job back to the queue without charging the attempt', async () => {
-    let reason: unknown;
-    const w = start({
-      'diagnostic.sleep': async (job, ctx) => diagnosticSleep(job, ctx).catch((e) => {
-        reason = ctx.signal.reason;
-        throw e;
-      }),
-    });
+    const sleeper = recordingSleep();
+    const w = start({ 'diagnostic.sleep': sleeper.handler });
     const { id } = await enqueue(t.db, { type: 'diagnostic.sleep', payload: { ms: 20_000, steps: 200 } });
     await waitFor('the job to run', async () => (await getJob(t.db, id))?.status === 'running');
     const summary = await w.stop();
-    expect(reason).toBeInstanceOf(WorkerStoppingError);
+    expect(sleeper.reason).toBeInstanceOf(WorkerStoppingError);
     expect(summary).toMatchObject({ claimed: 1, released: 1 });
     expect(await getJob(t.db, id)).toMatchObject({ status: 'queued', attempts: 0, leaseOwner: null });
   });
@@ -180,20 +178,15 @@ describe.each(providers)('worker runner on %s', (provider) => {
   });
 
   it('stops working on a job whose lease another worker now holds, and leaves it to them', async () => {
-    let reason: unknown;
-    const w = start({
-      'diagnostic.sleep': async (job, ctx) => diagnosticSleep(job, ctx).catch((e) => {
-        reason = ctx.signal.reason;
-        throw e;
-      }),
-    });
+    const sleeper = recordingSleep();
+    const w = start({ 'diagnostic.sleep': sleeper.handler });
     const { id } = await enqueue(t.db, { type: 'diagnostic.sleep', payload: { ms: 20_000, steps: 200 } });
     await waitFor('the job to run', async () => (await getJob(t.db, id))?.status === 'running');
     // What the reaper plus another worker's claim amount to, seen from this worker.
     await t.db.job.update({ where: { id }, data: { leaseOwner: 'other-worker', attempts: 2 } });
-    await waitFor('the handler to stop', async () => reason);
+    await waitFor('the handler to stop', async () => sleeper.reason);
     const summary = await w.stop();
-    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(sleeper.reason).toBeInstanceOf(LeaseLostError);
     expect(summary).toMatchObject({ lost: 1, succeeded: 0, failed: 0 });
     expect(await getJob(t.db, id)).toMatchObject({ status: 'running', leaseOwner: 'other-worker', attempts: 2 });
   });

@@ -1,6 +1,7 @@
 import { forbidden } from 'next/navigation';
 import { getDb } from '@/lib/db/client.ts';
 import { listUsers } from '@/lib/auth/users.ts';
+import { recentAudit } from '@/lib/audit.ts';
 import { userWithRole } from '@/lib/http/page-auth.ts';
 import { PageHeader } from '@/components/PageHeader';
 import { UserAdmin } from '@/components/UserAdmin';
@@ -13,7 +14,7 @@ export default async function AdminPage() {
   const db = await getDb();
   const [users, log] = await Promise.all([
     listUsers(db),
-    db.auditLog.findMany({ orderBy: { id: 'desc' }, take: 30 }),
+    recentAudit(db, 30),
   ]);
   const emails = new Map(users.map((u) => [u.id, u.email]));
   return (

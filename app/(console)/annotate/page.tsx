@@ -3,6 +3,7 @@ import { getDb } from '@/lib/db/client.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { listTasks } from '@/lib/tasks/tasks.ts';
+import { answersByPhase } from '@/lib/queue/annotate.ts';
 import { PageHeader } from '@/components/PageHeader';
 
 export const dynamic = 'force-dynamic';
@@ -10,11 +11,7 @@ export const dynamic = 'force-dynamic';
 export default async function AnnotatePage() {
   const user = await currentUser();
   const db = await getDb();
-  const [tasks, mine] = await Promise.all([
-    listTasks(db),
-    db.annotation.groupBy({ by: ['phaseId'], where: { userId: user.id, undoneAt: null }, _count: { _all: true } }),
-  ]);
-  const myCount = new Map(mine.map((m) => [m.phaseId, m._count._all]));
+  const [tasks, myCount] = await Promise.all([listTasks(db), answersByPhase(db, user.id)]);
   const lead = hasRole(user.role, 'lead');
   return (
     <>

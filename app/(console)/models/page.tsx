@@ -1,13 +1,13 @@
 import { getDb } from '@/lib/db/client.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
+import { listModels } from '@/lib/rounds/read.ts';
 import { PageHeader } from '@/components/PageHeader';
 
 export const dynamic = 'force-dynamic';
 
 export default async function ModelsPage() {
   await currentUser();
-  const db = await getDb();
-  const models = await db.studentModel.findMany({ orderBy: { id: 'desc' }, take: 200, include: { round: { include: { phase: true } }, deployments: { where: { rolledBackAt: null } } } });
+  const models = await listModels(await getDb(), 200);
   return (
     <>
       <PageHeader title="Models" subtitle="Trained students: candidates, approved and deployed." />
@@ -17,11 +17,11 @@ export default async function ModelsPage() {
           <tbody>
             {models.map((m) => (
               <tr key={m.id}>
-                <td>{m.round.phase.name}</td>
-                <td className="num">{m.round.number}</td>
+                <td>{m.phaseName}</td>
+                <td className="num">{m.roundNumber}</td>
                 <td>{m.arch}</td>
                 <td><span className="badge">{m.status}</span></td>
-                <td>{m.deployments.length ? 'yes' : '—'}</td>
+                <td>{m.deployed ? 'yes' : '—'}</td>
                 <td className="text-zinc-500">{m.createdAt.toISOString().slice(0, 16).replace('T', ' ')}</td>
               </tr>
             ))}

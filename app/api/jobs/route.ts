@@ -1,14 +1,12 @@
 import { badRequest } from '@/lib/errors.ts';
-import { listJobs, parseJson, type JobStatus } from '@/lib/jobs/queue.ts';
+import { JOB_STATUSES, listJobs, parseJson, type JobStatus } from '@/lib/jobs/queue.ts';
 import { route } from '@/lib/http/route.ts';
-
-const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
 /** Background work (teacher training, rounds) with progress, newest first. ?status=queued,running */
 export const GET = route({ role: 'annotator' }, async ({ req, db }) => {
   const status = req.nextUrl.searchParams.get('status')?.split(',').filter(Boolean);
-  const bad = status?.filter((s) => !STATUSES.includes(s));
-  if (bad?.length) throw badRequest(`unknown job status ${bad.join(', ')}; use ${STATUSES.join(', ')}`);
+  const bad = status?.filter((s) => !(JOB_STATUSES as readonly string[]).includes(s));
+  if (bad?.length) throw badRequest(`unknown job status ${bad.join(', ')}; use ${JOB_STATUSES.join(', ')}`);
   const jobs = await listJobs(db, { status: status as JobStatus[] | undefined, limit: 50 });
   return {
     jobs: jobs.map((j) => ({

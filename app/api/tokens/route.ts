@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { audit } from '@/lib/audit.ts';
 import { createApiToken, listApiTokens } from '@/lib/auth/users.ts';
 import { jsonBody, route } from '@/lib/http/route.ts';
 
@@ -8,7 +7,6 @@ export const GET = route({ role: 'annotator' }, async ({ db, user }) => ({ token
 
 export const POST = route({ role: 'annotator' }, async ({ req, db, user }) => {
   const { name } = z.object({ name: z.string().trim().min(1).max(100) }).parse(await jsonBody(req));
-  const token = await createApiToken(db, user.id, name);
-  await audit(db, user.id, 'token.create', `token:${token.id}`, { name });
+  const token = await createApiToken(db, user.id, name, user.id);
   return Response.json({ token }, { status: 201 });
 });

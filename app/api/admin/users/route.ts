@@ -1,11 +1,9 @@
-import { audit } from '@/lib/audit.ts';
 import { createUser, listUsers, type NewUser } from '@/lib/auth/users.ts';
 import { jsonBody, route } from '@/lib/http/route.ts';
 
 export const GET = route({ role: 'admin' }, async ({ db }) => ({ users: await listUsers(db) }));
 
 export const POST = route({ role: 'admin' }, async ({ req, db, user }) => {
-  const created = await createUser(db, (await jsonBody(req)) as NewUser);
-  await audit(db, user.id, 'user.create', `user:${created.id}`, { email: created.email, role: created.role });
+  const created = await createUser(db, (await jsonBody(req)) as NewUser, user.id);
   return Response.json({ user: created }, { status: 201 });
 });

@@ -1,15 +1,11 @@
 import { intParam, jsonBody, route } from '@/lib/http/route.ts';
 import { queueSettings, updateQueueSettings } from '@/lib/queue/settings.ts';
 import { getPhase } from '@/lib/tasks/tasks.ts';
-import { audit } from '@/lib/audit.ts';
 
 /** A lead sets the phase's overlap k, queue strategy and class quotas. */
 export const PATCH = route<{ id: string }>({ role: 'lead' }, async ({ req, db, user, params }) => {
   const phaseId = intParam(params.id, 'phase id');
-  const body = await jsonBody(req);
-  const out = await updateQueueSettings(db, phaseId, body);
-  await audit(db, user.id, 'phase.queue_settings', `phase:${phaseId}`, body);
-  return out;
+  return updateQueueSettings(db, phaseId, await jsonBody(req), user.id);
 });
 
 /** The phase with its queue settings and the state of its queue. */

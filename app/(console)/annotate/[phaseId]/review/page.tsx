@@ -19,7 +19,6 @@ export default async function ReviewPage({ params }: { params: Promise<{ phaseId
     if (e instanceof DomainError && e.status === 404) notFound();
     throw e;
   });
-  const row = await db.phase.findUnique({ where: { id: phaseId }, select: { overlap: true } });
   return (
     <>
       <PageHeader
@@ -27,7 +26,7 @@ export default async function ReviewPage({ params }: { params: Promise<{ phaseId
         subtitle={<><Link href="/annotate" className="text-indigo-700 hover:underline">All phases</Link> · {phase.taskName} / {phase.key} · agreement between annotators, conflicts to adjudicate, overlap and export</>}
         actions={<Link href={`/annotate/${phaseId}`} className="btn">Annotate</Link>}
       />
-      <PhaseReview phaseId={phaseId} labels={phase.labels} overlap={row?.overlap ?? 1} />
+      <PhaseReview phaseId={phaseId} labels={phase.labels} overlap={phase.overlap} />
     </>
   );
 }

@@ -1,11 +1,8 @@
-import { audit } from '@/lib/audit.ts';
 import { updateUser } from '@/lib/auth/users.ts';
 import { intParam, jsonBody, route } from '@/lib/http/route.ts';
 
 export const PATCH = route<{ id: string }>({ role: 'admin' }, async ({ req, db, user, params }) => {
   const body = (await jsonBody(req)) as Record<string, unknown>;
   const updated = await updateUser(db, intParam(params.id, 'user id'), body, user);
-  const { password: _secret, ...logged } = body;
-  await audit(db, user.id, 'user.update', `user:${updated.id}`, { ...logged, passwordChanged: 'password' in body });
   return { user: updated };
 });

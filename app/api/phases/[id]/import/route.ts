@@ -1,6 +1,6 @@
-import { audit } from '@/lib/audit.ts';
 import { errorResponse, intParam, route } from '@/lib/http/route.ts';
-import { importUpload, parseImportQuery } from '@/lib/import/upload.ts';
+import { EMPTY_UPLOAD, importUpload, parseImportQuery } from '@/lib/import/upload.ts';
+import { badRequest } from '@/lib/errors.ts';
 import { getPhase } from '@/lib/tasks/tasks.ts';
 
 /**
@@ -12,15 +12,14 @@ export const POST = route<{ id: string }>({ role: 'lead' }, async ({ req, db, us
   const phaseId = intParam(params.id, 'phase id');
   await getPhase(db, phaseId);
   const options = parseImportQuery(req.nextUrl.searchParams);
-  if (!req.body) return errorResponse(new Error('empty body'));
+  if (!req.body) throw badRequest(EMPTY_UPLOAD);
   const encoder = new TextEncoder();
   const body = req.body;
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       const send = (obj: unknown) => controller.enqueue(encoder.encode(JSON.stringify(obj) + '\n'));
       try {
-        const report = await importUpload(db, phaseId, body, options, (p) => send({ type: 'progress', ...p }));
-        await audit(db, user.id, 'phase.import', `phase:${phaseId}`, { file: options.filename, imported: report.imported, invalid: report.invalid.count });
+        const report = await importUpload(db, phaseId, body, options, (p) => send({ type: 'progress', ...p }), user.id);
         send({ type: 'done', report });
       } catch (e) {
         const res = errorResponse(e);

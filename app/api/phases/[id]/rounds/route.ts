@@ -1,4 +1,3 @@
-import { audit } from '@/lib/audit.ts';
 import { intParam, jsonBody, route } from '@/lib/http/route.ts';
 import { listRounds, startRound } from '@/lib/rounds/rounds.ts';
 
@@ -8,6 +7,5 @@ export const GET = route<{ id: string }>({ role: 'annotator' }, async ({ db, par
 export const POST = route<{ id: string }>({ role: 'lead' }, async ({ req, db, user, params }) => {
   const phaseId = intParam(params.id, 'phase id');
   const round = await startRound(db, { phaseId, config: await jsonBody(req), userId: user.id });
-  await audit(db, user.id, 'round.start', `round:${round.id}`, { phaseId, number: round.number });
   return Response.json({ round }, { status: 201 });
 });

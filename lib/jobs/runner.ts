@@ -2,12 +2,14 @@
  * The worker loop: claims jobs of the types it has handlers for, runs one at a time (training is
  * CPU-bound; scale out with more worker processes), keeps the lease alive while the handler runs,
  * records the outcome, and reaps leases of workers that died. Runs in-process (the demo runs one
- * inside the console) or as its own process (workers/main.ts).
+ * inside the console, `cli worker` in the CLI's process) or as its own process (workers/main.ts).
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Database } from '../lib/db/client.ts';
-import { badRequest, DomainError } from '../lib/errors.ts';
+import type { Database } from '../db/client.ts';
+import { badRequest, DomainError } from '../errors.ts';
+import { isHandOver, JobCancelledError, LeaseLostError, WorkerStoppingError } from './errors.ts';
+import type { JobContext, JobHandler } from './handler.ts';
 import {
   claim,
   complete,
@@ -17,40 +19,7 @@ import {
   release,
   retryDelayMs,
   type Job,
-} from '../lib/jobs/queue.ts';
-
-/** A claimed job as a handler sees it: the payload already parsed. */
-export type RunningJob<P = unknown> = Omit<Job, 'payload'> & { payload: P };
-
-export interface JobContext {
-  workerId: string;
-  /**
-   * Aborted when the job is cancelled, when this worker lost the lease (another worker may
-   * already be running the job), or when the worker is stopping. `signal.reason` says which.
-   */
-  signal: AbortSignal;
-  /**
-   * Reports progress (any JSON value) and proves the handler is alive. Cheap to call often:
-   * database writes are throttled. Throws `signal.reason` once the job must stop, so a loop
-   * that calls it every step stops at the next step.
-   */
-  heartbeat(progress?: unknown): Promise<void>;
-  log(message: string): void;
-}
-
-// `any` payload by default so a registry of differently-typed handlers is one Record type.
-export type JobHandler<P = any, R = unknown> = (job: RunningJob<P>, ctx: JobContext) => Promise<R>;
-
-/** Why a running handler's signal was aborted. */
-export class JobCancelledError extends Error {
-  override name = 'JobCancelledError';
-}
-export class LeaseLostError extends Error {
-  override name = 'LeaseLostError';
-}
-export class WorkerStoppingError extends Error {
-  override name = 'WorkerStoppingError';
-}
+} from './queue.ts';
 
 export interface RunWorkerOptions {
   database: Database;
@@ -271,7 +240,7 @@ async function runOne(
   }
   if ('abandoned' in outcome) log(`${tag} did not stop within ${abortGraceMs} ms of ${reason?.name}; leaving it behind`);
 
-  if (reason instanceof WorkerStoppingError || reason instanceof LeaseLostError) {
+  if (isHandOver(reason)) {
     // Not the job's fault: hand it back (a no-op if the lease is already gone).
     const back = await release(database, job.id, workerId);
     if (back) {

@@ -2,15 +2,16 @@
  * End-to-end distillation on small real samples: a teacher trained on gold labels (a bigger
  * TextCNN, the stand-in for a fine-tuned BERT) scores an unlabelled pool; a default student
  * learns from the teacher's soft labels only and must reproduce the teacher's decisions on
- * held-out texts better than the majority-class baseline does.
+ * held-out texts better than the majority-class baseline does. In the integration project: it
+ * reads the real datasets (lib/datasets/registry.ts) and trains for minutes.
  */
 import { describe, expect, it } from 'vitest';
-import { loadBanking77, loadCold, pick, pickInt, shuffledIndices, type LabelledTexts } from './datasets.ts';
-import { prepareDistillationTargets } from './loss.ts';
-import { accuracy, classificationReport, predictLabels } from './metrics.ts';
-import { predictProbs } from './model.ts';
-import { Vocab } from './tokenizer.ts';
-import { trainStudent } from './train.ts';
+import { loadBanking77, loadCold, pick, pickInt, shuffledIndices, type LabelledTexts } from '../lib/ml/datasets.ts';
+import { prepareDistillationTargets } from '../lib/ml/loss.ts';
+import { accuracy, classificationReport, predictLabels } from '../lib/ml/metrics.ts';
+import { predictProbs } from '../lib/ml/model.ts';
+import { Vocab } from '../lib/ml/tokenizer.ts';
+import { trainStudent } from '../lib/ml/train.ts';
 
 interface Split {
   gold: LabelledTexts; // teacher's training data
@@ -67,16 +68,16 @@ function slice(data: LabelledTexts, idx: Int32Array): LabelledTexts {
   return { texts: pick(data.texts, idx), labels: pickInt(data.labels, idx), labelNames: data.labelNames };
 }
 
+/** Seeded split: `gold` training texts for the teacher, the next `pool` as its unlabelled pool, `heldOut` test texts. */
+function splitOf(train: LabelledTexts, test: LabelledTexts, seed: number, gold: number, pool: number, heldOut: number): Split {
+  const order = shuffledIndices(train.texts.length, seed);
+  const testOrder = shuffledIndices(test.texts.length, seed + 1).subarray(0, heldOut);
+  return { gold: slice(train, order.subarray(0, gold)), pool: pick(train.texts, order.subarray(gold, gold + pool)), heldOut: slice(test, testOrder) };
+}
+
 describe('distillation on real data', () => {
   it('COLD: a distilled TextCNN reproduces the teacher better than the majority baseline', async () => {
-    const train = loadCold('train');
-    const test = loadCold('test');
-    const order = shuffledIndices(train.texts.length, 3);
-    const testOrder = shuffledIndices(test.texts.length, 4).subarray(0, 400);
-    const r = await distilRound(
-      { gold: slice(train, order.subarray(0, 1200)), pool: pick(train.texts, order.subarray(1200, 2400)), heldOut: slice(test, testOrder) },
-      2,
-    );
+    const r = await distilRound(splitOf(loadCold('train'), loadCold('test'), 3, 1200, 1200, 400), 2);
     // The teacher is a real model (better than guessing the majority gold label)...
     expect(r.teacherVsGold).toBeGreaterThan(r.goldMajority + 0.05);
     // ...and the student learnt its decisions from soft labels alone.
@@ -86,14 +87,7 @@ describe('distillation on real data', () => {
   }, 180_000);
 
   it('Banking77: 77 classes distil the same way (nothing assumes two classes)', async () => {
-    const train = loadBanking77('train');
-    const test = loadBanking77('test');
-    const order = shuffledIndices(train.texts.length, 5);
-    const testOrder = shuffledIndices(test.texts.length, 6).subarray(0, 500);
-    const r = await distilRound(
-      { gold: slice(train, order.subarray(0, 2500)), pool: pick(train.texts, order.subarray(2500, 5000)), heldOut: slice(test, testOrder) },
-      77,
-    );
+    const r = await distilRound(splitOf(loadBanking77('train'), loadBanking77('test'), 5, 2500, 2500, 500), 77);
     expect(r.teacherVsGold).toBeGreaterThan(0.3); // majority ≈ 0.03
     expect(r.agreement).toBeGreaterThan(Math.max(0.3, r.teacherMajority * 5));
     expect(r.studentVsTeacher.perClass).toHaveLength(77);

@@ -1,14 +1,29 @@
 /**
- * The little SQL dialect layer the job queue needs. The queue's state changes are single
- * guarded UPDATE statements (atomic on both databases, no interactive transaction), so they are
- * written in raw SQL; this module hides the three places where SQLite and PostgreSQL differ:
- * parameter markers, the database clock, and row decoding.
+ * The one SQL dialect layer. Raw SQL (the job queue's guarded UPDATEs, the annotation queue,
+ * bulk inserts, the importer, the round's reads) is written once, in PostgreSQL's dialect with
+ * `$1, $2, …` parameter markers, and this module hides the places where SQLite and PostgreSQL
+ * differ: which database a client talks to, parameter markers, the database clock, and row
+ * decoding.
  */
 
-export type Provider = 'sqlite' | 'postgres';
+import type { Db } from './client.ts';
+import type { DatabaseConfig } from '../config/env.ts';
+
+export type Provider = DatabaseConfig['provider'];
 
 /**
- * Statements are written with PostgreSQL's `$1, $2` markers. SQLite reads `$1` as a *named*
+ * Which database a client talks to. The generated clients record their provider
+ * ("sqlite" | "postgresql") on the instance, so a bare `Db` handle (or a transaction) is enough.
+ */
+export function providerOf(db: Db): Provider {
+  const p = (db as unknown as { _activeProvider?: string })._activeProvider;
+  if (p === 'sqlite') return 'sqlite';
+  if (p === 'postgresql' || p === 'postgres') return 'postgres';
+  throw new Error(`unsupported database provider: ${String(p)}`);
+}
+
+/**
+ * Statements are written with PostgreSQL's `$1, $2` markers (and no other `?`). SQLite reads `$1` as a *named*
  * parameter whose index is its order of first appearance, which silently misbinds when `$2`
  * appears before `$1`; `?1` is SQLite's explicitly numbered form, so rewrite to that.
  */
