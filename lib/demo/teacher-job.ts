@@ -6,7 +6,7 @@ import type { VocabJSON } from '../ml/tokenizer.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { loadPhaseRows, phaseMeta } from '../rounds/data.ts';
 import { startRound } from '../rounds/rounds.ts';
-import { REFERENCE_V1, teacherPredict, trainTeacher } from '../teachers/reference.ts';
+import { REFERENCE_V1, ReferenceTeacher, trainTeacher } from '../teachers/reference.ts';
 import { writeTeacherPredictions } from '../teachers/outputs.ts';
 
 export const DEMO_TEACHER_JOB = 'demo.teacher';
@@ -78,7 +78,8 @@ export async function demoTeacherJob(
   // Held-out quality: COLD's test file, which the teacher never trained on.
   await ctx.heartbeat({ stage: 'teacher-eval' });
   const test = cold.filter((r) => r.split === 'test');
-  const testProbs = await teacherPredict(teacher, test.map((r) => r.text));
+  const model = await ReferenceTeacher.load(teacher);
+  const testProbs = (await model.predict(test.map((r) => r.text))).probs;
   const gold = Int32Array.from(test, (r) => labelIndex.get(toLabel(r))!);
   const predicted = predictLabels(testProbs, C);
   const card = {
@@ -95,8 +96,9 @@ export async function demoTeacherJob(
   // Outputs for every item of the phase, by inference.
   await ctx.heartbeat({ stage: 'teacher-scoring' });
   const all = await loadPhaseRows(db, phase, 'all');
-  const probs = await teacherPredict(teacher, all.texts);
-  await writeTeacherPredictions(db, { phaseId: phase.id, name: spec.name, version: spec.version }, all.ids, probs, C);
+  const prediction = await model.predict(all.texts);
+  await model.release();
+  await writeTeacherPredictions(db, { phaseId: phase.id }, all.ids, prediction);
   ctx.log(`${spec.name}: outputs recorded for ${all.ids.length} items of phase ${phase.id}`);
 
   let roundId: number | null = null;

@@ -45,3 +45,4 @@ export {
 } from './train.ts';
 export { exportOnnx, readOnnxMetadata, type ExportOptions } from './onnx.ts';
 export { OnnxStudent, type OnnxStudentOptions, type PredictOptions } from './inference.ts';
+export { studentModelVersion, teacherModelVersion, parseTeacherModelVersion, type Prediction, type Predictor } from './predictor.ts';

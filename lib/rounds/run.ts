@@ -16,6 +16,7 @@ import { prepareDistillationTargets } from '../ml/loss.ts';
 import { trainStudent, encodeCheckpoint, type TrainProgress, type EpochSummary } from '../ml/train.ts';
 import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
+import { studentModelVersion } from '../ml/predictor.ts';
 import { parseRoundConfig, type RoundConfig } from './config.ts';
 import { lastStudentLoss, loadPhaseRows, phaseMeta, selectProbs, selectRows, type PhaseMeta, type PhaseRows } from './data.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
@@ -67,7 +68,7 @@ const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const dec = <T>(b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as T;
 
 export function modelArtifactKey(phaseId: number, roundNumber: number): string {
-  return `models/phase-${phaseId}/round-${roundNumber}`;
+  return `models/${studentModelVersion(phaseId, roundNumber)}`;
 }
 
 async function updateRound(db: Db, roundId: number, data: Record<string, unknown>) {
@@ -175,7 +176,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   // 4. Export.
   await report({ stage: 'exporting', history }, true);
   const key = modelArtifactKey(phase.id, round.number);
-  const onnx = exportOnnx(result.weights, { vocab: vocab.toJSON(), metadata: { 'distillery.round': String(round.number), 'distillery.phase': String(phase.id), 'distillery.labels': JSON.stringify(phase.labels) } });
+  const onnx = exportOnnx(result.weights, { vocab: vocab.toJSON(), modelVersion: studentModelVersion(phase.id, round.number), metadata: { 'distillery.round': String(round.number), 'distillery.phase': String(phase.id), 'distillery.labels': JSON.stringify(phase.labels) } });
   const modelConfig = { labels: phase.labels, threshold: phase.threshold, positiveLabel: phase.positiveLabel, student: config.model, train: config.train, humanWeight: config.humanWeight, tokenizer: vocab.toJSON().tokenizer, input: 'input_ids int64 [batch, seq] (0 = padding)', output: 'probs float32 [batch, labels]' };
   await store.put(`${key}/student.onnx`, onnx);
   await store.put(`${key}/vocab.json`, enc(vocab.toJSON()));
@@ -190,7 +191,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   const allProbs = new Float32Array(all.ids.length * C);
   const chunk = 20_000;
   for (let s = 0; s < all.ids.length; s += chunk) {
-    allProbs.set(await student.predict(all.texts.slice(s, s + chunk)), s * C);
+    allProbs.set((await student.predict(all.texts.slice(s, s + chunk))).probs, s * C);
     await report({ stage: 'scoring', scored: Math.min(all.ids.length, s + chunk), total: all.ids.length, history });
   }
   const scoreSeconds = (performance.now() - t0) / 1000;
