@@ -157,6 +157,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     data: { ids, ...targets },
     numClasses: C,
     vocabSize: vocab.size,
+    vocab: vocab.toJSON(),
     signal: ctx.signal,
     resumeFrom: resumeFrom ? new Uint8Array(resumeFrom) : undefined,
     onProgress: (p: TrainProgress) => {

@@ -60,6 +60,7 @@ export async function trainTeacher(spec: TeacherSpec, texts: string[], labels: I
       train,
       numClasses,
       vocabSize: vocab.size,
+      vocab: vocab.toJSON(),
       signal: hooks.signal,
       data: { ids, softTargets: new Float32Array(n * numClasses), softMask: new Uint8Array(n), hardLabels: labels, weights: new Float32Array(n).fill(1) },
       onProgress: (p) => hooks.onProgress?.(m, p),
