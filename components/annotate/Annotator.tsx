@@ -1,8 +1,8 @@
 'use client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { api, ApiError } from '../api';
-import type { AnnotationAck, AnswerAction, MyCounts, QueueBatch, UndoResult } from '../annotate-types';
+import { api, ApiError } from '@/components/api';
+import type { AnnotationAck, AnswerAction, MyCounts, QueueBatch, UndoResult } from './types';
 import { ItemView } from './ItemView';
 import { KeyHelp } from './KeyHelp';
 import { DIGIT_PAUSE_MS, keyCommand, labelForDigits } from './keymap';

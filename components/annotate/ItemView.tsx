@@ -1,4 +1,4 @@
-import type { QueueItem } from '../annotate-types';
+import type { QueueItem } from './types';
 import { labelKey } from './keymap';
 import { ProbabilityBar } from './ProbabilityBar';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueItem } from '../annotate-types';
+import type { QueueItem } from './types';
 import { LeaseBuffer } from './lease-buffer';
 
 const item = (itemId: number): QueueItem => ({ itemId, text: `text ${itemId}`, leaseExpiresAt: '2026-01-01T00:00:00.000Z', teacher: null, student: null, score: null });

@@ -2,7 +2,7 @@
  * The items this annotator holds leases on, in the order they are shown: topped up from the
  * server before it runs dry, so the next item is there the moment the current one is answered.
  */
-import type { QueueItem } from '../annotate-types';
+import type { QueueItem } from './types';
 
 /** Fetch more items when fewer than this many are left. */
 const LOW_WATER = 3;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueItem } from '../annotate-types';
+import type { QueueItem } from './types';
 import { Outbox, type OutboxOp, type OutboxOptions, type Timers } from './outbox';
 
 /** A real in-memory implementation of the Web Storage interface (what localStorage is). */

@@ -6,7 +6,7 @@
  *
  * Plain TypeScript, no React: the component gives it a transport (`send`) and redraws on `onChange`.
  */
-import type { AnswerAction, QueueItem } from '../annotate-types';
+import type { AnswerAction, QueueItem } from './types';
 
 export type Shown = { teacher: number[] | null; student: number[] | null; studentModelId: number | null };
 

@@ -1,4 +1,4 @@
-import type { QueueItem } from '../annotate-types';
+import type { QueueItem } from './types';
 
 /** Highlight starts at the student's label, else the teacher's. */
 export function suggestedLabel(item: QueueItem | undefined, labels: string[]): number {

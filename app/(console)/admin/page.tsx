@@ -2,8 +2,8 @@ import { forbidden } from 'next/navigation';
 import { getDb } from '@/lib/db/client.ts';
 import { listUsers } from '@/lib/auth/users.ts';
 import { userWithRole } from '@/lib/http/page-auth.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { UserAdmin } from '@/components/UserAdmin';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { UserAdmin } from '@/components/admin/UserAdmin';
 
 export const dynamic = 'force-dynamic';
 

@@ -3,7 +3,7 @@ import { getDb } from '@/lib/db/client.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { listTasks } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
+import { PageHeader } from '@/components/layout/PageHeader';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,6 +1,6 @@
 import { getDb } from '@/lib/db/client.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
-import { PageHeader } from '@/components/PageHeader';
+import { PageHeader } from '@/components/layout/PageHeader';
 
 export const dynamic = 'force-dynamic';
 

@@ -3,8 +3,8 @@ import { getDb } from '@/lib/db/client.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { listTasks } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { CreateTaskForm } from '@/components/CreateTaskForm';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { CreateTaskForm } from '@/components/tasks/CreateTaskForm';
 
 export const dynamic = 'force-dynamic';
 const fmt = (n: number) => n.toLocaleString('en-US');

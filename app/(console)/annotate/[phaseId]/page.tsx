@@ -5,7 +5,7 @@ import { DomainError } from '@/lib/errors.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { getPhase } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
+import { PageHeader } from '@/components/layout/PageHeader';
 import { Annotator } from '@/components/annotate/Annotator';
 
 export const dynamic = 'force-dynamic';

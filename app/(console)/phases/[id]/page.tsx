@@ -5,8 +5,8 @@ import { DomainError } from '@/lib/errors.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { getPhase, listItems, phaseStats } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { ImportForm } from '@/components/ImportForm';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { ImportForm } from '@/components/import/ImportForm';
 
 export const dynamic = 'force-dynamic';
 

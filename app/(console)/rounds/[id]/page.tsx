@@ -2,8 +2,8 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getDb } from '@/lib/db/client.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { RoundDetail } from '@/components/RoundDetail';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { RoundDetail } from '@/components/rounds/RoundDetail';
 
 export const dynamic = 'force-dynamic';
 

@@ -2,10 +2,10 @@
 import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from './api';
-import { duration, f3, int } from './format';
+import { api } from '@/components/api';
+import { duration, f3, int } from '@/components/format';
 import { ProgressLine } from './RoundProgress';
-import type { Round } from './rounds-types';
+import type { Round } from './types';
 
 const active = (r: Round) => r.status === 'queued' || r.status === 'running';
 

@@ -1,9 +1,9 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
-import { api } from './api';
-import { duration } from './format';
+import { api } from '@/components/api';
+import { duration } from '@/components/format';
 import { ProgressLine } from './RoundProgress';
-import type { JobRow } from './rounds-types';
+import type { JobRow } from './types';
 
 /** A running job whose worker stopped heartbeating: it waits for a worker to reclaim it. */
 const stalled = (j: JobRow) => j.status === 'running' && j.leaseExpiresAt != null && new Date(j.leaseExpiresAt).getTime() < Date.now();

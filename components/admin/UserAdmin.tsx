@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { api } from './api';
+import { api } from '@/components/api';
 
 interface UserRow { id: number; email: string; name: string; role: string; disabled: boolean; createdAt: string }
 const ROLES = ['annotator', 'lead', 'admin'];

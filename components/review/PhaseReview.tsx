@@ -1,9 +1,9 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from './api';
-import { f3, pct } from './format';
-import type { Agreement, Conflict } from './annotate-types';
+import { api } from '@/components/api';
+import { f3, pct } from '@/components/format';
+import type { Agreement, Conflict } from '@/components/annotate/types';
 
 /** The lead's view of a phase's annotations: agreement, conflicts to adjudicate, overlap, export. */
 export function PhaseReview({ phaseId, labels, overlap }: { phaseId: number; labels: string[]; overlap: number }) {

@@ -1,7 +1,7 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from './api';
+import { api } from '@/components/api';
 
 interface TokenRow { id: number; name: string; prefix: string; createdAt: string; lastUsedAt: string | null }
 
