@@ -1,16 +1,17 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '@/components/api';
+import { api, type WireResult } from '@/components/api';
+import type { createApiToken, listApiTokens } from '@/lib/auth/users.ts';
 
-interface TokenRow { id: number; name: string; prefix: string; createdAt: string; lastUsedAt: string | null }
+type TokenRow = WireResult<typeof listApiTokens>[number];
 
 export function ApiTokens() {
   const qc = useQueryClient();
   const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => api<{ tokens: TokenRow[] }>('/api/tokens').then((r) => r.tokens) });
   const [secret, setSecret] = useState<string | null>(null);
   const create = useMutation({
-    mutationFn: (name: string) => api<{ token: { token: string } }>('/api/tokens', { body: { name } }),
+    mutationFn: (name: string) => api<{ token: WireResult<typeof createApiToken> }>('/api/tokens', { body: { name } }),
     onSuccess: (r) => { setSecret(r.token.token); qc.invalidateQueries({ queryKey: ['tokens'] }); },
   });
   const revoke = useMutation({

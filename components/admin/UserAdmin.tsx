@@ -2,10 +2,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { api } from '@/components/api';
+import { api, type WireResult } from '@/components/api';
+import { ROLES, type Role } from '@/lib/auth/roles.ts';
+import type { createUser, listUsers, updateUser } from '@/lib/auth/users.ts';
 
-interface UserRow { id: number; email: string; name: string; role: string; disabled: boolean; createdAt: string }
-const ROLES = ['annotator', 'lead', 'admin'];
+type UserRow = WireResult<typeof listUsers>[number];
 
 export function UserAdmin({ initialUsers, selfId }: { initialUsers: UserRow[]; selfId: number }) {
   const qc = useQueryClient();
@@ -14,12 +15,12 @@ export function UserAdmin({ initialUsers, selfId }: { initialUsers: UserRow[]; s
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const update = useMutation({
-    mutationFn: ({ id, patch }: { id: number; patch: Partial<UserRow> }) => api(`/api/admin/users/${id}`, { method: 'PATCH', body: patch }),
+    mutationFn: ({ id, patch }: { id: number; patch: Parameters<typeof updateUser>[2] }) => api(`/api/admin/users/${id}`, { method: 'PATCH', body: patch }),
     onSuccess: () => { setError(null); qc.invalidateQueries({ queryKey: ['users'] }); router.refresh(); },
     onError: (e) => setError((e as Error).message),
   });
   const create = useMutation({
-    mutationFn: (body: Record<string, string>) => api<{ user: UserRow }>('/api/admin/users', { body }),
+    mutationFn: (body: Record<string, string>) => api<{ user: WireResult<typeof createUser> }>('/api/admin/users', { body }),
     onSuccess: ({ user }) => { setError(null); setNotice(`Created ${user.email} (${user.role}).`); qc.invalidateQueries({ queryKey: ['users'] }); router.refresh(); },
     onError: (e) => { setNotice(null); setError((e as Error).message); },
   });
@@ -35,7 +36,7 @@ export function UserAdmin({ initialUsers, selfId }: { initialUsers: UserRow[]; s
                 <td>{u.name}</td>
                 <td>{u.email}</td>
                 <td>
-                  <select className="input py-0.5" aria-label={`Role of ${u.email}`} value={u.role} disabled={u.id === selfId} onChange={(e) => update.mutate({ id: u.id, patch: { role: e.target.value } })}>
+                  <select className="input py-0.5" aria-label={`Role of ${u.email}`} value={u.role} disabled={u.id === selfId} onChange={(e) => update.mutate({ id: u.id, patch: { role: e.target.value as Role } })}>
                     {ROLES.map((r) => <option key={r}>{r}</option>)}
                   </select>
                 </td>

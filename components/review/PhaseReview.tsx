@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '@/components/api';
 import { f3, pct } from '@/components/format';
-import type { Agreement, Conflict } from '@/components/annotate/types';
+import type { Agreement, ConflictList } from '@/components/annotate/types';
 
 /** The lead's view of a phase's annotations: agreement, conflicts to adjudicate, overlap, export. */
 export function PhaseReview({ phaseId, labels, overlap }: { phaseId: number; labels: string[]; overlap: number }) {
@@ -30,7 +30,7 @@ function useAgreement(phaseId: number) {
 function useConflicts(phaseId: number) {
   return useQuery({
     queryKey: ['conflicts', phaseId],
-    queryFn: () => api<{ conflicts: Conflict[]; total: number }>(`/api/phases/${phaseId}/conflicts`),
+    queryFn: () => api<ConflictList>(`/api/phases/${phaseId}/conflicts`),
     refetchInterval: 15_000,
   });
 }

@@ -17,6 +17,11 @@ export interface DemoTeacherPayload {
   startRound?: boolean;
 }
 
+/** The job's progress while it trains the ensemble, then evaluates and scores with it. */
+export type DemoTeacherProgress =
+  | { stage: 'teacher'; member: number; members: number; epoch: number; epochs: number; step: number; steps: number; loss: number; examplesPerSecond: number }
+  | { stage: 'teacher-eval' | 'teacher-scoring' };
+
 const coldLabel = (phaseKey: string) =>
   phaseKey === 'offensive' ? (r: ColdRow) => (r.offensive ? 'offensive' : 'safe') : phaseKey === 'topic' ? (r: ColdRow) => r.topic : null;
 
@@ -64,7 +69,7 @@ export async function demoTeacherJob(
       onProgress: (m, p) => {
         if (Date.now() - last < 1000) return;
         last = Date.now();
-        void ctx.heartbeat({ stage: 'teacher', member: m + 1, members: spec.members.length, epoch: p.epoch + 1, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, examplesPerSecond: Math.round(p.examplesPerSecond) }).catch(() => {});
+        void ctx.heartbeat({ stage: 'teacher', member: m + 1, members: spec.members.length, epoch: p.epoch + 1, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, examplesPerSecond: Math.round(p.examplesPerSecond) } satisfies DemoTeacherProgress).catch(() => {});
       },
       onMember: async (m, onnx) => {
         await store.put(`${base}/member-${m}.onnx`, onnx);
@@ -76,7 +81,7 @@ export async function demoTeacherJob(
   if (!savedVocab) await store.put(`${base}/vocab.json`, new TextEncoder().encode(JSON.stringify(teacher.vocab)));
 
   // Held-out quality: COLD's test file, which the teacher never trained on.
-  await ctx.heartbeat({ stage: 'teacher-eval' });
+  await ctx.heartbeat({ stage: 'teacher-eval' } satisfies DemoTeacherProgress);
   const test = cold.filter((r) => r.split === 'test');
   const model = await ReferenceTeacher.load(teacher);
   const testProbs = (await model.predict(test.map((r) => r.text))).probs;
@@ -94,7 +99,7 @@ export async function demoTeacherJob(
   ctx.log(`${spec.name} on COLD test: accuracy ${card.coldTest.accuracy.toFixed(3)}, macro-F1 ${card.coldTest.macroF1.toFixed(3)} (COLD paper's RoBERTa ≈ 0.81)`);
 
   // Outputs for every item of the phase, by inference.
-  await ctx.heartbeat({ stage: 'teacher-scoring' });
+  await ctx.heartbeat({ stage: 'teacher-scoring' } satisfies DemoTeacherProgress);
   const all = await loadPhaseRows(db, phase, 'all');
   const prediction = await model.predict(all.texts);
   await model.release();
