@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type WireResult } from '@/components/api';
+import { DataTable } from '@/components/ui/DataTable';
 import type { createApiToken, listApiTokens } from '@/lib/auth/users.ts';
 
 type TokenRow = WireResult<typeof listApiTokens>[number];
@@ -28,17 +29,18 @@ export function ApiTokens() {
       </form>
       {create.error && <p className="mt-2 text-red-600">{(create.error as Error).message}</p>}
       {secret && <p className="mt-3 rounded bg-amber-50 p-2 text-amber-900">Copy it now, it is shown once: <code className="select-all font-mono" data-testid="new-token">{secret}</code></p>}
-      <table className="data mt-3">
-        <thead><tr><th>Name</th><th>Prefix</th><th>Created</th><th>Last used</th><th /></tr></thead>
-        <tbody>
-          {(tokens.data ?? []).map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td><td className="font-mono text-xs">{t.prefix}…</td><td>{t.createdAt.slice(0, 10)}</td><td>{t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never'}</td>
-              <td><button className="text-xs text-red-600 hover:underline" onClick={() => revoke.mutate(t.id)}>revoke</button></td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        className="mt-3"
+        rows={tokens.data ?? []}
+        rowKey={(t) => t.id}
+        columns={[
+          { header: 'Name', cell: (t) => t.name },
+          { header: 'Prefix', className: 'font-mono text-xs', cell: (t) => `${t.prefix}…` },
+          { header: 'Created', cell: (t) => t.createdAt.slice(0, 10) },
+          { header: 'Last used', cell: (t) => t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never' },
+          { header: null, cell: (t) => <button className="text-xs text-red-600 hover:underline" onClick={() => revoke.mutate(t.id)}>revoke</button> },
+        ]}
+      />
     </section>
   );
 }

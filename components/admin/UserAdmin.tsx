@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api, type WireResult } from '@/components/api';
+import { DataTable } from '@/components/ui/DataTable';
 import { ROLES, type Role } from '@/lib/auth/roles.ts';
 import type { createUser, listUsers, updateUser } from '@/lib/auth/users.ts';
 
@@ -28,28 +29,32 @@ export function UserAdmin({ initialUsers, selfId }: { initialUsers: UserRow[]; s
     <>
       <section className="card">
         <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold">Users</h2>
-        <table className="data" data-testid="users-table">
-          <thead><tr><th>Name</th><th>Email</th><th>Role</th><th>Status</th><th>Created</th></tr></thead>
-          <tbody>
-            {users.data.map((u) => (
-              <tr key={u.id}>
-                <td>{u.name}</td>
-                <td>{u.email}</td>
-                <td>
-                  <select className="input py-0.5" aria-label={`Role of ${u.email}`} value={u.role} disabled={u.id === selfId} onChange={(e) => update.mutate({ id: u.id, patch: { role: e.target.value as Role } })}>
-                    {ROLES.map((r) => <option key={r}>{r}</option>)}
-                  </select>
-                </td>
-                <td>
-                  <button className="text-xs text-indigo-700 hover:underline disabled:text-zinc-400" disabled={u.id === selfId} onClick={() => update.mutate({ id: u.id, patch: { disabled: !u.disabled } })}>
-                    {u.disabled ? 'disabled · enable' : 'active · disable'}
-                  </button>
-                </td>
-                <td className="text-zinc-500">{u.createdAt.slice(0, 10)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="users-table"
+          rows={users.data}
+          rowKey={(u) => u.id}
+          columns={[
+            { header: 'Name', cell: (u) => u.name },
+            { header: 'Email', cell: (u) => u.email },
+            {
+              header: 'Role',
+              cell: (u) => (
+                <select className="input py-0.5" aria-label={`Role of ${u.email}`} value={u.role} disabled={u.id === selfId} onChange={(e) => update.mutate({ id: u.id, patch: { role: e.target.value as Role } })}>
+                  {ROLES.map((r) => <option key={r}>{r}</option>)}
+                </select>
+              ),
+            },
+            {
+              header: 'Status',
+              cell: (u) => (
+                <button className="text-xs text-indigo-700 hover:underline disabled:text-zinc-400" disabled={u.id === selfId} onClick={() => update.mutate({ id: u.id, patch: { disabled: !u.disabled } })}>
+                  {u.disabled ? 'disabled · enable' : 'active · disable'}
+                </button>
+              ),
+            },
+            { header: 'Created', className: 'text-zinc-500', cell: (u) => u.createdAt.slice(0, 10) },
+          ]}
+        />
       </section>
       <section className="card mt-4 p-4">
         <h2 className="mb-2 font-semibold">Add a user</h2>

@@ -1,3 +1,4 @@
+import { DataTable } from '@/components/ui/DataTable';
 import { labelKey } from './keymap';
 
 /** The keyboard shortcuts dialog (toggled with ?). */
@@ -19,13 +20,14 @@ export function KeyHelp({ labels, onClose }: { labels: string[]; onClose: () => 
           <h2 className="text-base font-semibold">Keyboard shortcuts</h2>
           <button type="button" className="btn" onClick={onClose}>Close <kbd className="font-mono text-xs">Esc</kbd></button>
         </div>
-        <table className="data">
-          <tbody>
-            {rows.map(([k, what]) => (
-              <tr key={k}><td className="w-24"><kbd className="rounded border border-zinc-300 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs">{k}</kbd></td><td>{what}</td></tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={rows}
+          rowKey={([k]) => k}
+          columns={[
+            { className: 'w-24', cell: ([k]) => <kbd className="rounded border border-zinc-300 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs">{k}</kbd> },
+            { cell: ([, what]) => what },
+          ]}
+        />
       </div>
     </div>
   );
