@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type WireResult } from '@/components/api';
 import { DataTable } from '@/components/ui/DataTable';
+import { withFormData } from '@/components/ui/form-data';
 import type { createApiToken, listApiTokens } from '@/lib/auth/users.ts';
 
 type TokenRow = WireResult<typeof listApiTokens>[number];
@@ -23,7 +24,7 @@ export function ApiTokens() {
     <section className="card p-4">
       <h2 className="font-semibold">API tokens</h2>
       <p className="mb-3 text-zinc-500">For scripts and the REST API: send <code>Authorization: Bearer &lt;token&gt;</code>. A token has your role.</p>
-      <form className="flex gap-2" onSubmit={(e) => { e.preventDefault(); const n = String(new FormData(e.currentTarget).get('name') ?? ''); create.mutate(n); }}>
+      <form className="flex gap-2" onSubmit={withFormData((f) => create.mutate(String(f.get('name') ?? '')))}>
         <input name="name" required placeholder="token name, e.g. laptop-cli" className="input w-64" aria-label="Token name" />
         <button className="btn btn-primary" disabled={create.isPending}>Create token</button>
       </form>

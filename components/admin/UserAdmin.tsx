@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api, type WireResult } from '@/components/api';
 import { DataTable } from '@/components/ui/DataTable';
+import { withFormData } from '@/components/ui/form-data';
 import { ROLES, type Role } from '@/lib/auth/roles.ts';
 import type { createUser, listUsers, updateUser } from '@/lib/auth/users.ts';
 
@@ -60,11 +61,7 @@ export function UserAdmin({ initialUsers, selfId }: { initialUsers: UserRow[]; s
         <h2 className="mb-2 font-semibold">Add a user</h2>
         <form
           className="flex flex-wrap items-end gap-3"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const f = new FormData(e.currentTarget);
-            create.mutate(Object.fromEntries(['name', 'email', 'role', 'password'].map((k) => [k, String(f.get(k) ?? '')])));
-          }}
+          onSubmit={withFormData((f) => create.mutate(Object.fromEntries(['name', 'email', 'role', 'password'].map((k) => [k, String(f.get(k) ?? '')]))))}
         >
           <div><label className="label" htmlFor="nu-name">Name</label><input id="nu-name" name="name" required className="input" /></div>
           <div><label className="label" htmlFor="nu-email">Email</label><input id="nu-email" name="email" type="email" required className="input" /></div>

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { api } from '@/components/api';
 import { duration, f3, int } from '@/components/format';
 import { DataTable } from '@/components/ui/DataTable';
+import { withFormData } from '@/components/ui/form-data';
 import { ProgressLine } from './RoundProgress';
 import type { Round } from './types';
 
@@ -76,9 +77,7 @@ function StartRoundForm({ phaseId, disabled }: { phaseId: number; disabled: bool
       <summary className="cursor-pointer text-sm font-medium text-indigo-700">Start a round</summary>
       <form
         className="mt-3 flex flex-wrap items-end gap-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const f = new FormData(e.currentTarget);
+        onSubmit={withFormData((f) => {
           const n = (k: string) => Number(f.get(k));
           start.mutate({
             model: { arch: f.get('arch') },
@@ -87,7 +86,7 @@ function StartRoundForm({ phaseId, disabled }: { phaseId: number; disabled: bool
             sampling: f.get('sampling'),
             useTeacher: f.get('useTeacher') === 'on',
           });
-        }}
+        })}
       >
         <div><label className="label" htmlFor={`arch-${phaseId}`}>Student</label><select id={`arch-${phaseId}`} name="arch" className="input"><option value="textcnn">TextCNN</option><option value="bilstm">BiLSTM</option></select></div>
         <div><label className="label" htmlFor={`epochs-${phaseId}`}>Epochs</label><input id={`epochs-${phaseId}`} name="epochs" type="number" min={1} max={100} defaultValue={4} className="input w-20" /></div>
