@@ -5,10 +5,10 @@ import { api, ApiError } from '@/components/api';
 import type { AnnotationAck, AnswerAction, MyCounts, QueueBatch, UndoResult } from './types';
 import { ItemView } from './ItemView';
 import { KeyHelp } from './KeyHelp';
-import { DIGIT_PAUSE_MS, keyCommand, labelForDigits } from './keymap';
 import { LeaseBuffer } from './lease-buffer';
 import { Outbox, type OutboxOp } from './outbox';
 import { suggestedLabel } from './suggested-label';
+import { useAnnotatorKeys } from './use-annotator-keys';
 
 /** The undo stack: answers of this page session (and answers still pending from an earlier one). */
 type Answered = Pick<Extract<OutboxOp, { kind: 'answer' }>, 'clientId' | 'item' | 'action' | 'label'>;
@@ -53,7 +53,6 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
   const [sessionCount, setSessionCount] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const [fetchError, setFetchError] = useState<string | null>(null);
-  const digits = useRef<{ typed: string; timer: ReturnType<typeof setTimeout> | null }>({ typed: '', timer: null });
 
   const mine = useQuery({
     queryKey: ['annotations-mine', phaseId],
@@ -202,54 +201,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
     }
   }, [labels, phaseId, qc]);
 
-  useEffect(() => {
-    const pick = (typed: string) => {
-      const i = labelForDigits(typed, labels.length);
-      if (i == null) return;
-      setHighlight(i);
-      answer('label', labels[i]);
-    };
-    const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      const inTextField = !!t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
-      const d = digits.current;
-      const { command, preventDefault } = keyCommand({ key: e.key, repeat: e.repeat, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inTextField }, d.typed, labels.length);
-      if (preventDefault) e.preventDefault();
-      switch (command?.kind) {
-        case 'toggle-help':
-          return setHelp((h) => !h);
-        case 'close-help':
-          return setHelp(false);
-        case 'undo':
-          return void undo();
-        case 'digits': {
-          if (d.timer) clearTimeout(d.timer);
-          d.timer = null;
-          if (command.complete) {
-            d.typed = '';
-            return pick(command.typed);
-          }
-          d.typed = command.typed;
-          d.timer = setTimeout(() => {
-            d.typed = '';
-            pick(command.typed);
-          }, DIGIT_PAUSE_MS);
-          return;
-        }
-        case 'accept':
-          if (labels[highlight]) answer('label', labels[highlight]);
-          return;
-        case 'skip':
-          return answer('skip', null);
-        case 'flag':
-          return answer('flag', null);
-        case 'move':
-          return setHighlight((h) => (h + command.by + labels.length) % labels.length);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [answer, undo, labels, highlight]);
+  useAnnotatorKeys({ labels, highlight, setHighlight, setHelp, answer, undo });
 
   const st = s.current;
   const pending = st.outbox?.size ?? 0;
