@@ -105,7 +105,7 @@ async function teacherOutputs(c: LoopCase, log: (m: string) => void): Promise<{ 
   };
   const cnn = await trainTeacher(spec, c.teacherSet.texts, c.teacherSet.labels, C);
   const a = predictNgramTeacher(ngram, texts);
-  const b = await teacherPredict(cnn, texts);
+  const b = (await teacherPredict(cnn, texts)).probs;
   const probs = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) probs[i] = (a[i] + b[i]) / 2;
   mkdirSync(cacheDir, { recursive: true });

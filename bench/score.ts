@@ -40,7 +40,7 @@ export async function benchScore(options: { model?: StudentConfigInput; batchSiz
     let rate = 0;
     for (let r = 0; r < repeats; r++) {
       const t0 = performance.now();
-      probs = await s.predict(texts, { batchSize });
+      probs = (await s.predict(texts, { batchSize })).probs;
       rate = Math.max(rate, texts.length / ((performance.now() - t0) / 1000));
     }
     const ids = s.encode(texts);

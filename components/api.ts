@@ -16,3 +16,15 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (!res.ok) throw new ApiError(data.error ?? `request failed (${res.status})`, res.status, data.details);
   return data as T;
 }
+
+/** A value as it arrives over JSON: dates become ISO strings. */
+export type Wire<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Wire<U>[]
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
+
+/** What a lib/ function answers, as the route that returns it sends it: `WireResult<typeof listUsers>`. */
+export type WireResult<F extends (...args: never[]) => unknown> = Wire<Awaited<ReturnType<F>>>;

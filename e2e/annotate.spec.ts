@@ -1,4 +1,5 @@
 import { expect, request, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import { DEMO_ACCOUNTS, failOnConsoleErrors, login } from './fixtures';
 
 /**
  * Annotation in the browser against the real queue API: a task is created and imported through
@@ -6,11 +7,8 @@ import { expect, request, test, type APIRequestContext, type Browser, type Page 
  * keyboard only.
  */
 const BASE = `http://127.0.0.1:${Number(process.env.E2E_PORT || 3217)}`;
-const PW = (role: string) => `${role}-demo-pass`;
 const ACCOUNTS = {
-  admin: { email: 'admin@distillery.local', password: PW('admin') },
-  lead: { email: 'lead@distillery.local', password: PW('lead') },
-  annotator: { email: 'annotator@distillery.local', password: PW('annotator') },
+  ...DEMO_ACCOUNTS,
   annotator2: { email: `annotator2-${Date.now()}@distillery.local`, password: 'second-annotator-pass' },
 };
 type Who = keyof typeof ACCOUNTS;
@@ -95,38 +93,15 @@ test.beforeAll(async () => {
   await Promise.all([admin.dispose(), lead.dispose()]);
 });
 
-async function login(page: Page, who: Who) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(ACCOUNTS[who].email);
-  await page.getByLabel('Password').fill(ACCOUNTS[who].password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/tasks$/);
-}
-
 async function newAnnotator(browser: Browser, who: Who): Promise<Page> {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   watchConsole(page);
-  await login(page, who);
+  await login(page, ACCOUNTS[who]);
   return page;
 }
 
-let consoleErrors: string[] = [];
-let allowed: RegExp[] = [];
-function watchConsole(page: Page) {
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(msg.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-}
-test.beforeEach(async ({ page }) => {
-  consoleErrors = [];
-  allowed = [];
-  watchConsole(page);
-});
-test.afterEach(() => {
-  expect(consoleErrors.filter((e) => !allowed.some((re) => re.test(e)))).toEqual([]);
-});
+const { watch: watchConsole, allow: allowConsole } = failOnConsoleErrors();
 
 const item = (page: Page) => page.getByTestId('annotate-item');
 const currentId = async (page: Page) => Number(await item(page).getAttribute('data-item-id'));
@@ -166,7 +141,7 @@ const measureLatency = () => {
 
 test('an annotator labels 20 items with the keyboard only; the next item appears at once', async ({ page }) => {
   await page.addInitScript(measureLatency);
-  await login(page, 'annotator');
+  await login(page, ACCOUNTS.annotator);
   const before = await mine(page, soloId);
   await page.goto('/annotate');
   await expect(page.getByTestId(`annotate-phase-${soloId}`)).toContainText('ham');
@@ -218,7 +193,7 @@ test('an annotator labels 20 items with the keyboard only; the next item appears
 });
 
 test('Backspace restores the previous item, both while its answer is pending and after it was saved', async ({ page }) => {
-  await login(page, 'annotator');
+  await login(page, ACCOUNTS.annotator);
   await page.goto(`/annotate/${soloId}`);
   await expect(item(page)).toBeVisible();
   const before = await mine(page, soloId);
@@ -263,7 +238,7 @@ test('Backspace restores the previous item, both while its answer is pending and
 
 test('a reload loses nothing: pending answers survive, are re-sent once, and their items are not shown again', async ({ page }) => {
   allowConsole(/net::ERR_FAILED/); // only the dropped connections below, never a 4xx
-  await login(page, 'annotator');
+  await login(page, ACCOUNTS.annotator);
   await page.goto(`/annotate/${soloId}`);
   await expect(item(page)).toBeVisible();
   const before = await mine(page, soloId);
@@ -327,7 +302,7 @@ test('two annotators in two browsers never see the same item (overlap k = 1)', a
 });
 
 test('with overlap k = 2 both annotators see each item; agreement and conflicts appear for the lead, who adjudicates', async ({ page, browser }) => {
-  await login(page, 'lead');
+  await login(page, ACCOUNTS.lead);
   await page.goto(`/annotate/${pairId}/review`);
   await expect(page.getByRole('heading', { name: 'Review: Pair' })).toBeVisible();
   await page.getByLabel('Overlap k (annotators per item)').fill('2');
@@ -387,7 +362,7 @@ test('with overlap k = 2 both annotators see each item; agreement and conflicts 
 
 test('the review page and the lead APIs are for leads only', async ({ page }) => {
   allowConsole(/status of 403/);
-  await login(page, 'annotator');
+  await login(page, ACCOUNTS.annotator);
   const res = await page.goto(`/annotate/${pairId}/review`);
   expect(res?.status()).toBe(403);
   await expect(page.getByText('Forbidden')).toBeVisible();
@@ -397,7 +372,7 @@ test('the review page and the lead APIs are for leads only', async ({ page }) =>
 });
 
 test('item text with <script> and <img onerror> is shown as literal text and runs nothing; emoji and mixed scripts render', async ({ page }) => {
-  await login(page, 'annotator');
+  await login(page, ACCOUNTS.annotator);
   await page.goto(`/annotate/${xssId}`);
   const seen = new Set<string>();
   for (let i = 0; i < 6 && seen.size < 3; i++) {
@@ -417,10 +392,6 @@ test('item text with <script> and <img onerror> is shown as literal text and run
   expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 });
 
-function allowConsole(re: RegExp) {
-  allowed.push(re);
-}
-
 test('after a round has scored the pool, the annotator sees both distributions and the disagreement score', async ({ page }) => {
   test.setTimeout(300_000);
   const lead = await apiAs('lead');
@@ -438,7 +409,7 @@ test('after a round has scored the pool, the annotator sees both distributions a
   expect((await rebuilt.json()).rebuilt.modelId).not.toBeNull();
   await lead.dispose();
 
-  await login(page, 'lead'); // a fresh annotator: holds no leases from the teacher-only queue
+  await login(page, ACCOUNTS.lead); // a fresh annotator: holds no leases from the teacher-only queue
   await page.goto(`/annotate/${soloId}`);
   await expect(item(page)).toBeVisible();
   await expect(page.getByTestId('score-js')).toContainText(/JS \d\.\d{3}/);
@@ -467,7 +438,7 @@ test('after a round has scored the pool, the annotator sees both distributions a
 });
 
 test('with more than nine labels the number is typed: "1","2" picks the twelfth label, "5" the fifth at once', async ({ page }) => {
-  await login(page, 'annotator');
+  await login(page, ACCOUNTS.annotator);
   await page.goto(`/annotate/${manyId}`);
   await expect(item(page)).toBeVisible();
   await expect(page.getByTestId('label-intent_l')).toContainText('12intent_l');

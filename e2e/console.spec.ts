@@ -1,37 +1,16 @@
 import { expect, test, type Page } from '@playwright/test';
+import { DEMO_ACCOUNTS as ACCOUNTS, failOnConsoleErrors, login, submitLogin } from './fixtures';
 
-const ACCOUNTS = {
-  admin: { email: 'admin@distillery.local', password: 'admin-demo-pass' },
-  lead: { email: 'lead@distillery.local', password: 'lead-demo-pass' },
-  annotator: { email: 'annotator@distillery.local', password: 'annotator-demo-pass' },
-};
-
-async function login(page: Page, who: keyof typeof ACCOUNTS) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(ACCOUNTS[who].email);
-  await page.getByLabel('Password').fill(ACCOUNTS[who].password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/tasks$/);
+/** Logs in as a demo account and checks the role the console shows. */
+async function loginAs(page: Page, who: keyof typeof ACCOUNTS) {
+  await login(page, ACCOUNTS[who]);
   await expect(page.getByTestId('current-role')).toHaveText(who);
 }
 
-// Every browser console error fails the test unless the test expects it (a 403 it provokes).
-let consoleErrors: string[] = [];
-let allowed: RegExp[] = [];
-const allowConsoleError = (re: RegExp) => allowed.push(re);
-test.beforeEach(async ({ page }) => {
-  consoleErrors = [];
-  allowed = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(msg.text());
-  });
-});
-test.afterEach(() => {
-  expect(consoleErrors.filter((e) => !allowed.some((re) => re.test(e)))).toEqual([]);
-});
+const { allow: allowConsoleError } = failOnConsoleErrors();
 
 test('annotator sees the COLD task and its two phases with item counts', async ({ page }) => {
-  await login(page, 'annotator');
+  await loginAs(page, 'annotator');
   const task = page.getByTestId('task-cold');
   await expect(task).toContainText('COLD');
   const p1 = task.getByTestId('phase-offensive');
@@ -47,7 +26,7 @@ test('annotator sees the COLD task and its two phases with item counts', async (
 });
 
 test('annotator gets 403 on the admin page and the admin API', async ({ page }) => {
-  await login(page, 'annotator');
+  await loginAs(page, 'annotator');
   allowConsoleError(/status of 403/);
   await expect(page.getByRole('link', { name: 'Admin' })).toHaveCount(0);
   const res = await page.goto('/admin');
@@ -62,7 +41,7 @@ test('annotator gets 403 on the admin page and the admin API', async ({ page }) 
 });
 
 test('admin creates a user who can then log in', async ({ page, browser }) => {
-  await login(page, 'admin');
+  await loginAs(page, 'admin');
   await page.getByRole('link', { name: 'Admin' }).click();
   await expect(page.getByTestId('users-table')).toContainText(ACCOUNTS.lead.email);
   const email = `new-annotator-${Date.now()}@distillery.local`;
@@ -77,20 +56,14 @@ test('admin creates a user who can then log in', async ({ page, browser }) => {
 
   const other = await browser.newContext();
   const p2 = await other.newPage();
-  await p2.goto('/login');
-  await p2.getByLabel('Email').fill(email);
-  await p2.getByLabel('Password').fill('a-new-password');
-  await p2.getByRole('button', { name: 'Log in' }).click();
+  await submitLogin(p2, { email, password: 'a-new-password' });
   await expect(p2.getByTestId('current-role')).toHaveText('annotator');
   await other.close();
 });
 
 test('wrong password is refused with a clear message', async ({ page }) => {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(ACCOUNTS.admin.email);
-  await page.getByLabel('Password').fill('not-the-password');
   allowConsoleError(/status of 401/);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await submitLogin(page, { email: ACCOUNTS.admin.email, password: 'not-the-password' });
   await expect(page.getByText('wrong email or password')).toBeVisible();
   await expect(page).toHaveURL(/\/login$/);
 });

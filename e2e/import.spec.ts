@@ -1,15 +1,10 @@
 import { expect, test } from '@playwright/test';
-
-const LEAD = { email: 'lead@distillery.local', password: 'lead-demo-pass' };
+import { DEMO_ACCOUNTS, login } from './fixtures';
 
 test('a lead creates a task and uploads a file: bad rows are listed by line, then a good file imports', async ({ page }) => {
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(LEAD.email);
-  await page.getByLabel('Password').fill(LEAD.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/tasks$/);
+  await login(page, DEMO_ACCOUNTS.lead);
 
   const slug = `e2e-${Date.now()}`;
   await page.getByText('New task').click();

@@ -46,7 +46,7 @@ async function phaseWithTeacher(t: TestDatabase, slug: string, labels: string[],
   const teacher = await trainTeacher(SMALL_TEACHER, teacherTexts, teacherLabels, labels.length);
   const phase = await phaseMeta(t.db, phaseId);
   const all = await loadPhaseRows(t.db, phase, 'all');
-  await writeTeacherPredictions(t.db, { phaseId, name: 'test-teacher' }, all.ids, await teacherPredict(teacher, all.texts), labels.length);
+  await writeTeacherPredictions(t.db, { phaseId }, all.ids, await teacherPredict(teacher, all.texts));
   return phaseId;
 }
 
@@ -113,7 +113,9 @@ describe.each(providers)('rounds on %s', (provider) => {
     const store = new LocalArtifactStore(join(dataDir, 'artifacts'));
     for (const f of ['student.onnx', 'vocab.json', 'config.json', 'model-card.md']) expect(await store.get(`${model.artifactKey}/${f}`), f).not.toBeNull();
     const onnx = await OnnxStudent.load(new Uint8Array((await store.get(`${model.artifactKey}/student.onnx`))!));
-    const probs = await onnx.predict(['你好，这是一条普通的评论', '地域黑滚出去']);
+    const { probs, modelVersion } = await onnx.predict(['你好，这是一条普通的评论', '地域黑滚出去']);
+    expect(modelVersion).toBe(model.artifactKey.replace(/^models\//, ''));
+    expect(await t.db.teacher.findFirstOrThrow({ where: { phaseId } })).toMatchObject({ name: 'test-teacher', version: '1' });
     expect(probs).toHaveLength(4);
     expect(Math.abs(probs[0] + probs[1] - 1)).toBeLessThan(1e-5);
     expect((await store.get(`${model.artifactKey}/model-card.md`))!.toString()).toContain('T = 2, alpha = 0.5');

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { currentUser } from '@/lib/http/page-auth.ts';
-import { NavLinks } from '@/components/NavLinks';
-import { LogoutButton } from '@/components/LogoutButton';
+import { NavLinks } from '@/components/layout/NavLinks';
+import { LogoutButton } from '@/components/auth/LogoutButton';
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const user = await currentUser();

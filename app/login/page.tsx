@@ -1,4 +1,4 @@
-import { LoginForm } from '@/components/LoginForm';
+import { LoginForm } from '@/components/auth/LoginForm';
 
 export const metadata = { title: 'Log in · Distillery' };
 

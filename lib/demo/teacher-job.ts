@@ -9,7 +9,7 @@ import { jobHandler } from '../jobs/handler.ts';
 import { phaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows } from '../tasks/items.ts';
 import { startRound } from '../rounds/rounds.ts';
-import { REFERENCE_V1, teacherPredict, trainTeacher } from '../teachers/reference.ts';
+import { REFERENCE_V1, ReferenceTeacher, trainTeacher } from '../teachers/reference.ts';
 import { writeTeacherPredictions } from '../teachers/outputs.ts';
 
 export const DEMO_TEACHER_JOB = 'demo.teacher';
@@ -20,6 +20,11 @@ export const demoTeacherPayload = z.object({
   startRound: z.boolean().optional(),
 });
 export type DemoTeacherPayload = z.infer<typeof demoTeacherPayload>;
+
+/** The job's progress while it trains the ensemble, then evaluates and scores with it. */
+export type DemoTeacherProgress =
+  | { stage: 'teacher'; member: number; members: number; epoch: number; epochs: number; step: number; steps: number; loss: number; examplesPerSecond: number }
+  | { stage: 'teacher-eval' | 'teacher-scoring' };
 
 const coldLabel = (phaseKey: string) =>
   phaseKey === 'offensive' ? (r: ColdRow) => (r.offensive ? 'offensive' : 'safe') : phaseKey === 'topic' ? (r: ColdRow) => r.topic : null;
@@ -65,7 +70,7 @@ export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) =>
       onProgress: (m, p) => {
         if (Date.now() - last < 1000) return;
         last = Date.now();
-        void ctx.heartbeat({ stage: 'teacher', member: m + 1, members: spec.members.length, epoch: p.epoch + 1, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, examplesPerSecond: Math.round(p.examplesPerSecond) }).catch(() => {});
+        void ctx.heartbeat({ stage: 'teacher', member: m + 1, members: spec.members.length, epoch: p.epoch + 1, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, examplesPerSecond: Math.round(p.examplesPerSecond) } satisfies DemoTeacherProgress).catch(() => {});
       },
       onMember: async (m, onnx) => {
         await store.put(`${base}/member-${m}.onnx`, onnx);
@@ -77,9 +82,10 @@ export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) =>
   if (!savedVocab) await store.put(`${base}/vocab.json`, new TextEncoder().encode(JSON.stringify(teacher.vocab)));
 
   // Held-out quality: COLD's test file, which the teacher never trained on.
-  await ctx.heartbeat({ stage: 'teacher-eval' });
+  await ctx.heartbeat({ stage: 'teacher-eval' } satisfies DemoTeacherProgress);
   const test = cold.filter((r) => r.split === 'test');
-  const testProbs = await teacherPredict(teacher, test.map((r) => r.text));
+  const model = await ReferenceTeacher.load(teacher);
+  const testProbs = (await model.predict(test.map((r) => r.text))).probs;
   const gold = Int32Array.from(test, (r) => labelIndex.get(toLabel(r))!);
   const predicted = predictLabels(testProbs, C);
   const card = {
@@ -94,10 +100,11 @@ export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) =>
   ctx.log(`${spec.name} on COLD test: accuracy ${card.coldTest.accuracy.toFixed(3)}, macro-F1 ${card.coldTest.macroF1.toFixed(3)} (COLD paper's RoBERTa ≈ 0.81)`);
 
   // Outputs for every item of the phase, by inference.
-  await ctx.heartbeat({ stage: 'teacher-scoring' });
+  await ctx.heartbeat({ stage: 'teacher-scoring' } satisfies DemoTeacherProgress);
   const all = await loadPhaseRows(db, phase, 'all');
-  const probs = await teacherPredict(teacher, all.texts);
-  await writeTeacherPredictions(db, { phaseId: phase.id, name: spec.name, version: spec.version }, all.ids, probs, C);
+  const prediction = await model.predict(all.texts);
+  await model.release();
+  await writeTeacherPredictions(db, { phaseId: phase.id }, all.ids, prediction);
   ctx.log(`${spec.name}: outputs recorded for ${all.ids.length} items of phase ${phase.id}`);
 
   let roundId: number | null = null;

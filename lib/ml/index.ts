@@ -44,4 +44,6 @@ export {
   type EpochSummary,
 } from './train.ts';
 export { exportOnnx, readOnnxMetadata, type ExportOptions } from './onnx.ts';
+export { TfjsStudent } from './student.ts';
 export { OnnxStudent, type OnnxStudentOptions, type PredictOptions } from './inference.ts';
+export { studentModelVersion, teacherModelVersion, parseTeacherModelVersion, type Prediction, type Predictor } from './predictor.ts';

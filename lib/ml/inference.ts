@@ -6,10 +6,12 @@
  * batches padded to each batch's longest text — padding is masked in the graph, so the result
  * is the same as scoring one by one, only much faster.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import type { StudentConfig } from './config.ts';
-import { INPUT_NAME, OUTPUT_NAME, readOnnxMetadata } from './onnx.ts';
+import { INPUT_NAME, MODEL_VERSION_KEY, OUTPUT_NAME, readOnnxMetadata } from './onnx.ts';
+import { studentModelVersion, type Prediction, type Predictor } from './predictor.ts';
 import { Vocab, type PackedIds, type VocabJSON, packIds } from './tokenizer.ts';
 
 export interface OnnxStudentOptions {
@@ -17,6 +19,8 @@ export interface OnnxStudentOptions {
   intraOpThreads?: number;
   /** Vocabulary to use when the model does not embed one. */
   vocab?: Vocab | VocabJSON;
+  /** Overrides the version read from the model's metadata. */
+  modelVersion?: string;
 }
 
 export interface PredictOptions {
@@ -24,12 +28,13 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
-export class OnnxStudent {
+export class OnnxStudent implements Predictor {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly config: StudentConfig,
     readonly numClasses: number,
     readonly vocab: Vocab | null,
+    readonly modelVersion: string,
   ) {}
 
   static async load(source: Uint8Array | string, options: OnnxStudentOptions = {}): Promise<OnnxStudent> {
@@ -49,7 +54,7 @@ export class OnnxStudent {
       enableCpuMemArena: true,
       enableMemPattern: true,
     });
-    return new OnnxStudent(session, config, numClasses, vocab);
+    return new OnnxStudent(session, config, numClasses, vocab, options.modelVersion ?? versionOf(meta, bytes));
   }
 
   /** Token ids of texts with the model's vocabulary and maxLen. */
@@ -62,7 +67,7 @@ export class OnnxStudent {
    * Class probabilities, n×C row-major, in input order. Accepts raw texts (needs a vocabulary),
    * per-item id arrays, or packed ids.
    */
-  async predict(input: readonly string[] | readonly Int32Array[] | PackedIds, options: PredictOptions = {}): Promise<Float32Array> {
+  async predict(input: readonly string[] | readonly Int32Array[] | PackedIds, options: PredictOptions = {}): Promise<Prediction> {
     const packed = isPacked(input) ? input : input.length > 0 && typeof input[0] === 'string' ? this.encode(input as string[]) : packIds(input as Int32Array[]);
     const { offsets, tokens } = packed;
     const n = offsets.length - 1;
@@ -70,7 +75,8 @@ export class OnnxStudent {
     const maxLen = this.config.maxLen;
     const batchSize = options.batchSize ?? 256;
     const out = new Float32Array(n * C);
-    if (n === 0) return out;
+    const prediction = { probs: out, numClasses: C, modelVersion: this.modelVersion };
+    if (n === 0) return prediction;
     const len = (i: number) => Math.max(1, Math.min(offsets[i + 1] - offsets[i], maxLen));
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
@@ -94,12 +100,22 @@ export class OnnxStudent {
       for (let i = 0; i < rows.length; i++) out.set(probs.subarray(i * C, i * C + C), rows[i] * C);
       result[OUTPUT_NAME].dispose?.();
     }
-    return out;
+    return prediction;
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * The version a model was exported with; else the round it came from; else its content hash,
+ * so that even an unnamed model's predictions say which model made them.
+ */
+function versionOf(meta: Record<string, string>, bytes: Uint8Array): string {
+  if (meta[MODEL_VERSION_KEY]) return meta[MODEL_VERSION_KEY];
+  if (meta['distillery.phase'] && meta['distillery.round']) return studentModelVersion(Number(meta['distillery.phase']), Number(meta['distillery.round']));
+  return `onnx-sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
 }
 
 function isPacked(x: unknown): x is PackedIds {

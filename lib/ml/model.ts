@@ -2,7 +2,7 @@
  * The students: weight layout, initialisation and the tfjs forward pass.
  *
  * Weights live in plain Float32Arrays (`StudentWeights`), not in tf.Variables: the optimiser
- * (lib/ml/train.ts) updates them in JavaScript — a lazy Adam that only touches the embedding
+ * (lib/ml/optimizer.ts) updates them in JavaScript — a lazy Adam that only touches the embedding
  * rows a batch used — and the embedding lookup is done in JavaScript too (the wasm gather is
  * slow and its gradient would be a dense table). tfjs only sees the looked-up [b, L, E] input
  * and the small dense parameters, and computes gradients with respect to them.

@@ -22,10 +22,14 @@ type ITensor = Parameters<typeof onnx.TensorProto.create>[0];
 export const OPSET = 13;
 export const INPUT_NAME = 'input_ids';
 export const OUTPUT_NAME = 'probs';
+/** Metadata key of the model version its predictions carry (see lib/ml/predictor.ts). */
+export const MODEL_VERSION_KEY = 'distillery.modelVersion';
 
 export interface ExportOptions {
   /** Embedded as metadata `distillery.vocab` so that the model can score raw texts. */
   vocab?: VocabJSON;
+  /** Embedded as metadata `distillery.modelVersion`: the version every prediction of this model carries. */
+  modelVersion?: string;
   /** Free-form extra metadata (model card fields, round id, ...). */
   metadata?: Record<string, string>;
 }
@@ -121,6 +125,7 @@ export function exportOnnx(weights: StudentWeights, options: ExportOptions = {})
     'distillery.numClasses': String(C),
     'distillery.vocabSize': String(weights.vocabSize),
     ...(options.vocab ? { 'distillery.vocab': JSON.stringify(options.vocab) } : {}),
+    ...(options.modelVersion ? { [MODEL_VERSION_KEY]: options.modelVersion } : {}),
     ...(options.metadata ?? {}),
   };
 

@@ -88,15 +88,9 @@ function scan(text: string, emit: (start: number, end: number, single: number) =
   const n = text.length;
   let i = 0;
   while (i < n) {
-    let cp = text.charCodeAt(i);
-    let w = 1;
-    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
-      const lo = text.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo <= 0xdfff) {
-        cp = ((cp - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
-        w = 2;
-      }
-    }
+    // A lone surrogate is its own code point, as in codePointAt.
+    const cp = text.codePointAt(i)!;
+    const w = cp > 0xffff ? 2 : 1;
     const cls = classOf(cp);
     if (cls === SPACE || cls === MARK) {
       // Marks that do not follow a word or an emoji (which absorb their own) carry no meaning alone.
@@ -114,15 +108,8 @@ function scan(text: string, emit: (start: number, end: number, single: number) =
       let count = 1;
       let lastDigit = cls === DIGIT;
       while (i < n) {
-        let c = text.charCodeAt(i);
-        let cw = 1;
-        if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-          const lo = text.charCodeAt(i + 1);
-          if (lo >= 0xdc00 && lo <= 0xdfff) {
-            c = ((c - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
-            cw = 2;
-          }
-        }
+        const c = text.codePointAt(i)!;
+        const cw = c > 0xffff ? 2 : 1;
         const k = classOf(c);
         if (k === WORD || k === DIGIT || k === MARK) {
           if (k !== MARK) lastDigit = k === DIGIT;

@@ -3,7 +3,7 @@ import { audit, type Actor } from '../audit.ts';
 import { conflict, notFound } from '../errors.ts';
 import { cancel as cancelJob, enqueue, isFinal, parseJson } from '../jobs/queue.ts';
 import { getPhase } from '../tasks/tasks.ts';
-import { parseRoundConfig } from './config.ts';
+import { parseRoundConfig, type RoundConfig } from './config.ts';
 import type { RoundMetrics, RoundProgress } from './run.ts';
 
 export const ROUND_JOB = 'round';
@@ -36,7 +36,7 @@ export interface RoundView {
   number: number;
   status: string;
   backend: string | null;
-  config: unknown;
+  config: RoundConfig;
   progress: RoundProgress | null;
   metrics: RoundMetrics | null;
   error: string | null;
@@ -61,7 +61,7 @@ async function view(db: Db, r: RoundRow): Promise<RoundView> {
     number: r.number,
     status,
     backend: r.backend,
-    config: JSON.parse(r.config),
+    config: JSON.parse(r.config) as RoundConfig,
     progress: parseJson<RoundProgress>(r.progress),
     metrics: parseJson<RoundMetrics>(r.metrics),
     error: r.error ?? (job?.status === 'failed' ? job.error : null),

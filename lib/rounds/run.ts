@@ -19,6 +19,7 @@ import { decodeWeights, encodeWeights } from '../ml/weights.ts';
 import { accuracy } from '../ml/metrics.ts';
 import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
+import { studentModelVersion } from '../ml/predictor.ts';
 import { parseRoundConfig, type RoundConfig } from './config.ts';
 import { selectProbs, selectRows } from './data.ts';
 import { isRegression } from '../models/regression.ts';
@@ -86,7 +87,7 @@ const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const dec = <T>(b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as T;
 
 export function modelArtifactKey(phaseId: number, roundNumber: number): string {
-  return `models/phase-${phaseId}/round-${roundNumber}`;
+  return `models/${studentModelVersion(phaseId, roundNumber)}`;
 }
 
 async function updateRound(db: Db, roundId: number, data: Record<string, unknown>) {
@@ -231,6 +232,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     data: { ids, ...targets },
     numClasses: C,
     vocabSize: vocab.size,
+    vocab: vocab.toJSON(),
     signal: ctx.signal,
     initFrom: warm?.weights,
     resumeFrom: resumeFrom ? new Uint8Array(resumeFrom) : undefined,
@@ -268,7 +270,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   // 4. Artifacts: ONNX, vocabulary, config, and the weights the next round may fine-tune.
   await report({ stage: 'exporting', history }, true);
   const key = modelArtifactKey(phase.id, round.number);
-  const onnx = exportOnnx(weights, { vocab: vocab.toJSON(), metadata: { 'distillery.round': String(round.number), 'distillery.phase': String(phase.id), 'distillery.labels': JSON.stringify(phase.labels) } });
+  const onnx = exportOnnx(weights, { vocab: vocab.toJSON(), modelVersion: studentModelVersion(phase.id, round.number), metadata: { 'distillery.round': String(round.number), 'distillery.phase': String(phase.id), 'distillery.labels': JSON.stringify(phase.labels) } });
   const modelConfig = { labels: phase.labels, threshold: phase.threshold, positiveLabel: phase.positiveLabel, student: config.model, train, humanWeight: config.humanWeight, tokenizer: vocab.toJSON().tokenizer, input: 'input_ids int64 [batch, seq] (0 = padding)', output: 'probs float32 [batch, labels]' };
   await store.put(`${key}/student.onnx`, onnx);
   await store.put(`${key}/vocab.json`, enc(vocab.toJSON()));
@@ -284,7 +286,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   const allProbs = new Float32Array(all.ids.length * C);
   const chunk = 20_000;
   for (let s = 0; s < all.ids.length; s += chunk) {
-    allProbs.set(await student.predict(all.texts.slice(s, s + chunk)), s * C);
+    allProbs.set((await student.predict(all.texts.slice(s, s + chunk))).probs, s * C);
     await report({ stage: 'scoring', scored: Math.min(all.ids.length, s + chunk), total: all.ids.length, history });
   }
   const scoreSeconds = (performance.now() - t0) / 1000;

@@ -8,6 +8,7 @@
 import type { StudentConfigInput, TrainConfigInput } from '../ml/config.ts';
 import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
+import { teacherModelVersion, type Prediction, type Predictor } from '../ml/predictor.ts';
 import { Vocab, type VocabJSON } from '../ml/tokenizer.ts';
 import { trainStudent, type TrainProgress } from '../ml/train.ts';
 
@@ -59,6 +60,7 @@ export async function trainTeacher(spec: TeacherSpec, texts: string[], labels: I
       train,
       numClasses,
       vocabSize: vocab.size,
+      vocab: vocab.toJSON(),
       signal: hooks.signal,
       data: { ids, softTargets: new Float32Array(n * numClasses), softMask: new Uint8Array(n), hardLabels: labels, weights: new Float32Array(n).fill(1) },
       onProgress: (p) => hooks.onProgress?.(m, p),
@@ -70,18 +72,45 @@ export async function trainTeacher(spec: TeacherSpec, texts: string[], labels: I
   return { spec, vocab: vocab.toJSON(), members };
 }
 
-/** The ensemble's probabilities: the mean of its members' (n×C). */
-export async function teacherPredict(teacher: Pick<TrainedTeacher, 'members'>, texts: string[]): Promise<Float32Array> {
-  let sum: Float32Array | null = null;
-  for (const bytes of teacher.members) {
-    const model = await OnnxStudent.load(bytes, { intraOpThreads: 1 });
-    const p = await model.predict(texts);
-    await model.release();
-    if (!sum) sum = p;
-    else for (let i = 0; i < p.length; i++) sum[i] += p[i];
+/** The ensemble as a Predictor: the mean of its members' probabilities, versioned `<name>@<version>`. */
+export class ReferenceTeacher implements Predictor {
+  private constructor(
+    private readonly members: OnnxStudent[],
+    readonly modelVersion: string,
+  ) {}
+
+  static async load(teacher: Pick<TrainedTeacher, 'spec' | 'members'>): Promise<ReferenceTeacher> {
+    if (!teacher.members.length) throw new Error('a teacher needs at least one member');
+    const members = await Promise.all(teacher.members.map((bytes) => OnnxStudent.load(bytes, { intraOpThreads: 1 })));
+    return new ReferenceTeacher(members, teacherModelVersion(teacher.spec.name, teacher.spec.version));
   }
-  if (!sum) throw new Error('a teacher needs at least one member');
-  const k = teacher.members.length;
-  for (let i = 0; i < sum.length; i++) sum[i] /= k;
-  return sum;
+
+  get numClasses(): number {
+    return this.members[0].numClasses;
+  }
+
+  async predict(texts: readonly string[]): Promise<Prediction> {
+    const sum = new Float32Array(texts.length * this.numClasses);
+    for (const member of this.members) {
+      const p = (await member.predict(texts)).probs;
+      for (let i = 0; i < p.length; i++) sum[i] += p[i];
+    }
+    const k = this.members.length;
+    for (let i = 0; i < sum.length; i++) sum[i] /= k;
+    return { probs: sum, numClasses: this.numClasses, modelVersion: this.modelVersion };
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.release()));
+  }
+}
+
+/** One-off scoring with a trained teacher: load, predict, release. */
+export async function teacherPredict(teacher: Pick<TrainedTeacher, 'spec' | 'members'>, texts: string[]): Promise<Prediction> {
+  const model = await ReferenceTeacher.load(teacher);
+  try {
+    return await model.predict(texts);
+  } finally {
+    await model.release();
+  }
 }

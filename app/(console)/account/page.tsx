@@ -1,6 +1,6 @@
 import { currentUser } from '@/lib/http/page-auth.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { ApiTokens } from '@/components/ApiTokens';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { ApiTokens } from '@/components/account/ApiTokens';
 
 export default async function AccountPage() {
   const user = await currentUser();

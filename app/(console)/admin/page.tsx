@@ -3,8 +3,9 @@ import { getDb } from '@/lib/db/client.ts';
 import { listUsers } from '@/lib/auth/users.ts';
 import { recentAudit } from '@/lib/audit.ts';
 import { userWithRole } from '@/lib/http/page-auth.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { UserAdmin } from '@/components/UserAdmin';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { UserAdmin } from '@/components/admin/UserAdmin';
+import { DataTable } from '@/components/ui/DataTable';
 
 export const dynamic = 'force-dynamic';
 
@@ -23,20 +24,17 @@ export default async function AdminPage() {
       <UserAdmin initialUsers={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))} selfId={user.id} />
       <section className="card mt-6">
         <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold">Audit log</h2>
-        <table className="data">
-          <thead><tr><th>When</th><th>Who</th><th>Action</th><th>Target</th><th>Details</th></tr></thead>
-          <tbody>
-            {log.map((e) => (
-              <tr key={e.id}>
-                <td className="whitespace-nowrap text-zinc-500">{e.createdAt.toISOString().replace('T', ' ').slice(0, 19)}</td>
-                <td>{e.userId ? emails.get(e.userId) ?? e.userId : 'system'}</td>
-                <td><span className="badge">{e.action}</span></td>
-                <td className="text-zinc-600">{e.target}</td>
-                <td className="max-w-md truncate font-mono text-xs text-zinc-500">{e.details}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={log}
+          rowKey={(e) => e.id}
+          columns={[
+            { header: 'When', className: 'whitespace-nowrap text-zinc-500', cell: (e) => e.createdAt.toISOString().replace('T', ' ').slice(0, 19) },
+            { header: 'Who', cell: (e) => (e.userId ? emails.get(e.userId) ?? e.userId : 'system') },
+            { header: 'Action', cell: (e) => <span className="badge">{e.action}</span> },
+            { header: 'Target', className: 'text-zinc-600', cell: (e) => e.target },
+            { header: 'Details', className: 'max-w-md truncate font-mono text-xs text-zinc-500', cell: (e) => e.details },
+          ]}
+        />
       </section>
     </>
   );

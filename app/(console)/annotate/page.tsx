@@ -4,7 +4,8 @@ import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { listTasks } from '@/lib/tasks/tasks.ts';
 import { answersByPhase } from '@/lib/queue/annotate.ts';
-import { PageHeader } from '@/components/PageHeader';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { DataTable } from '@/components/ui/DataTable';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,27 +18,38 @@ export default async function AnnotatePage() {
     <>
       <PageHeader title="Annotate" subtitle="Pick a phase. Its queue shows the items where the student and the teacher disagree most first." />
       <section className="card">
-        <table className="data" data-testid="annotate-phases">
-          <thead><tr><th>Task / phase</th><th>Labels</th><th className="num">Pool items</th><th className="num">Human labels</th><th className="num">Yours</th><th /></tr></thead>
-          <tbody>
-            {tasks.flatMap((t) => t.phases.map((p) => (
-              <tr key={p.id} data-testid={`annotate-phase-${p.id}`} className="[&>td]:align-middle!">
-                <td>
-                  <Link href={`/annotate/${p.id}`} className="font-medium text-indigo-700 hover:underline">{t.name} / {p.name}</Link>
+        <DataTable
+          testId="annotate-phases"
+          rows={tasks.flatMap((t) => t.phases.map((p) => ({ task: t, phase: p })))}
+          rowKey={({ phase }) => phase.id}
+          rowTestId={({ phase }) => `annotate-phase-${phase.id}`}
+          rowClassName="[&>td]:align-middle!"
+          columns={[
+            {
+              header: 'Task / phase',
+              cell: ({ task, phase: p }) => (
+                <>
+                  <Link href={`/annotate/${p.id}`} className="font-medium text-indigo-700 hover:underline">{task.name} / {p.name}</Link>
                   <Link href={`/phases/${p.id}`} className="ml-2 text-xs text-zinc-500 hover:underline">items</Link>
-                </td>
-                <td>{p.labels.map((l) => <span key={l} className="badge mr-1">{l}</span>)}</td>
-                <td className="num">{p.stats.train.toLocaleString('en-US')}</td>
-                <td className="num">{p.stats.humanLabels.toLocaleString('en-US')}</td>
-                <td className="num">{(myCount.get(p.id) ?? 0).toLocaleString('en-US')}</td>
-                <td className="whitespace-nowrap text-right">
+                </>
+              ),
+            },
+            { header: 'Labels', cell: ({ phase }) => phase.labels.map((l) => <span key={l} className="badge mr-1">{l}</span>) },
+            { header: 'Pool items', num: true, cell: ({ phase }) => phase.stats.train.toLocaleString('en-US') },
+            { header: 'Human labels', num: true, cell: ({ phase }) => phase.stats.humanLabels.toLocaleString('en-US') },
+            { header: 'Yours', num: true, cell: ({ phase }) => (myCount.get(phase.id) ?? 0).toLocaleString('en-US') },
+            {
+              header: null,
+              className: 'whitespace-nowrap text-right',
+              cell: ({ phase: p }) => (
+                <>
                   <Link href={`/annotate/${p.id}`} className="btn btn-primary">Start</Link>
                   {lead && <Link href={`/annotate/${p.id}/review`} className="btn ml-2">Review</Link>}
-                </td>
-              </tr>
-            )))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+          ]}
+        />
       </section>
     </>
   );

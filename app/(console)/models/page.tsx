@@ -1,7 +1,8 @@
 import { getDb } from '@/lib/db/client.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { listModels } from '@/lib/rounds/read.ts';
-import { PageHeader } from '@/components/PageHeader';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { DataTable } from '@/components/ui/DataTable';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,22 +13,19 @@ export default async function ModelsPage() {
     <>
       <PageHeader title="Models" subtitle="Trained students: candidates, approved and deployed." />
       <section className="card">
-        <table className="data">
-          <thead><tr><th>Phase</th><th className="num">Round</th><th>Architecture</th><th>Status</th><th>Deployed</th><th>Created</th></tr></thead>
-          <tbody>
-            {models.map((m) => (
-              <tr key={m.id}>
-                <td>{m.phaseName}</td>
-                <td className="num">{m.roundNumber}</td>
-                <td>{m.arch}</td>
-                <td><span className="badge">{m.status}</span></td>
-                <td>{m.deployed ? 'yes' : '—'}</td>
-                <td className="text-zinc-500">{m.createdAt.toISOString().slice(0, 16).replace('T', ' ')}</td>
-              </tr>
-            ))}
-            {models.length === 0 && <tr><td colSpan={6} className="py-6 text-center text-zinc-500">No student has been trained yet.</td></tr>}
-          </tbody>
-        </table>
+        <DataTable
+          rows={models}
+          rowKey={(m) => m.id}
+          empty="No student has been trained yet."
+          columns={[
+            { header: 'Phase', cell: (m) => m.phaseName },
+            { header: 'Round', num: true, cell: (m) => m.roundNumber },
+            { header: 'Architecture', cell: (m) => m.arch },
+            { header: 'Status', cell: (m) => <span className="badge">{m.status}</span> },
+            { header: 'Deployed', cell: (m) => (m.deployed ? 'yes' : '—') },
+            { header: 'Created', className: 'text-zinc-500', cell: (m) => m.createdAt.toISOString().slice(0, 16).replace('T', ' ') },
+          ]}
+        />
       </section>
     </>
   );

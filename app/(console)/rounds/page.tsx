@@ -2,9 +2,9 @@ import { getDb } from '@/lib/db/client.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { listTasks } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { PhaseRounds } from '@/components/PhaseRounds';
-import { JobsPanel } from '@/components/JobsPanel';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { PhaseRounds } from '@/components/rounds/PhaseRounds';
+import { JobsPanel } from '@/components/rounds/JobsPanel';
 
 export const dynamic = 'force-dynamic';
 

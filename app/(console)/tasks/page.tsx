@@ -3,8 +3,9 @@ import { getDb } from '@/lib/db/client.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { listTasks } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { CreateTaskForm } from '@/components/CreateTaskForm';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { CreateTaskForm } from '@/components/tasks/CreateTaskForm';
+import { DataTable } from '@/components/ui/DataTable';
 
 export const dynamic = 'force-dynamic';
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -27,27 +28,21 @@ export default async function TasksPage() {
               </div>
               <span className="text-xs text-zinc-500">{t.phases.length} phase{t.phases.length === 1 ? '' : 's'}</span>
             </header>
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>Phase</th><th>Labels</th><th>Depends on</th><th className="num">Items</th><th className="num">Train</th><th className="num">Test</th><th className="num">Gold</th><th>Teachers</th>
-                </tr>
-              </thead>
-              <tbody>
-                {t.phases.map((p) => (
-                  <tr key={p.id} data-testid={`phase-${p.key}`}>
-                    <td><Link href={`/phases/${p.id}`} className="font-medium text-indigo-700 hover:underline">{p.name}</Link> <span className="text-xs text-zinc-400">#{p.id}</span></td>
-                    <td>{p.labels.map((l) => <span key={l} className="badge mr-1">{l}</span>)}{p.threshold != null && <span className="text-xs text-zinc-500"> threshold {p.threshold}</span>}</td>
-                    <td className="text-zinc-600">{p.dependsOn ? `${p.dependsOn.phaseKey} = ${p.dependsOn.label}` : '—'}</td>
-                    <td className="num" data-testid="item-count">{fmt(p.stats.items)}</td>
-                    <td className="num">{fmt(p.stats.train)}</td>
-                    <td className="num">{fmt(p.stats.test)}</td>
-                    <td className="num">{fmt(p.stats.gold)}</td>
-                    <td>{p.stats.teachers.length ? p.stats.teachers.map((x) => <span key={x.id} className="badge mr-1">{x.name}{x.version ? `@${x.version}` : ''}</span>) : <span className="text-zinc-400">none</span>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              rows={t.phases}
+              rowKey={(p) => p.id}
+              rowTestId={(p) => `phase-${p.key}`}
+              columns={[
+                { header: 'Phase', cell: (p) => <><Link href={`/phases/${p.id}`} className="font-medium text-indigo-700 hover:underline">{p.name}</Link> <span className="text-xs text-zinc-400">#{p.id}</span></> },
+                { header: 'Labels', cell: (p) => <>{p.labels.map((l) => <span key={l} className="badge mr-1">{l}</span>)}{p.threshold != null && <span className="text-xs text-zinc-500"> threshold {p.threshold}</span>}</> },
+                { header: 'Depends on', className: 'text-zinc-600', cell: (p) => (p.dependsOn ? `${p.dependsOn.phaseKey} = ${p.dependsOn.label}` : '—') },
+                { header: 'Items', num: true, td: () => ({ 'data-testid': 'item-count' }), cell: (p) => fmt(p.stats.items) },
+                { header: 'Train', num: true, cell: (p) => fmt(p.stats.train) },
+                { header: 'Test', num: true, cell: (p) => fmt(p.stats.test) },
+                { header: 'Gold', num: true, cell: (p) => fmt(p.stats.gold) },
+                { header: 'Teachers', cell: (p) => (p.stats.teachers.length ? p.stats.teachers.map((x) => <span key={x.id} className="badge mr-1">{x.name}{x.version ? `@${x.version}` : ''}</span>) : <span className="text-zinc-400">none</span>) },
+              ]}
+            />
           </section>
         ))}
       </div>

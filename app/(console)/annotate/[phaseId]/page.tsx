@@ -5,8 +5,8 @@ import { DomainError } from '@/lib/errors.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { getPhase } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { Annotator } from '@/components/Annotator';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { Annotator } from '@/components/annotate/Annotator';
 
 export const dynamic = 'force-dynamic';
 

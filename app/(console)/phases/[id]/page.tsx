@@ -5,8 +5,9 @@ import { DomainError } from '@/lib/errors.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { getPhase, listItems, phaseStats } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { ImportForm } from '@/components/ImportForm';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { ImportForm } from '@/components/import/ImportForm';
+import { DataTable } from '@/components/ui/DataTable';
 
 export const dynamic = 'force-dynamic';
 
@@ -51,22 +52,19 @@ export default async function PhasePage({ params, searchParams }: { params: Prom
             <Link key={label} href={`/phases/${phaseId}${s ? `?split=${s}` : ''}`} className={`text-xs ${split === s ? 'font-semibold text-indigo-700' : 'text-zinc-500 hover:underline'}`}>{label}</Link>
           ))}
         </header>
-        <table className="data">
-          <thead><tr><th className="num">#</th><th>Text</th><th>External id</th><th>Split</th><th>Gold</th><th className="num">Time key</th></tr></thead>
-          <tbody>
-            {page.items.map((it) => (
-              <tr key={it.id}>
-                <td className="num text-zinc-400">{it.id}</td>
-                <td className="max-w-xl whitespace-pre-wrap break-words">{it.text}</td>
-                <td className="text-zinc-500">{it.externalId ?? '—'}</td>
-                <td><span className="badge">{it.split}</span></td>
-                <td>{it.goldLabel ?? <span className="text-zinc-400">—</span>}</td>
-                <td className="num text-zinc-500">{timeLabel(it.timeKey, it.ordinal)}</td>
-              </tr>
-            ))}
-            {page.items.length === 0 && <tr><td colSpan={6} className="py-6 text-center text-zinc-500">No items{split ? ` in the ${split} split` : ''} yet.</td></tr>}
-          </tbody>
-        </table>
+        <DataTable
+          rows={page.items}
+          rowKey={(it) => it.id}
+          empty={`No items${split ? ` in the ${split} split` : ''} yet.`}
+          columns={[
+            { header: '#', num: true, className: 'text-zinc-400', cell: (it) => it.id },
+            { header: 'Text', className: 'max-w-xl whitespace-pre-wrap break-words', cell: (it) => it.text },
+            { header: 'External id', className: 'text-zinc-500', cell: (it) => it.externalId ?? '—' },
+            { header: 'Split', cell: (it) => <span className="badge">{it.split}</span> },
+            { header: 'Gold', cell: (it) => it.goldLabel ?? <span className="text-zinc-400">—</span> },
+            { header: 'Time key', num: true, className: 'text-zinc-500', cell: (it) => timeLabel(it.timeKey, it.ordinal) },
+          ]}
+        />
         {page.nextAfterId && (
           <div className="px-4 py-2"><Link className="text-indigo-700 hover:underline" href={`/phases/${phaseId}?${split ? `split=${split}&` : ''}after=${page.nextAfterId}`}>Next 50 →</Link></div>
         )}

@@ -3,8 +3,8 @@ import { notFound } from 'next/navigation';
 import { getDb } from '@/lib/db/client.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { roundHeading } from '@/lib/rounds/read.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { RoundDetail } from '@/components/RoundDetail';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { RoundDetail } from '@/components/rounds/RoundDetail';
 
 export const dynamic = 'force-dynamic';
 

@@ -4,7 +4,7 @@ import { getDb } from '@/lib/db/client.ts';
 import { DomainError } from '@/lib/errors.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { getTask } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
+import { PageHeader } from '@/components/layout/PageHeader';
 
 export const dynamic = 'force-dynamic';
 

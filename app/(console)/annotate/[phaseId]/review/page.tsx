@@ -4,8 +4,8 @@ import { getDb } from '@/lib/db/client.ts';
 import { DomainError } from '@/lib/errors.ts';
 import { userWithRole } from '@/lib/http/page-auth.ts';
 import { getPhase } from '@/lib/tasks/tasks.ts';
-import { PageHeader } from '@/components/PageHeader';
-import { PhaseReview } from '@/components/PhaseReview';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { PhaseReview } from '@/components/review/PhaseReview';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,6 +1,6 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
-import { api } from './api';
+import { api } from '@/components/api';
 import type { PhaseYield, YieldCounts } from '@/lib/queue/yield.ts';
 
 const pct = (c: YieldCounts) => (c.teacherErrorRate == null ? '—' : `${(100 * c.teacherErrorRate).toFixed(1)}%`);

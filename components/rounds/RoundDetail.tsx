@@ -1,10 +1,10 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { api } from './api';
-import { duration, f3, int, pct } from './format';
+import { api } from '@/components/api';
+import { duration, f3, int, pct } from '@/components/format';
 import { ProgressLine } from './RoundProgress';
-import type { Report, Round } from './rounds-types';
+import type { Report, Round } from './types';
 
 export function RoundDetail({ roundId }: { roundId: number }) {
   const q = useQuery({

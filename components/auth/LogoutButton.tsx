@@ -1,5 +1,5 @@
 'use client';
-import { api } from './api';
+import { api } from '@/components/api';
 
 export function LogoutButton() {
   return (

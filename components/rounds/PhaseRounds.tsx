@@ -2,10 +2,12 @@
 import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from './api';
-import { duration, f3, int } from './format';
+import { api } from '@/components/api';
+import { duration, f3, int } from '@/components/format';
+import { DataTable } from '@/components/ui/DataTable';
+import { withFormData } from '@/components/ui/form-data';
 import { ProgressLine } from './RoundProgress';
-import type { Round } from './rounds-types';
+import type { Round } from './types';
 import { QueueYield } from './QueueYield';
 
 const active = (r: Round) => r.status === 'queued' || r.status === 'running';
@@ -24,19 +26,18 @@ export function PhaseRounds({ phaseId, canStart }: { phaseId: number; canStart: 
   const list = rounds.data ?? [];
   return (
     <div>
-      <table className="data" data-testid={`rounds-${phaseId}`}>
-        <thead>
-          <tr>
-            <th className="num">Round</th><th>Status</th><th>Student</th><th>Backend</th>
-            <th className="num">F1 vs teacher</th><th className="num">F1 vs human</th><th className="num">Acc. vs teacher</th>
-            <th className="num">Train ex/s</th><th className="num">Scoring items/s</th><th>Duration</th><th />
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((r) => (
-            <tr key={r.id} data-testid={`round-row-${r.number}`}>
-              <td className="num"><Link className="font-medium text-indigo-700 hover:underline" href={`/rounds/${r.id}`}>#{r.number}</Link></td>
-              <td>
+      <DataTable
+        testId={`rounds-${phaseId}`}
+        rows={list}
+        rowKey={(r) => r.id}
+        rowTestId={(r) => `round-row-${r.number}`}
+        empty={rounds.isLoading ? 'Loading…' : 'No rounds yet.'}
+        columns={[
+          { header: 'Round', num: true, cell: (r) => <Link className="font-medium text-indigo-700 hover:underline" href={`/rounds/${r.id}`}>#{r.number}</Link> },
+          {
+            header: 'Status',
+            cell: (r) => (
+              <>
                 <span className={`badge ${r.status === 'succeeded' ? 'bg-green-50 text-green-800' : r.status === 'failed' ? 'bg-red-50 text-red-800' : ''}`} data-testid="round-status">{r.status}</span>
                 {r.job && r.job.attempts > 1 && <span className="ml-1 text-xs text-zinc-500">attempt {r.job.attempts}</span>}
                 {r.metrics?.regression?.flagged && (
@@ -46,21 +47,22 @@ export function PhaseRounds({ phaseId, canStart }: { phaseId: number; canStart: 
                 )}
                 <ProgressLine p={r.progress} status={r.status} />
                 {r.error && r.status !== 'succeeded' && <div className="max-w-xs truncate text-xs text-red-700" title={r.error}>{r.error}</div>}
-              </td>
-              <td className="text-xs">{r.config.model.arch}{r.config.useTeacher === false ? ' · human labels only' : ''}<div className="text-zinc-500">T={String(r.config.train.temperature)} α={String(r.config.train.alpha)} {String(r.config.train.epochs)} ep</div></td>
-              <td className="text-xs">{r.backend ?? '—'}</td>
-              <td className="num">{f3(r.metrics?.vsTeacher?.macroF1)}</td>
-              <td className="num">{f3(r.metrics?.vsHuman?.macroF1)}</td>
-              <td className="num">{f3(r.metrics?.vsTeacher?.accuracy)}</td>
-              <td className="num">{int(r.metrics?.trainExamplesPerSecond)}</td>
-              <td className="num">{int(r.metrics?.scoring.itemsPerSecond)}</td>
-              <td className="text-xs text-zinc-500">{duration(r.startedAt, r.finishedAt)}</td>
-              <td>{canStart && active(r) && <button className="text-xs text-red-600 hover:underline" onClick={() => cancel.mutate(r.id)}>cancel</button>}</td>
-            </tr>
-          ))}
-          {list.length === 0 && <tr><td colSpan={11} className="py-4 text-center text-zinc-500">{rounds.isLoading ? 'Loading…' : 'No rounds yet.'}</td></tr>}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { header: 'Student', className: 'text-xs', cell: (r) => <>{r.config.model.arch}{r.config.useTeacher === false ? ' · human labels only' : ''}<div className="text-zinc-500">T={String(r.config.train.temperature)} α={String(r.config.train.alpha)} {String(r.config.train.epochs)} ep</div></> },
+          { header: 'Backend', className: 'text-xs', cell: (r) => r.backend ?? '—' },
+          { header: 'F1 vs teacher', num: true, cell: (r) => f3(r.metrics?.vsTeacher?.macroF1) },
+          { header: 'F1 vs human', num: true, cell: (r) => f3(r.metrics?.vsHuman?.macroF1) },
+          { header: 'Acc. vs human', num: true, cell: (r) => f3(r.metrics?.vsHuman?.accuracy) },
+          { header: 'Validation acc.', num: true, cell: (r) => f3(r.metrics?.validation?.accuracy) },
+          { header: 'Acc. vs teacher', num: true, cell: (r) => f3(r.metrics?.vsTeacher?.accuracy) },
+          { header: 'Train ex/s', num: true, cell: (r) => int(r.metrics?.trainExamplesPerSecond) },
+          { header: 'Scoring items/s', num: true, cell: (r) => int(r.metrics?.scoring.itemsPerSecond) },
+          { header: 'Duration', className: 'text-xs text-zinc-500', cell: (r) => duration(r.startedAt, r.finishedAt) },
+          { header: null, cell: (r) => canStart && active(r) && <button className="text-xs text-red-600 hover:underline" onClick={() => cancel.mutate(r.id)}>cancel</button> },
+        ]}
+      />
       <QueueYield phaseId={phaseId} />
       {canStart && <StartRoundForm phaseId={phaseId} disabled={list.some(active)} />}
     </div>
@@ -84,9 +86,7 @@ function StartRoundForm({ phaseId, disabled }: { phaseId: number; disabled: bool
       <summary className="cursor-pointer text-sm font-medium text-indigo-700">Start a round</summary>
       <form
         className="mt-3 flex flex-wrap items-end gap-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const f = new FormData(e.currentTarget);
+        onSubmit={withFormData((f) => {
           const n = (k: string) => Number(f.get(k));
           start.mutate({
             model: { arch: f.get('arch') },
@@ -95,7 +95,7 @@ function StartRoundForm({ phaseId, disabled }: { phaseId: number; disabled: bool
             sampling: f.get('sampling'),
             useTeacher: f.get('useTeacher') === 'on',
           });
-        }}
+        })}
       >
         <div><label className="label" htmlFor={`arch-${phaseId}`}>Student</label><select id={`arch-${phaseId}`} name="arch" className="input"><option value="textcnn">TextCNN</option><option value="bilstm">BiLSTM</option></select></div>
         <div><label className="label" htmlFor={`epochs-${phaseId}`}>Epochs</label><input id={`epochs-${phaseId}`} name="epochs" type="number" min={1} max={100} defaultValue={4} className="input w-20" /></div>

@@ -1,22 +1,15 @@
 'use client';
 import { useRef, useState } from 'react';
+import type { Wire } from '@/components/api';
+import type { ImportReport, RowError } from '@/lib/import/importer.ts';
 
-interface LineError { line: number; reason: string }
-interface Report {
-  rows: number;
-  imported: number;
-  duplicates: number;
-  filtered: Record<string, number>;
-  invalid: { count: number; errors: LineError[] };
-  durationMs: number;
-  itemsPerSecond: number;
-}
+type Report = Wire<ImportReport>;
 type Status =
   | { kind: 'idle' }
   | { kind: 'uploading'; loaded: number; total: number }
   | { kind: 'importing'; step: string; rows: number }
   | { kind: 'done'; report: Report }
-  | { kind: 'error'; message: string; errors?: LineError[]; total?: number };
+  | { kind: 'error'; message: string; errors?: RowError[]; total?: number };
 
 /** Uploads a CSV/JSONL file into a phase, with upload progress, then validation/write progress. */
 export function ImportForm({ phaseId, labels }: { phaseId: number; labels: string[] }) {
@@ -54,7 +47,7 @@ export function ImportForm({ phaseId, labels }: { phaseId: number; labels: strin
         if (msg.type === 'progress') setStatus({ kind: 'importing', step: String(msg.phase ?? msg.step ?? ''), rows: Number(msg.rows ?? 0) });
         if (msg.type === 'done') setStatus({ kind: 'done', report: msg.report as Report });
         if (msg.type === 'error') {
-          const d = msg.details as { invalid?: { errors: LineError[]; count: number } } | undefined;
+          const d = msg.details as { invalid?: { errors: RowError[]; count: number } } | undefined;
           setStatus({ kind: 'error', message: String(msg.error), errors: d?.invalid?.errors, total: d?.invalid?.count });
         }
       }

@@ -1,9 +1,10 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from './api';
-import { f3, pct } from './format';
-import type { Agreement, Conflict } from './annotate-types';
+import { api } from '@/components/api';
+import { f3, pct } from '@/components/format';
+import type { Agreement, ConflictList } from '@/components/annotate/types';
+import { DataTable } from '@/components/ui/DataTable';
 
 /** The lead's view of a phase's annotations: agreement, conflicts to adjudicate, overlap, export. */
 export function PhaseReview({ phaseId, labels, overlap }: { phaseId: number; labels: string[]; overlap: number }) {
@@ -30,7 +31,7 @@ function useAgreement(phaseId: number) {
 function useConflicts(phaseId: number) {
   return useQuery({
     queryKey: ['conflicts', phaseId],
-    queryFn: () => api<{ conflicts: Conflict[]; total: number }>(`/api/phases/${phaseId}/conflicts`),
+    queryFn: () => api<ConflictList>(`/api/phases/${phaseId}/conflicts`),
     refetchInterval: 15_000,
   });
 }
@@ -59,21 +60,18 @@ function AgreementPanel({ phaseId }: { phaseId: number }) {
           </div>
         ))}
       </div>
-      <table className="data" data-testid="agreement-pairs">
-        <thead><tr><th>Annotator pair</th><th className="num">Shared items</th><th className="num">Percent agreement</th><th className="num">Cohen&apos;s κ</th></tr></thead>
-        <tbody>
-          {(a?.pairs ?? []).map((p, i) => (
-            <tr key={i}>
-              <td>{p.a} × {p.b}</td>
-              <td className="num">{p.items.toLocaleString('en-US')}</td>
-              <td className="num">{pct(p.agreement)}</td>
-              <td className="num">{kappa(p.kappa)}</td>
-            </tr>
-          ))}
-          {a && a.pairs.length === 0 && <tr><td colSpan={4} className="py-4 text-center text-zinc-500">No item has been labelled by two annotators yet. Set overlap k ≥ 2 below to collect agreement.</td></tr>}
-          {!a && <tr><td colSpan={4} className="py-4 text-center text-zinc-500">{q.isLoading ? 'Loading…' : '—'}</td></tr>}
-        </tbody>
-      </table>
+      <DataTable
+        testId="agreement-pairs"
+        rows={a?.pairs ?? []}
+        rowKey={(_p, i) => i}
+        empty={a ? 'No item has been labelled by two annotators yet. Set overlap k ≥ 2 below to collect agreement.' : q.isLoading ? 'Loading…' : '—'}
+        columns={[
+          { header: 'Annotator pair', cell: (p) => <>{p.a} × {p.b}</> },
+          { header: 'Shared items', num: true, cell: (p) => p.items.toLocaleString('en-US') },
+          { header: 'Percent agreement', num: true, cell: (p) => pct(p.agreement) },
+          { header: "Cohen's κ", num: true, cell: (p) => kappa(p.kappa) },
+        ]}
+      />
     </section>
   );
 }
@@ -99,25 +97,26 @@ function ConflictsPanel({ phaseId, labels }: { phaseId: number; labels: string[]
         <span className="text-xs font-normal text-zinc-500">{q.data ? `${q.data.total.toLocaleString('en-US')} open · ` : ''}items where annotators disagree; the label you pick is what the next round trains on</span>
       </h2>
       {error && <p className="px-4 py-2 text-red-700" role="alert">{error}</p>}
-      <table className="data">
-        <thead><tr><th className="num">Item</th><th>Text</th><th>Annotators said</th><th>Final label</th></tr></thead>
-        <tbody>
-          {list.map((c) => (
-            <tr key={c.itemId} data-testid={`conflict-${c.itemId}`}>
-              <td className="num text-zinc-400">{c.itemId}</td>
-              {/* Item text is user data: a React text node, never HTML. */}
-              <td className="max-w-xl whitespace-pre-wrap text-base [overflow-wrap:anywhere]">{c.text}</td>
-              <td className="text-xs">{c.answers.map((l) => <div key={l.userId}><span className="text-zinc-500">{l.email}:</span> <span className="badge">{l.label}</span></div>)}</td>
-              <td className="whitespace-nowrap">
-                {labels.map((l) => (
-                  <button key={l} type="button" className="btn mr-1 mb-1 focus-visible:ring-2 focus-visible:ring-indigo-400" disabled={adjudicate.isPending} onClick={() => adjudicate.mutate({ itemId: c.itemId, label: l })}>{l}</button>
-                ))}
-              </td>
-            </tr>
-          ))}
-          {list.length === 0 && <tr><td colSpan={4} className="py-4 text-center text-zinc-500">{q.isLoading ? 'Loading…' : 'No conflicts to adjudicate.'}</td></tr>}
-        </tbody>
-      </table>
+      <DataTable
+        rows={list}
+        rowKey={(c) => c.itemId}
+        rowTestId={(c) => `conflict-${c.itemId}`}
+        empty={q.isLoading ? 'Loading…' : 'No conflicts to adjudicate.'}
+        columns={[
+          { header: 'Item', num: true, className: 'text-zinc-400', cell: (c) => c.itemId },
+          // Item text is user data: a React text node, never HTML.
+          { header: 'Text', className: 'max-w-xl whitespace-pre-wrap text-base [overflow-wrap:anywhere]', cell: (c) => c.text },
+          { header: 'Annotators said', className: 'text-xs', cell: (c) => c.answers.map((l) => <div key={l.userId}><span className="text-zinc-500">{l.email}:</span> <span className="badge">{l.label}</span></div>) },
+          {
+            header: 'Final label',
+            className: 'whitespace-nowrap',
+            cell: (c) =>
+              labels.map((l) => (
+                <button key={l} type="button" className="btn mr-1 mb-1 focus-visible:ring-2 focus-visible:ring-indigo-400" disabled={adjudicate.isPending} onClick={() => adjudicate.mutate({ itemId: c.itemId, label: l })}>{l}</button>
+              )),
+          },
+        ]}
+      />
     </section>
   );
 }

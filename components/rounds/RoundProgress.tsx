@@ -1,4 +1,4 @@
-import type { Progress } from './rounds-types';
+import type { Progress } from './types';
 
 /** A progress bar and one line saying where a round or job is. */
 export function ProgressLine({ p, status }: { p: Progress | null; status: string }) {

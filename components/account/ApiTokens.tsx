@@ -1,16 +1,19 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from './api';
+import { api, type WireResult } from '@/components/api';
+import { DataTable } from '@/components/ui/DataTable';
+import { withFormData } from '@/components/ui/form-data';
+import type { createApiToken, listApiTokens } from '@/lib/auth/users.ts';
 
-interface TokenRow { id: number; name: string; prefix: string; createdAt: string; lastUsedAt: string | null }
+type TokenRow = WireResult<typeof listApiTokens>[number];
 
 export function ApiTokens() {
   const qc = useQueryClient();
   const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => api<{ tokens: TokenRow[] }>('/api/tokens').then((r) => r.tokens) });
   const [secret, setSecret] = useState<string | null>(null);
   const create = useMutation({
-    mutationFn: (name: string) => api<{ token: { token: string } }>('/api/tokens', { body: { name } }),
+    mutationFn: (name: string) => api<{ token: WireResult<typeof createApiToken> }>('/api/tokens', { body: { name } }),
     onSuccess: (r) => { setSecret(r.token.token); qc.invalidateQueries({ queryKey: ['tokens'] }); },
   });
   const revoke = useMutation({
@@ -21,23 +24,24 @@ export function ApiTokens() {
     <section className="card p-4">
       <h2 className="font-semibold">API tokens</h2>
       <p className="mb-3 text-zinc-500">For scripts and the REST API: send <code>Authorization: Bearer &lt;token&gt;</code>. A token has your role.</p>
-      <form className="flex gap-2" onSubmit={(e) => { e.preventDefault(); const n = String(new FormData(e.currentTarget).get('name') ?? ''); create.mutate(n); }}>
+      <form className="flex gap-2" onSubmit={withFormData((f) => create.mutate(String(f.get('name') ?? '')))}>
         <input name="name" required placeholder="token name, e.g. laptop-cli" className="input w-64" aria-label="Token name" />
         <button className="btn btn-primary" disabled={create.isPending}>Create token</button>
       </form>
       {create.error && <p className="mt-2 text-red-600">{(create.error as Error).message}</p>}
       {secret && <p className="mt-3 rounded bg-amber-50 p-2 text-amber-900">Copy it now, it is shown once: <code className="select-all font-mono" data-testid="new-token">{secret}</code></p>}
-      <table className="data mt-3">
-        <thead><tr><th>Name</th><th>Prefix</th><th>Created</th><th>Last used</th><th /></tr></thead>
-        <tbody>
-          {(tokens.data ?? []).map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td><td className="font-mono text-xs">{t.prefix}…</td><td>{t.createdAt.slice(0, 10)}</td><td>{t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never'}</td>
-              <td><button className="text-xs text-red-600 hover:underline" onClick={() => revoke.mutate(t.id)}>revoke</button></td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        className="mt-3"
+        rows={tokens.data ?? []}
+        rowKey={(t) => t.id}
+        columns={[
+          { header: 'Name', cell: (t) => t.name },
+          { header: 'Prefix', className: 'font-mono text-xs', cell: (t) => `${t.prefix}…` },
+          { header: 'Created', cell: (t) => t.createdAt.slice(0, 10) },
+          { header: 'Last used', cell: (t) => t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never' },
+          { header: null, cell: (t) => <button className="text-xs text-red-600 hover:underline" onClick={() => revoke.mutate(t.id)}>revoke</button> },
+        ]}
+      />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { api } from './api';
+import { api } from '@/components/api';
 
 export function LoginForm() {
   const [error, setError] = useState<string | null>(null);

@@ -1,0 +1,253 @@
+'use client';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { api, ApiError } from '@/components/api';
+import type { AnnotationAck, AnswerAction, MyCounts, QueueBatch, UndoResult } from './types';
+import { ItemView } from './ItemView';
+import { KeyHelp } from './KeyHelp';
+import { LeaseBuffer } from './lease-buffer';
+import { Outbox, type OutboxOp } from './outbox';
+import { suggestedLabel } from './suggested-label';
+import { useAnnotatorKeys } from './use-annotator-keys';
+
+/** The undo stack: answers of this page session (and answers still pending from an earlier one). */
+type Answered = Pick<Extract<OutboxOp, { kind: 'answer' }>, 'clientId' | 'item' | 'action' | 'label'>;
+
+function newClientId(): string {
+  // crypto.randomUUID needs a secure context; getRandomValues works on plain http too.
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+const storageKey = (userId: number, phaseId: number) => `distillery:annotate:outbox:${userId}:${phaseId}`;
+
+function browserStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // blocked: the answers still go out from memory
+  }
+}
+
+/** 4xx answers that will not change on retry; everything else (network, 5xx, 401, 429) is retried. */
+const permanent = (e: unknown) => e instanceof ApiError && e.status >= 400 && e.status < 500 && ![401, 408, 429].includes(e.status);
+
+const saveErrorMessage = (e: unknown) =>
+  e instanceof ApiError && e.status === 401 ? 'Your session has expired: log in again in another tab; your answers are kept here and sent then.' : e instanceof ApiError ? e.message : 'the server cannot be reached';
+
+export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phaseId: number; userId: number; phaseName: string; initialLabels: string[] }) {
+  const qc = useQueryClient();
+  const key = storageKey(userId, phaseId);
+  // Mutable session state lives in a ref (async senders read it); render() redraws.
+  const s = useRef({
+    buffer: new LeaseBuffer(),
+    history: [] as Answered[],
+    outbox: null as Outbox | null,
+    loaded: false,
+  });
+  const [, render] = useReducer((x: number) => x + 1, 0);
+  const [labels, setLabels] = useState(initialLabels);
+  const [remaining, setRemaining] = useState<number | null>(null);
+  const [highlight, setHighlight] = useState(0);
+  const [help, setHelp] = useState(false);
+  const [sessionCount, setSessionCount] = useState(0);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [fetchError, setFetchError] = useState<string | null>(null);
+
+  const mine = useQuery({
+    queryKey: ['annotations-mine', phaseId],
+    queryFn: () => api<MyCounts>(`/api/phases/${phaseId}/annotations/mine`),
+    refetchInterval: 30_000,
+  });
+
+  const answeredIds = () => {
+    const ids = new Set<number>();
+    for (const h of s.current.history) ids.add(h.item.itemId);
+    for (const op of s.current.outbox?.answers() ?? []) ids.add(op.item.itemId);
+    return ids;
+  };
+
+  const fetchMore = useCallback(async () => {
+    const st = s.current;
+    const buffer = st.buffer;
+    if (buffer.fetching || !st.loaded) return;
+    buffer.fetching = true;
+    try {
+      const limit = buffer.fetchLimit(st.outbox?.answers().length ?? 0);
+      const batch = await qc.fetchQuery({
+        queryKey: ['queue-next', phaseId, limit, Date.now()],
+        queryFn: () => api<QueueBatch>(`/api/phases/${phaseId}/queue/next?limit=${limit}`),
+        staleTime: 0,
+        gcTime: 0,
+      });
+      setFetchError(null);
+      if (batch.labels?.length) setLabels(batch.labels);
+      const wasEmpty = buffer.size === 0;
+      const fresh = buffer.add(batch.items, answeredIds(), Date.now());
+      setRemaining(batch.remaining);
+      if (wasEmpty && fresh.length) setHighlight(suggestedLabel(buffer.current, batch.labels ?? labels));
+      render();
+    } catch (e) {
+      setFetchError((e as Error).message);
+      buffer.fetchFailed(Date.now());
+    } finally {
+      buffer.fetching = false;
+    }
+  }, [phaseId, qc, labels]);
+
+  // Load (once per user and phase): answers pending from an earlier visit are re-sent first, then
+  // the queue is fetched. fetchMore reads the session ref, so it need not be a dep.
+  useEffect(() => {
+    const st = s.current;
+    const outbox = new Outbox({
+      storage: browserStorage(),
+      key,
+      send: async (op) => {
+        if (op.kind === 'answer') {
+          await api<AnnotationAck>(`/api/phases/${phaseId}/annotations`, {
+            body: { itemId: op.item.itemId, clientId: op.clientId, action: op.action, ...(op.label != null ? { label: op.label } : {}), shown: op.shown },
+          });
+        } else {
+          await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST' }).catch((e) => {
+            if (e instanceof ApiError && e.status === 404) return null; // already undone elsewhere
+            throw e;
+          });
+        }
+      },
+      isPermanent: permanent,
+      onChange: render,
+      onRejected: (op, e) => {
+        setNotice(`Not saved: ${(e as Error).message}`);
+        st.history = st.history.filter((h) => h.clientId !== op.clientId);
+      },
+      onDrained: () => void qc.invalidateQueries({ queryKey: ['annotations-mine', phaseId] }),
+    });
+    st.outbox = outbox;
+    st.history = outbox.answers().map(({ clientId, item, action, label }) => ({ clientId, item, action, label }));
+    render();
+    void outbox.flush().finally(() => {
+      st.loaded = true; // only now may the buffer be filled
+      void fetchMore();
+    });
+    const online = () => void outbox.retryNow();
+    window.addEventListener('online', online);
+    return () => {
+      window.removeEventListener('online', online);
+      outbox.dispose();
+    };
+  }, [key]);
+
+  const current = s.current.buffer.current;
+
+  // Keep the buffer topped up while the current item is worked on.
+  useEffect(() => {
+    const st = s.current;
+    const wait = st.loaded ? st.buffer.refillIn(Date.now()) : null;
+    if (wait == null) return;
+    const t = setTimeout(() => void fetchMore(), wait);
+    return () => clearTimeout(t);
+  });
+
+  const answer = useCallback(
+    (action: AnswerAction, label: string | null) => {
+      const st = s.current;
+      const item = st.buffer.current;
+      if (!item || !st.outbox) return;
+      const op: OutboxOp = {
+        kind: 'answer',
+        clientId: newClientId(),
+        item,
+        action,
+        label,
+        shown: { teacher: item.teacher?.probs ?? null, student: item.student?.probs ?? null, studentModelId: item.student?.modelId ?? null },
+      };
+      st.buffer.take();
+      st.history.push({ clientId: op.clientId, item, action, label });
+      setNotice(null);
+      setSessionCount((n) => n + 1);
+      if (action !== 'skip') setRemaining((r) => (r == null ? r : Math.max(0, r - 1))); // a skipped item stays queued for others
+      if (st.buffer.current) setHighlight(suggestedLabel(st.buffer.current, labels));
+      render();
+      void st.outbox.push(op);
+    },
+    [labels],
+  );
+
+  const undo = useCallback(async () => {
+    const st = s.current;
+    if (!st.outbox) return;
+    const last = st.history.pop();
+    if (last) {
+      st.buffer.putFirst(last.item);
+      setSessionCount((n) => Math.max(0, n - 1));
+      if (last.action !== 'skip') setRemaining((r) => (r == null ? r : r + 1));
+      setHighlight(last.label ? Math.max(0, labels.indexOf(last.label)) : suggestedLabel(last.item, labels));
+      setNotice(null);
+      render();
+      void st.outbox.undo({ clientId: last.clientId, itemId: last.item.itemId }, newClientId());
+      return;
+    }
+    // Nothing from this session: undo the last answer saved earlier (the server returns its item).
+    if (st.outbox.size || st.outbox.sending) return;
+    try {
+      const r = await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST' });
+      st.buffer.putFirst(r.item);
+      setHighlight(r.undone.label ? Math.max(0, labels.indexOf(r.undone.label)) : suggestedLabel(r.item, labels));
+      setRemaining((x) => (x == null ? x : x + 1));
+      void qc.invalidateQueries({ queryKey: ['annotations-mine', phaseId] });
+      render();
+    } catch (e) {
+      setNotice(e instanceof ApiError && e.status === 404 ? 'Nothing to undo.' : `Undo failed: ${(e as Error).message}`);
+    }
+  }, [labels, phaseId, qc]);
+
+  useAnnotatorKeys({ labels, highlight, setHighlight, setHelp, answer, undo });
+
+  const st = s.current;
+  const pending = st.outbox?.size ?? 0;
+  const retrying = st.outbox?.retrying ?? false;
+  const lastError = st.outbox?.lastError ? saveErrorMessage(st.outbox.lastError) : null;
+  const status = pending ? `${pending} pending${retrying ? ' · retrying' : ''}` : st.loaded ? 'all saved' : 'loading…';
+  const loading = !st.loaded || st.buffer.fetching;
+
+  return (
+    <div className="mx-auto max-w-4xl">
+      <div className="mb-3 flex flex-wrap items-center gap-x-5 gap-y-1 text-zinc-600">
+        <span>
+          This session: <strong className="tabular-nums text-zinc-900" data-testid="session-count">{sessionCount}</strong>
+        </span>
+        <span>
+          Queue remaining: <strong className="tabular-nums text-zinc-900" data-testid="queue-remaining">{remaining == null ? '—' : remaining.toLocaleString('en-US')}</strong>
+        </span>
+        {mine.data && (
+          <span className="text-zinc-500">
+            Yours in {phaseName}: <span className="tabular-nums">{mine.data.total.toLocaleString('en-US')}</span> ({mine.data.today.toLocaleString('en-US')} today)
+          </span>
+        )}
+        <span role="status" data-testid="save-status" title={lastError ?? undefined} className={`ml-auto inline-block rounded px-2 py-0.5 text-xs font-medium ${pending ? 'bg-amber-100 text-amber-900' : 'bg-green-100 text-green-800'}`}>
+          {status}
+        </span>
+        <button type="button" className="btn" onClick={() => setHelp((h) => !h)} aria-expanded={help}>
+          Keys <kbd className="font-mono text-xs">?</kbd>
+        </button>
+      </div>
+      {notice && <p className="mb-3 rounded border border-amber-200 bg-amber-50 px-3 py-2 text-amber-900" role="alert">{notice}</p>}
+      {lastError && retrying && <p className="mb-3 rounded border border-amber-200 bg-amber-50 px-3 py-2 text-amber-900" data-testid="save-error">Saving is retried: {lastError}</p>}
+      {fetchError && <p className="mb-3 rounded border border-red-200 bg-red-50 px-3 py-2 text-red-800" role="alert">Could not load items: {fetchError}</p>}
+      {help && <KeyHelp labels={labels} onClose={() => setHelp(false)} />}
+
+      {current ? (
+        <ItemView key={current.itemId} item={current} labels={labels} highlight={highlight} onPick={(i) => answer('label', labels[i])} onSkip={() => answer('skip', null)} onFlag={() => answer('flag', null)} onUndo={() => void undo()} canUndo={st.history.length > 0} />
+      ) : (
+        <div className="card px-6 py-12 text-center text-base text-zinc-500" data-testid={loading ? 'queue-loading' : 'queue-empty'}>
+          {loading ? 'Loading items…' : 'Nothing left to annotate in this phase right now. New items arrive when the queue is rebuilt after a round.'}
+          {st.history.length > 0 && (
+            <div className="mt-3">
+              <button type="button" className="btn" onClick={() => void undo()}>Undo last (Backspace)</button>
+            </div>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+import { useEffect, useRef, type Dispatch, type SetStateAction } from 'react';
+import type { AnswerAction } from './types';
+import { DIGIT_PAUSE_MS, keyCommand, labelForDigits } from './keymap';
+
+interface AnnotatorKeys {
+  labels: string[];
+  highlight: number;
+  setHighlight: Dispatch<SetStateAction<number>>;
+  setHelp: Dispatch<SetStateAction<boolean>>;
+  answer: (action: AnswerAction, label: string | null) => void;
+  undo: () => Promise<void>;
+}
+
+/** Carries out the key map (keymap.ts) on the page: the annotator works with the keyboard alone. */
+export function useAnnotatorKeys({ labels, highlight, setHighlight, setHelp, answer, undo }: AnnotatorKeys): void {
+  // Digits typed towards a label number of two or more digits, and the pause that takes them.
+  const digits = useRef<{ typed: string; timer: ReturnType<typeof setTimeout> | null }>({ typed: '', timer: null });
+  useEffect(() => {
+    const pick = (typed: string) => {
+      const i = labelForDigits(typed, labels.length);
+      if (i == null) return;
+      setHighlight(i);
+      answer('label', labels[i]);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      const inTextField = !!t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+      const d = digits.current;
+      const { command, preventDefault } = keyCommand({ key: e.key, repeat: e.repeat, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inTextField }, d.typed, labels.length);
+      if (preventDefault) e.preventDefault();
+      switch (command?.kind) {
+        case 'toggle-help':
+          return setHelp((h) => !h);
+        case 'close-help':
+          return setHelp(false);
+        case 'undo':
+          return void undo();
+        case 'digits': {
+          if (d.timer) clearTimeout(d.timer);
+          d.timer = null;
+          if (command.complete) {
+            d.typed = '';
+            return pick(command.typed);
+          }
+          d.typed = command.typed;
+          d.timer = setTimeout(() => {
+            d.typed = '';
+            pick(command.typed);
+          }, DIGIT_PAUSE_MS);
+          return;
+        }
+        case 'accept':
+          if (labels[highlight]) answer('label', labels[highlight]);
+          return;
+        case 'skip':
+          return answer('skip', null);
+        case 'flag':
+          return answer('flag', null);
+        case 'move':
+          return setHighlight((h) => (h + command.by + labels.length) % labels.length);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [answer, undo, labels, highlight, setHighlight, setHelp]);
+}
