@@ -66,6 +66,11 @@ export interface TrainStudentOptions {
   /** Minimum milliseconds between onProgress calls (default 500). */
   progressIntervalMs?: number;
   signal?: AbortSignal;
+  /**
+   * Asked before every epoch (also the first one after a resume): true ends training there —
+   * early stopping, e.g. when a validation score has not improved for a few epochs.
+   */
+  shouldStop?: () => boolean;
 }
 
 export interface TrainResult {
@@ -111,6 +116,7 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
   const progressEvery = options.progressIntervalMs ?? 500;
 
   for (let epoch = state.epoch; epoch < train.epochs; epoch++) {
+    if (options.shouldStop?.()) break;
     const batches = epochBatches(data.offsets, model.maxLen, train.batchSize, state.rng);
     const started = performance.now();
     let lastReport = started;

@@ -235,6 +235,8 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     vocab: vocab.toJSON(),
     signal: ctx.signal,
     initFrom: warm?.weights,
+    // Early stopping: `patience` epochs since the best validation accuracy (a tie moves the best later).
+    shouldStop: () => config.patience > 0 && best != null && valScores.length - best.epoch >= config.patience,
     resumeFrom: resumeFrom ? new Uint8Array(resumeFrom) : undefined,
     onProgress: (p: TrainProgress) => {
       void report({ stage: 'training', ...p, history }).catch(() => {});
@@ -260,7 +262,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   history = result.history;
   const kept: { epoch: number; accuracy: number } | null = best;
   let weights = result.weights;
-  if (kept && kept.epoch !== train.epochs) {
+  if (kept && kept.epoch !== result.history.length) {
     const bytes = await store.get(`${bestKey}.bin`);
     if (bytes) weights = decodeWeights(bytes);
   }
