@@ -86,6 +86,21 @@ describe('trainStudent', () => {
     await expect(trainStudent({ ...base, train: { epochs: 2, seed: 2 }, resumeFrom: cp! })).rejects.toThrow(/training config/);
   });
 
+  it('warm start begins from the given weights; shouldStop ends training before an epoch', async () => {
+    const data = syntheticData(200, 5);
+    const base = { model: small.textcnn, train: { epochs: 3, batchSize: 32, seed: 4 }, numClasses: 2, vocabSize: VOCAB, data };
+    const first = await trainStudent({ ...base, train: { ...base.train, epochs: 2 } });
+    // Fine-tuning the trained weights starts where they left off: its first epoch's loss is below a fresh start's.
+    const fresh = await trainStudent({ ...base, train: { ...base.train, epochs: 1 } });
+    const warm = await trainStudent({ ...base, train: { ...base.train, epochs: 1 }, initFrom: first.weights });
+    expect(warm.history[0].loss).toBeLessThan(fresh.history[0].loss);
+    const wrong = initWeights(parseStudentConfig({ ...small.textcnn, filters: 5 }), VOCAB, 2, new Rng(1));
+    await expect(trainStudent({ ...base, initFrom: wrong })).rejects.toThrow(/another shape/);
+    let asked = 0;
+    const stopped = await trainStudent({ ...base, shouldStop: () => ++asked > 1 });
+    expect(stopped.history).toHaveLength(1);
+  }, 120_000);
+
   it('lazy Adam leaves unused embedding rows and the PAD row untouched; progress is reported', async () => {
     const data = syntheticData(200, 4);
     const model = parseStudentConfig(small.textcnn);
