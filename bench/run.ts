@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   train: async () => (await import('./train.ts')).benchTrain,
   score: async () => (await import('./score.ts')).benchScore,
   queue: async () => (await import('./queue.ts')).benchQueue,
+  loop: async () => (await import('./loop.ts')).benchLoop,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

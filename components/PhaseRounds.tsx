@@ -6,6 +6,7 @@ import { api } from './api';
 import { duration, f3, int } from './format';
 import { ProgressLine } from './RoundProgress';
 import type { Round } from './rounds-types';
+import { QueueYield } from './QueueYield';
 
 const active = (r: Round) => r.status === 'queued' || r.status === 'running';
 
@@ -38,6 +39,11 @@ export function PhaseRounds({ phaseId, canStart }: { phaseId: number; canStart: 
               <td>
                 <span className={`badge ${r.status === 'succeeded' ? 'bg-green-50 text-green-800' : r.status === 'failed' ? 'bg-red-50 text-red-800' : ''}`} data-testid="round-status">{r.status}</span>
                 {r.job && r.job.attempts > 1 && <span className="ml-1 text-xs text-zinc-500">attempt {r.job.attempts}</span>}
+                {r.metrics?.regression?.flagged && (
+                  <span className="badge ml-1 bg-amber-50 text-amber-800" data-testid="round-regression" title={`Validation accuracy ${f3(r.metrics.regression.accuracy)} is below round ${r.metrics.regression.best?.roundNumber}'s ${f3(r.metrics.regression.best?.accuracy)} by more than its standard error (±${f3(r.metrics.regression.se)}): this student does not rank the queue and is not fine-tuned further.`}>
+                    regression
+                  </span>
+                )}
                 <ProgressLine p={r.progress} status={r.status} />
                 {r.error && r.status !== 'succeeded' && <div className="max-w-xs truncate text-xs text-red-700" title={r.error}>{r.error}</div>}
               </td>
@@ -55,6 +61,7 @@ export function PhaseRounds({ phaseId, canStart }: { phaseId: number; canStart: 
           {list.length === 0 && <tr><td colSpan={11} className="py-4 text-center text-zinc-500">{rounds.isLoading ? 'Loading…' : 'No rounds yet.'}</td></tr>}
         </tbody>
       </table>
+      <QueueYield phaseId={phaseId} />
       {canStart && <StartRoundForm phaseId={phaseId} disabled={list.some(active)} />}
     </div>
   );
@@ -95,7 +102,7 @@ function StartRoundForm({ phaseId, disabled }: { phaseId: number; disabled: bool
         <div><label className="label" htmlFor={`t-${phaseId}`}>Temperature T</label><input id={`t-${phaseId}`} name="temperature" type="number" step="0.1" min={0.1} defaultValue={2} className="input w-24" /></div>
         <div><label className="label" htmlFor={`a-${phaseId}`}>Alpha</label><input id={`a-${phaseId}`} name="alpha" type="number" step="0.05" min={0} max={1} defaultValue={0.5} className="input w-20" /></div>
         <div><label className="label" htmlFor={`hw-${phaseId}`}>Human label weight</label><input id={`hw-${phaseId}`} name="humanWeight" type="number" step="0.5" min={0} defaultValue={5} className="input w-24" /></div>
-        <div><label className="label" htmlFor={`s-${phaseId}`}>Sampling</label><select id={`s-${phaseId}`} name="sampling" className="input"><option value="loss">oversample last student’s failures</option><option value="uniform">uniform</option></select></div>
+        <div><label className="label" htmlFor={`s-${phaseId}`}>Sampling</label><select id={`s-${phaseId}`} name="sampling" className="input"><option value="uniform">uniform</option><option value="loss">oversample last student’s failures (fidelity to the teacher)</option></select></div>
         <label className="flex items-center gap-1.5 pb-1.5"><input type="checkbox" name="useTeacher" defaultChecked /> distil from the teacher</label>
         <button className="btn btn-primary" disabled={disabled || start.isPending}>{disabled ? 'A round is running' : 'Start round'}</button>
       </form>

@@ -452,7 +452,18 @@ test('after a round has scored the pool, the annotator sees both distributions a
   await expect(page.locator('[role="radio"][aria-checked="true"]')).toContainText('student');
   await page.screenshot({ path: 'test-results/annotate-scored.png', fullPage: true });
   await pressAndAdvance(page, 'Enter');
+  // Forty more answers: one in twenty served items is a random audit pick, so the yield has its baseline.
+  for (let i = 0; i < 40; i++) if ((await pressAndAdvance(page, '1')) === null) break;
   await expect(page.getByTestId('save-status')).toHaveText('all saved');
+
+  // The phase's rounds view shows the yield of these answers next to the random baseline.
+  await page.goto('/rounds');
+  const y = page.getByTestId(`yield-${soloId}`);
+  await expect(y).toBeVisible();
+  await expect(y.getByTestId('yield-queue')).toHaveText(/^\d+\.\d%$/);
+  await expect(y.getByTestId('yield-baseline')).toHaveText(/^\d+\.\d%$/);
+  await expect(y.getByTestId(`yield-round-${round.number}`)).toBeVisible();
+  await y.screenshot({ path: 'test-results/rounds-yield.png' });
 });
 
 test('with more than nine labels the number is typed: "1","2" picks the twelfth label, "5" the fifth at once', async ({ page }) => {

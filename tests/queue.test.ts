@@ -35,8 +35,9 @@ interface Fixture {
  * whose P(offensive) cycles through 0…0.99 and a student that disagrees with it in varying
  * amounts; scores computed with the same function a round uses.
  */
-async function scoredPhase(db: Db, slug: string, n: number, opts: { overlap?: number; texts?: (i: number) => string } = {}): Promise<Fixture> {
-  const task = await createTask(db, { slug, name: slug, phases: [{ key: 'p', name: 'P', labels: ['safe', 'offensive'], threshold: 0.5, overlap: opts.overlap ?? 1 }] });
+async function scoredPhase(db: Db, slug: string, n: number, opts: { overlap?: number; texts?: (i: number) => string; auditShare?: number } = {}): Promise<Fixture> {
+  // No audit picks unless asked for: most tests check the strategy's exact order.
+  const task = await createTask(db, { slug, name: slug, phases: [{ key: 'p', name: 'P', labels: ['safe', 'offensive'], threshold: 0.5, overlap: opts.overlap ?? 1, auditShare: opts.auditShare ?? 0, queueStrategy: 'js' }] });
   const phaseId = (await db.phase.findFirstOrThrow({ where: { taskId: task.id } })).id;
   return fillPhase(db, phaseId, n, opts.texts ?? ((i) => `${slug} comment number ${i}`));
 }
@@ -452,5 +453,48 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     expect(await leaseItem(t.db, { phaseId: f.phaseId, userId: users[4].id, itemId: id })).toBe(false);
     await adjudicate(t.db, { phaseId: f.phaseId, itemId: id, label: 'safe', userId: lead.id });
     expect((await t.db.queueEntry.findUniqueOrThrow({ where: { phaseId_itemId: { phaseId: f.phaseId, itemId: id } } })).done).toBe(true);
+  });
+
+  it('serves no item that carries an imported gold label, unless the phase re-labels trusted items', async () => {
+    const f = await scoredPhase(t.db, `trusted-${provider}`, 100);
+    const gold = f.itemIds.slice(0, 30);
+    await t.db.item.updateMany({ where: { id: { in: gold } }, data: { goldLabel: 'safe' } });
+    const built = await rebuildQueue(t.db, f.phaseId);
+    expect(built.queued).toBe(60);
+    const batch = await nextItems(t.db, { phaseId: f.phaseId, userId: users[5].id, limit: 100 });
+    expect(batch.items).toHaveLength(60);
+    expect(batch.items.some((i) => gold.includes(i.itemId))).toBe(false);
+    await updateQueueSettings(t.db, f.phaseId, { relabelTrusted: true });
+    expect((await t.db.queueState.findUniqueOrThrow({ where: { phaseId: f.phaseId } })).total).toBe(90);
+  });
+
+  it('mixes random audit picks into the queue, records answers as audit picks, and reports the yield against them', async () => {
+    const f = await scoredPhase(t.db, `audit-${provider}`, 400, { auditShare: 0.1 });
+    await rebuildQueue(t.db, f.phaseId);
+    const entries = await t.db.queueEntry.findMany({ where: { phaseId: f.phaseId }, orderBy: { rank: 'asc' } });
+    const audit = entries.filter((e) => e.audit);
+    expect(audit.length).toBeGreaterThanOrEqual(30);
+    expect(audit.every((e) => (e.rank + 1) % 10 === 0)).toBe(true);
+    const batch = await nextItems(t.db, { phaseId: f.phaseId, userId: users[6].id, limit: 40 });
+    const auditIds = new Set(audit.map((e) => e.itemId));
+    const servedAudit = batch.items.filter((i) => auditIds.has(i.itemId));
+    expect(servedAudit.length).toBe(4);
+    // The annotator overrules the teacher on every queue pick and agrees with it on every audit pick.
+    const flip = (l: string) => (l === 'safe' ? 'offensive' : 'safe');
+    for (const item of batch.items) {
+      const teacher = f.teacherLabel.get(item.itemId)!;
+      await submit(t.db, { phaseId: f.phaseId, userId: users[6].id, itemId: item.itemId, clientId: `audit-${provider}-${item.itemId}`, action: 'label', label: auditIds.has(item.itemId) ? teacher : flip(teacher) });
+    }
+    const rows = await t.db.annotation.findMany({ where: { phaseId: f.phaseId }, orderBy: { id: 'asc' } });
+    expect(rows.filter((r) => r.audit).map((r) => r.itemId).sort()).toEqual(servedAudit.map((i) => i.itemId).sort());
+    expect(rows.every((r) => r.teacherLabel === f.teacherLabel.get(r.itemId) && r.modelId === f.modelId)).toBe(true);
+    const yieldRoute = await import('../app/api/phases/[id]/yield/route.ts');
+    const y = await call(yieldRoute.GET, '/x', { token: users[6].token, params: { id: String(f.phaseId) } });
+    expect(y.status).toBe(200);
+    expect(y.body.queue).toMatchObject({ answered: 36, overruledTeacher: 36, teacherErrorRate: 1 });
+    expect(y.body.audit).toMatchObject({ answered: 4, overruledTeacher: 0, teacherErrorRate: 0 });
+    expect(y.body.rounds).toHaveLength(1);
+    expect(y.body.rounds[0]).toMatchObject({ roundNumber: 0, modelId: f.modelId });
+    expect(y.body.rounds[0].queue.withStudent).toBe(36);
   });
 });

@@ -90,6 +90,11 @@ export interface TrainStudentOptions {
   /** Called with a checkpoint after every epoch; persist it to survive a kill. */
   onEpochEnd?: (checkpoint: TrainCheckpoint) => void | Promise<void>;
   resumeFrom?: TrainCheckpoint | Uint8Array;
+  /**
+   * Start from these weights instead of a random initialisation (warm start: a round fine-tunes
+   * the previous student). Shapes must match the model config, vocabulary and classes.
+   */
+  initFrom?: StudentWeights;
   /** Minimum milliseconds between onProgress calls (default 500). */
   progressIntervalMs?: number;
   signal?: AbortSignal;
@@ -124,6 +129,13 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
   } else {
     const rng = new Rng(train.seed);
     const weights = initWeights(model, V, C, rng);
+    if (options.initFrom) {
+      for (const [name, t] of Object.entries(weights.params)) {
+        const from = options.initFrom.params[name];
+        if (!from || from.data.length !== t.data.length) throw new Error(`initFrom: parameter ${name} has another shape`);
+        t.data.set(from.data);
+      }
+    }
     state = { weights, adamM: zerosLike(weights.params), adamV: zerosLike(weights.params), step: 0, epoch: 0, rng, history: [] };
   }
 

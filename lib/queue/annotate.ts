@@ -358,8 +358,11 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
       const inserted = await tx.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
         placeholders(
           provider,
-          `INSERT INTO "Annotation" ("phaseId", "itemId", "userId", "action", "label", "clientId", "shown", "createdAt")
-           SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS INTEGER), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), ${now}
+          `INSERT INTO "Annotation" ("phaseId", "itemId", "userId", "action", "label", "clientId", "shown", "createdAt", "audit", "teacherLabel", "modelId")
+           SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS INTEGER), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), ${now},
+                  COALESCE((SELECT q."audit" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2), false),
+                  (SELECT q."teacherLabel" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2),
+                  (SELECT q."modelId" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2)
            WHERE EXISTS (SELECT 1 FROM "AnnotationLease" l WHERE l."phaseId" = $1 AND l."itemId" = $2 AND l."userId" = $3
                          AND (l."expiresAt" > ${now}
                               OR (SELECT COUNT(*) FROM "AnnotationLease" o WHERE o."phaseId" = $1 AND o."itemId" = $2 AND o."userId" <> $3 AND o."expiresAt" > ${now})

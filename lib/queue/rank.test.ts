@@ -96,3 +96,33 @@ describe('dependent phases', () => {
     expect(ids(filterByDependency([c(1), c(2), c(3), c(4)], earlier, 'offensive'))).toEqual([1]);
   });
 });
+
+describe('rankQueue trusted labels and the audit sample', () => {
+  // Items 1-3 carry imported gold labels and disagree most: they must not be served again.
+  const pool = [c(1, { js: 0.9, trusted: true }), c(2, { js: 0.8, trusted: true }), c(3, { js: 0.7, trusted: true }), c(4, { js: 0.3 }), c(5, { js: 0.2 }), c(6, { js: 0.1 })];
+  it('leaves items with a trusted label out of the queue', () => {
+    expect(ids(rankQueue(pool, { strategy: 'js', overlap: 1 }))).toEqual([4, 5, 6]);
+  });
+  it('keeps them when the phase re-labels trusted items (QA)', () => {
+    expect(ids(rankQueue(pool, { strategy: 'js', overlap: 1, relabelTrusted: true }))).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+  it('gives every 1/share-th place to a random audit pick, each item once', () => {
+    const big = Array.from({ length: 200 }, (_, i) => c(i + 1, { js: 1 - i / 1000 }));
+    const r = rankQueue(big, { strategy: 'js', overlap: 1, auditShare: 0.1, seed: 3 });
+    expect(r).toHaveLength(200);
+    expect(new Set(ids(r)).size).toBe(200);
+    const audits = r.filter((x) => x.audit);
+    expect(audits.length).toBeGreaterThanOrEqual(18);
+    expect(audits.every((x) => (x.rank + 1) % 10 === 0)).toBe(true);
+    // Drawn from the whole pool, not the head: some audit picks rank far back by priority.
+    expect(audits.some((x) => x.itemId > 100)).toBe(true);
+    // The non-audit places keep the strategy's order.
+    const ranked = ids(r.filter((x) => !x.audit));
+    expect(ranked).toEqual([...ranked].sort((a, b) => a - b));
+    // Same pool, same seed → same queue.
+    expect(rankQueue(big, { strategy: 'js', overlap: 1, auditShare: 0.1, seed: 3 })).toEqual(r);
+  });
+  it('no audit share, no audit picks', () => {
+    expect(rankQueue(pool, { strategy: 'js', overlap: 1 }).some((x) => x.audit)).toBe(false);
+  });
+});

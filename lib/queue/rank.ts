@@ -25,6 +25,12 @@ export interface Candidate {
   answers: number;
   /** A lead adjudicated the item: it is settled whatever the answer count. */
   adjudicated?: boolean;
+  /**
+   * The item already carries a label people gave (imported gold, adjudicated): handing it out
+   * again spends an annotator on a settled question, so it stays out unless the phase re-labels
+   * trusted items for QA.
+   */
+  trusted?: boolean;
 }
 
 export interface RankOptions {
@@ -33,6 +39,15 @@ export interface RankOptions {
   overlap: number;
   /** label → relative share; labels not named get the mean share of the named ones (1 if none); 0 keeps a class out. */
   quotas?: Record<string, number> | null;
+  /** QA: keep items with a trusted label in the queue (default: leave them out). */
+  relabelTrusted?: boolean;
+  /**
+   * Share of queue places given to items drawn at random from the open pool (0 = none, e.g.
+   * 0.05 = one in twenty). Their answers estimate the teacher's base error rate.
+   */
+  auditShare?: number;
+  /** Seed of the audit draw (the same pool and seed give the same queue). */
+  seed?: number;
 }
 
 export interface Ranked {
@@ -40,6 +55,8 @@ export interface Ranked {
   rank: number;
   teacherLabel: string | null;
   answers: number;
+  /** Placed at random as an audit pick, not by the strategy. */
+  audit?: boolean;
 }
 
 /**
@@ -48,7 +65,7 @@ export interface Ranked {
  * differently (then by js, so the strongest flips lead); margin — where it is least sure;
  * loss — where it fits the teacher's label worst.
  */
-export function priority(c: Candidate, strategy: QueueStrategy): number {
+export function priority(c: Pick<Candidate, 'js' | 'kl' | 'flip' | 'margin' | 'loss'>, strategy: QueueStrategy): number {
   switch (strategy) {
     case 'js':
       return c.js;
@@ -94,7 +111,10 @@ export function rankQueue(candidates: Candidate[], opts: RankOptions): Ranked[] 
   const byPriority = (a: number, b: number) => prio[b] - prio[a] || candidates[a].itemId - candidates[b].itemId;
 
   const open: number[] = [];
-  for (let i = 0; i < n; i++) if (candidates[i].answers < k && !candidates[i].adjudicated) open.push(i);
+  for (let i = 0; i < n; i++) {
+    const ci = candidates[i];
+    if (ci.answers < k && !ci.adjudicated && (opts.relabelTrusted || !ci.trusted)) open.push(i);
+  }
   open.sort(byPriority);
   const seen = new Set<string>();
   const classes = new Map<string, number[]>();
@@ -119,7 +139,48 @@ export function rankQueue(candidates: Candidate[], opts: RankOptions): Ranked[] 
     }
   }
   idx.sort((a, b) => pos[a] - pos[b] || byPriority(a, b));
-  return idx.map((i, rank) => ({ itemId: candidates[i].itemId, rank, teacherLabel: candidates[i].teacherLabel, answers: candidates[i].answers }));
+  const order = withAudit(idx, opts.auditShare ?? 0, opts.seed ?? 1);
+  return order.map(({ i, audit }, rank) => ({ itemId: candidates[i].itemId, rank, teacherLabel: candidates[i].teacherLabel, answers: candidates[i].answers, ...(audit ? { audit: true } : {}) }));
+}
+
+/**
+ * Every 1/share-th place goes to an item drawn uniformly from the whole ranked list (without
+ * replacement; it is then not served again at its ranked place). Uniform over the open pool,
+ * so the audit answers are an unbiased sample of the teacher's errors.
+ */
+export function withAudit(order: number[], share: number, seed: number): { i: number; audit: boolean }[] {
+  if (!(share > 0) || order.length < 2) return order.map((i) => ({ i, audit: false }));
+  const every = Math.max(2, Math.round(1 / Math.min(share, 0.5)));
+  let state = (seed >>> 0) || 1;
+  const rand = () => {
+    // xorshift32: small, seedable, and enough for drawing positions.
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  const taken = new Uint8Array(order.length);
+  const out: { i: number; audit: boolean }[] = [];
+  let next = 0;
+  while (out.length < order.length) {
+    if ((out.length + 1) % every === 0) {
+      // Rejection sampling among the not yet placed; after 64 misses the place goes to the ranked order.
+      let j = -1;
+      for (let tries = 0; tries < 64 && j < 0; tries++) {
+        const r = Math.floor(rand() * order.length);
+        if (!taken[r]) j = r;
+      }
+      if (j >= 0) {
+        taken[j] = 1;
+        out.push({ i: order[j], audit: true });
+        continue;
+      }
+    }
+    while (taken[next]) next++;
+    taken[next] = 1;
+    out.push({ i: order[next++], audit: false });
+  }
+  return out;
 }
 
 /**

@@ -8,7 +8,7 @@ import { notFound } from '../errors.ts';
 import { audit, type Actor } from '../audit.ts';
 import { dbNow, placeholders, providerOf, type Provider } from '../db/sql.ts';
 import { decodeProbs, decodeProbsInto } from '../db/probs.ts';
-import { decide, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
+import { decide, isRegression, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows } from '../tasks/items.ts';
 import { mixTeachers, type TeacherMatrix } from '../ml/loss.ts';
 import { earlierPhaseLabel, filterByDependency, isQueueStrategy, rankQueue, type Candidate, type QueueStrategy } from './rank.ts';
@@ -30,10 +30,16 @@ export function parseQuotas(raw: string | null): Record<string, number> | null {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number>) : null;
 }
 
-/** The student whose scores rank the queue: the newest non-rejected model of the phase that has scores. */
+/**
+ * The student whose scores rank the queue: the newest model of the phase that has scores and is
+ * neither rejected nor flagged as a regression (a worse round must not silently re-rank the queue).
+ */
 export async function queueModel(db: Db, phaseId: number): Promise<number | null> {
-  const models = await db.studentModel.findMany({ where: { phaseId, status: { not: 'rejected' } }, orderBy: { id: 'desc' }, select: { id: true }, take: 5 });
-  for (const m of models) if (await db.studentScore.findFirst({ where: { modelId: m.id }, select: { itemId: true } })) return m.id;
+  const models = await db.studentModel.findMany({ where: { phaseId, status: { not: 'rejected' } }, orderBy: { id: 'desc' }, select: { id: true, metrics: true }, take: 10 });
+  for (const m of models) {
+    if (isRegression(m.metrics)) continue;
+    if (await db.studentScore.findFirst({ where: { modelId: m.id }, select: { itemId: true } })) return m.id;
+  }
   return null;
 }
 
@@ -119,14 +125,14 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
   await jsonChunks(
     db,
     provider,
-    ['i."id"', 'i."textHash"', 's."kl"', 's."js"', 's."flip"', 's."margin"', 's."loss"'],
+    ['i."id"', 'i."textHash"', 's."kl"', 's."js"', 's."flip"', 's."margin"', 's."loss"', `CASE WHEN i."goldLabel" IS NULL THEN 0 ELSE 1 END`],
     `FROM "Item" i LEFT JOIN "StudentScore" s ON s."itemId" = i."id" AND s."modelId" = $2 WHERE i."phaseId" = $1 AND i."split" = 'train'`,
     [phase.id, modelId],
     (rows) => {
-      for (const [id, h, kl, js, flip, margin, loss] of rows) {
+      for (const [id, h, kl, js, flip, margin, loss, gold] of rows) {
         index.set(Number(id), pool.length);
         // Without a student every item is equally unsure; the tie-break (item id) keeps import order.
-        pool.push({ itemId: Number(id), textHash: String(h), teacherLabel: null, kl: Number(kl ?? 0), js: Number(js ?? 0), flip: flip === true || flip === 1, margin: Number(margin ?? 0), loss: Number(loss ?? 0) });
+        pool.push({ itemId: Number(id), textHash: String(h), teacherLabel: null, kl: Number(kl ?? 0), js: Number(js ?? 0), flip: flip === true || flip === 1, margin: Number(margin ?? 0), loss: Number(loss ?? 0), trusted: Number(gold) === 1 });
       }
     },
   );
@@ -183,14 +189,14 @@ export async function rebuildQueue(db: Db, phaseId: number, requestedBy?: Actor)
   if (meta.dependsOn) {
     candidates = filterByDependency(candidates, await earlierLabels(db, meta.dependsOn.phaseId), meta.dependsOn.label);
   }
-  const ranked = rankQueue(candidates, { strategy, overlap: phase.overlap, quotas: parseQuotas(phase.classQuotas) });
+  const ranked = rankQueue(candidates, { strategy, overlap: phase.overlap, quotas: parseQuotas(phase.classQuotas), relabelTrusted: phase.relabelTrusted, auditShare: phase.auditShare, seed: (modelId ?? 0) * 31 + phaseId });
 
   const insert =
     provider === 'postgres'
-      ? `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "teacherLabel", "answers", "done")
-         SELECT $1::int, (j ->> 0)::int, $2::int, (j ->> 1)::int, j ->> 2, (j ->> 3)::int, false FROM json_array_elements($3::json) AS j`
-      : `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "teacherLabel", "answers", "done")
-         SELECT $1, j.value ->> 0, $2, j.value ->> 1, j.value ->> 2, j.value ->> 3, false FROM json_each($3) AS j`;
+      ? `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "teacherLabel", "answers", "done", "audit")
+         SELECT $1::int, (j ->> 0)::int, $2::int, (j ->> 1)::int, j ->> 2, (j ->> 3)::int, false, (j ->> 4)::int = 1 FROM json_array_elements($3::json) AS j`
+      : `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "teacherLabel", "answers", "done", "audit")
+         SELECT $1, j.value ->> 0, $2, j.value ->> 1, j.value ->> 2, j.value ->> 3, false, j.value ->> 4 FROM json_each($3) AS j`;
   await db.$transaction(
     async (tx) => {
       // A write first: on SQLite the transaction then holds the write lock from its start.
@@ -199,7 +205,7 @@ export async function rebuildQueue(db: Db, phaseId: number, requestedBy?: Actor)
       // taken while the item is still free; after a rebuild it is simply leased again).
       await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "AnnotationLease" WHERE "phaseId" = $1 AND "expiresAt" <= ${dbNow(provider)}`), phaseId);
       for (let s = 0; s < ranked.length; s += ROWS_PER_INSERT) {
-        const batch = ranked.slice(s, s + ROWS_PER_INSERT).map((r) => [r.itemId, r.rank, r.teacherLabel, r.answers]);
+        const batch = ranked.slice(s, s + ROWS_PER_INSERT).map((r) => [r.itemId, r.rank, r.teacherLabel, r.answers, r.audit ? 1 : 0]);
         await tx.$executeRawUnsafe(placeholders(provider, insert), phaseId, modelId, JSON.stringify(batch));
       }
       const state = { modelId, strategy, open: ranked.length, total: ranked.length, builtAt: new Date() };

@@ -15,6 +15,8 @@ export const queueSettingsSchema = z
     overlap: z.number().int().min(1).max(10).optional(),
     queueStrategy: z.enum(QUEUE_STRATEGIES).optional(),
     classQuotas: z.record(z.string(), z.number().min(0)).nullable().optional(),
+    auditShare: z.number().min(0).max(0.5).optional(),
+    relabelTrusted: z.boolean().optional(),
   })
   .strict();
 
@@ -25,6 +27,8 @@ export interface QueueSettings {
   overlap: number;
   queueStrategy: string;
   classQuotas: Record<string, number> | null;
+  auditShare: number;
+  relabelTrusted: boolean;
 }
 
 export async function updateQueueSettings(db: Db, phaseId: number, input: unknown, by: Actor = null): Promise<{ phase: QueueSettings; rebuilt: RebuildResult | null }> {
@@ -40,20 +44,22 @@ export async function updateQueueSettings(db: Db, phaseId: number, input: unknow
       ...(patch.overlap !== undefined ? { overlap: patch.overlap } : {}),
       ...(patch.queueStrategy !== undefined ? { queueStrategy: patch.queueStrategy } : {}),
       ...(patch.classQuotas !== undefined ? { classQuotas: patch.classQuotas === null ? null : JSON.stringify(patch.classQuotas) } : {}),
+      ...(patch.auditShare !== undefined ? { auditShare: patch.auditShare } : {}),
+      ...(patch.relabelTrusted !== undefined ? { relabelTrusted: patch.relabelTrusted } : {}),
     },
   });
   const built = await db.queueState.findUnique({ where: { phaseId } });
   const rebuilt = built && Object.keys(patch).length ? await rebuildQueue(db, phaseId) : null;
   await audit(db, by, 'phase.queue_settings', `phase:${phaseId}`, input);
   return {
-    phase: { phaseId, overlap: updated.overlap, queueStrategy: updated.queueStrategy, classQuotas: updated.classQuotas ? JSON.parse(updated.classQuotas) : null },
+    phase: { phaseId, overlap: updated.overlap, queueStrategy: updated.queueStrategy, classQuotas: updated.classQuotas ? JSON.parse(updated.classQuotas) : null, auditShare: updated.auditShare, relabelTrusted: updated.relabelTrusted },
     rebuilt,
   };
 }
 
 /** The phase's queue settings and state: what the lead's settings form and the annotation page show. */
 export async function queueSettings(db: Db, phaseId: number) {
-  const phase = await db.phase.findUnique({ where: { id: phaseId }, select: { overlap: true, queueStrategy: true, classQuotas: true } });
+  const phase = await db.phase.findUnique({ where: { id: phaseId }, select: { overlap: true, queueStrategy: true, classQuotas: true, auditShare: true, relabelTrusted: true } });
   if (!phase) throw notFound(`phase ${phaseId}`);
   const state = await db.queueState.findUnique({ where: { phaseId } });
   return {
@@ -61,6 +67,8 @@ export async function queueSettings(db: Db, phaseId: number) {
     overlap: phase.overlap,
     queueStrategy: phase.queueStrategy,
     classQuotas: phase.classQuotas ? (JSON.parse(phase.classQuotas) as Record<string, number>) : null,
+    auditShare: phase.auditShare,
+    relabelTrusted: phase.relabelTrusted,
     built: state ? { modelId: state.modelId, strategy: state.strategy, open: state.open, total: state.total, builtAt: state.builtAt.toISOString() } : null,
   };
 }

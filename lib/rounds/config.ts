@@ -15,16 +15,31 @@ export const roundConfigSchema = z
     /** Keep the teacher's soft target next to a human label (default: the human overrules the teacher). */
     keepTeacherForHuman: z.boolean().default(false),
     /**
-     * 'uniform': every pool item weighs 1. 'loss': items weigh by the last student's loss on them
-     * (clamped to [minWeight, maxWeight] × the mean), so the round oversamples where it failed.
+     * 'uniform' (default): every item weighs 1. 'loss': items weigh by the last student's loss on
+     * their training target (the human label where people gave one, else the teacher's; clamped
+     * to [minWeight, maxWeight] × the mean): the seed's resampling for fidelity to the teacher.
+     * The loop benchmark measured 'loss' below 'uniform' against people, hence the default.
      */
-    sampling: z.enum(['uniform', 'loss']).default('loss'),
+    sampling: z.enum(['uniform', 'loss']).default('uniform'),
     minWeight: z.number().min(0).max(1).default(0.5),
     maxWeight: z.number().min(1).max(20).default(3),
     /** false: train on human labels alone (the baseline that shows what distillation adds). */
     useTeacher: z.boolean().default(true),
     /** Cap on training examples (newest kept), 0 = all. */
     maxExamples: z.number().int().min(0).default(0),
+    /**
+     * Share of the trusted-labelled train items (imported gold, adjudicated) held out as the
+     * validation slice: it picks the best epoch and guards against regressions. The temporal
+     * test slice is only reported, never used to choose. 0 = no validation slice.
+     */
+    validationShare: z.number().min(0).max(0.5).default(0.15),
+    /**
+     * Fine-tune the phase's last good student (same architecture and shape) for `warmEpochs`
+     * instead of training a new one from scratch: what it learned is kept and the new labels
+     * move it, rather than a fresh random start whose seed noise can drown them.
+     */
+    warmStart: z.boolean().default(true),
+    warmEpochs: z.number().int().min(1).max(100).default(2),
   })
   .strict();
 

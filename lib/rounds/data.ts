@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.ts';
 import { providerOf, placeholders } from '../db/sql.ts';
+import { decodeProbs } from '../db/probs.ts';
 import type { PhaseRows } from '../tasks/items.ts';
+import { isRegression, type PhaseMeta } from '../tasks/phase.ts';
 
 const kept = (keep: Uint8Array) => {
   const idx: number[] = [];
@@ -26,21 +28,27 @@ export function selectRows(rows: PhaseRows, keep: Uint8Array, C: number): PhaseR
     hasTeacher: Uint8Array.from(idx, (i) => rows.hasTeacher[i]),
     human: Int32Array.from(idx, (i) => rows.human[i]),
     test: Uint8Array.from(idx, (i) => rows.test[i]),
+    trusted: Uint8Array.from(idx, (i) => rows.trusted[i]),
   };
 }
 
-/** The last student's loss per item (for loss-guided sampling), or null when there is none. */
-export async function lastStudentLoss(db: Db, phaseId: number, beforeRoundId: number): Promise<{ modelId: number; loss: Map<number, number> } | null> {
-  const model = await db.studentModel.findFirst({
-    where: { phaseId, roundId: { lt: beforeRoundId }, status: { not: 'rejected' } },
+/**
+ * The last student's probabilities and loss (against the teacher) per item, for loss-guided
+ * sampling, or null when there is none. A student flagged as a regression is skipped.
+ */
+export async function lastStudentScores(db: Db, phase: PhaseMeta, beforeRoundId: number): Promise<{ modelId: number; scores: Map<number, { probs: Float32Array; loss: number }> } | null> {
+  const models = await db.studentModel.findMany({
+    where: { phaseId: phase.id, roundId: { lt: beforeRoundId }, status: { not: 'rejected' } },
     orderBy: { id: 'desc' },
+    take: 10,
   });
+  const model = models.find((m) => !isRegression(m.metrics));
   if (!model) return null;
   const provider = providerOf(db);
-  const rows = await db.$queryRawUnsafe<{ itemId: number; loss: number }[]>(
-    placeholders(provider, `SELECT "itemId", "loss" FROM "StudentScore" WHERE "modelId" = $1`),
+  const rows = await db.$queryRawUnsafe<{ itemId: number; loss: number; probs: Uint8Array }[]>(
+    placeholders(provider, `SELECT "itemId", "loss", "probs" FROM "StudentScore" WHERE "modelId" = $1`),
     model.id,
   );
   if (!rows.length) return null;
-  return { modelId: model.id, loss: new Map(rows.map((r) => [Number(r.itemId), Number(r.loss)])) };
+  return { modelId: model.id, scores: new Map(rows.map((r) => [Number(r.itemId), { probs: decodeProbs(r.probs), loss: Number(r.loss) }])) };
 }

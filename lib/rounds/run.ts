@@ -11,16 +11,22 @@
 import type { Db } from '../db/client.ts';
 import { unprocessable } from '../errors.ts';
 import { artifactStore, type ArtifactStore } from '../artifacts/store.ts';
+import type { PhaseRows } from '../tasks/items.ts';
 import { Vocab } from '../ml/tokenizer.ts';
 import { prepareDistillationTargets } from '../ml/loss.ts';
-import { trainStudent, encodeCheckpoint, type TrainProgress, type EpochSummary } from '../ml/train.ts';
+import { trainStudent, encodeCheckpoint, weightsFromCheckpoint, type TrainProgress, type EpochSummary } from '../ml/train.ts';
+import { predictProbs, type StudentWeights } from '../ml/model.ts';
+import { decodeWeights, encodeWeights } from '../ml/weights.ts';
+import { accuracy } from '../ml/metrics.ts';
 import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
 import { parseRoundConfig, type RoundConfig } from './config.ts';
-import { lastStudentLoss, selectProbs, selectRows } from './data.ts';
-import { phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
-import { loadPhaseRows, type PhaseRows } from '../tasks/items.ts';
+import { selectProbs, selectRows } from './data.ts';
+import { decide, isRegression, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
+import { loadPhaseRows } from '../tasks/items.ts';
+import { decodeProbsInto } from '../db/probs.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
+import { trainingSet, type TrainSetSnapshot } from './training-set.ts';
 import { writeStudentScores } from './scores.ts';
 import { rebuildQueue } from '../queue/rebuild.ts';
 
@@ -56,13 +62,25 @@ export interface RoundMetrics extends Evaluation {
   scoring: { items: number; seconds: number; itemsPerSecond: number; meanJs: number; flips: number };
   latency: { batch1P50Ms: number; batch1P95Ms: number };
   sampling: { kind: RoundConfig['sampling']; guidedBy: number | null };
+  /** The student this round fine-tuned (warm start), or null when it trained from scratch. */
+  warmFrom: number | null;
+  /** The held-out trusted labels: the epoch kept, and the student's accuracy on them. */
+  validation: { items: number; accuracy: number; bestEpoch: number; epochs: number[] } | null;
+  regression: RegressionCheck | null;
 }
 
-interface TrainSetSnapshot {
-  ids: number[];
-  hard: number[];
-  base: number[];
-  guidedBy: number | null;
+/**
+ * The regression guard: the new student against the best earlier student of the phase on the
+ * same validation items (every student scores every item, so earlier students are compared on
+ * today's slice). Flagged when it is below the best by more than its standard error; a flagged
+ * student neither ranks the queue nor becomes the start point of the next round.
+ */
+export interface RegressionCheck {
+  flagged: boolean;
+  accuracy: number;
+  se: number;
+  items: number;
+  best: { modelId: number; roundNumber: number; accuracy: number } | null;
 }
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -76,33 +94,90 @@ async function updateRound(db: Db, roundId: number, data: Record<string, unknown
   await db.round.update({ where: { id: roundId }, data });
 }
 
+interface WarmStart {
+  modelId: number;
+  weights: StudentWeights;
+  vocab: Vocab;
+}
+
 /**
- * Builds (or reloads) the round's training set: which items, with which hard labels and base
- * weights. When it builds it, it also returns the train rows it loaded, so they are not read twice.
+ * The student to fine-tune: the phase's newest earlier student that is not rejected nor flagged
+ * as a regression, with the same architecture, shape and label count, whose weights were kept.
+ * The choice is stored with the round so that a resumed round makes the same one.
  */
-async function trainSet(db: Db, store: ArtifactStore, roundKey: string, roundId: number, phase: PhaseMeta, config: RoundConfig): Promise<{ snap: TrainSetSnapshot; rows?: PhaseRows }> {
-  const key = `${roundKey}/trainset.json`;
+async function warmStartFrom(db: Db, store: ArtifactStore, roundKey: string, phase: PhaseMeta, roundId: number, config: RoundConfig): Promise<WarmStart | null> {
+  const key = `${roundKey}/warm.json`;
   const saved = await store.get(key);
-  if (saved) return { snap: dec<TrainSetSnapshot>(saved) };
-  const rows = await loadPhaseRows(db, phase, 'train');
-  const keep: number[] = [];
-  for (let i = 0; i < rows.ids.length; i++) if ((config.useTeacher && rows.hasTeacher[i]) || rows.human[i] >= 0) keep.push(i);
-  let chosen = keep;
-  if (config.maxExamples > 0 && chosen.length > config.maxExamples) chosen = chosen.slice(chosen.length - config.maxExamples);
-  const last = config.sampling === 'loss' ? await lastStudentLoss(db, phase.id, roundId) : null;
-  let base = chosen.map(() => 1);
-  if (last) {
-    // Oversample where the last student failed: weight ∝ its loss on the teacher's label, clamped.
-    const losses = chosen.map((i) => last.loss.get(rows.ids[i]) ?? NaN);
-    const known = losses.filter((l) => Number.isFinite(l));
-    const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1;
-    base = losses.map((l) => (Number.isFinite(l) && mean > 0 ? Math.min(config.maxWeight, Math.max(config.minWeight, l / mean)) : 1));
+  let modelId: number | null = saved ? dec<{ modelId: number | null }>(saved).modelId : null;
+  if (!saved) {
+    if (config.warmStart) {
+      const models = await db.studentModel.findMany({ where: { phaseId: phase.id, roundId: { lt: roundId }, status: { not: 'rejected' } }, orderBy: { id: 'desc' }, take: 10 });
+      for (const m of models) {
+        if (isRegression(m.metrics)) continue;
+        const cfg = JSON.parse(m.config) as { student?: unknown; labels?: string[] };
+        if (JSON.stringify(cfg.student) !== JSON.stringify(config.model) || cfg.labels?.length !== phase.labels.length) continue;
+        if (!(await store.get(`${m.artifactKey}/weights.bin`))) continue;
+        modelId = m.id;
+        break;
+      }
+    }
+    await store.put(key, enc({ modelId }));
   }
-  // Permanent (4xx): retrying cannot help until data arrives, and an empty snapshot must not be kept.
-  if (!chosen.length) throw unprocessable(`phase ${phase.id} has no training items with ${config.useTeacher ? 'a teacher output or ' : ''}a human label: import teacher outputs or label some items first`);
-  const snap: TrainSetSnapshot = { ids: chosen.map((i) => rows.ids[i]), hard: chosen.map((i) => rows.human[i]), base, guidedBy: last?.modelId ?? null };
-  await store.put(key, enc(snap));
-  return { snap, rows };
+  if (modelId == null) return null;
+  const m = await db.studentModel.findUniqueOrThrow({ where: { id: modelId } });
+  const [w, v] = await Promise.all([store.get(`${m.artifactKey}/weights.bin`), store.get(`${m.artifactKey}/vocab.json`)]);
+  if (!w || !v) throw new Error(`the weights of model ${modelId}, which this round fine-tunes, are gone`);
+  return { modelId, weights: decodeWeights(w), vocab: Vocab.fromJSON(dec(v)) };
+}
+
+/** The snapshot's items with their texts, teacher targets, human labels and base weights, aligned. */
+async function trainingData(db: Db, phase: PhaseMeta, config: RoundConfig, snap: TrainSetSnapshot, rows: PhaseRows | undefined, log: (m: string) => void) {
+  const C = phase.labels.length;
+  const loaded = rows ?? (await loadPhaseRows(db, phase, 'train', Int32Array.from([...snap.ids, ...snap.validation.ids])));
+  const at = new Map(Array.from(loaded.ids, (id, i) => [id, i]));
+  const order = snap.ids.map((id) => at.get(id)).filter((i): i is number => i !== undefined);
+  if (order.length !== snap.ids.length) log(`${snap.ids.length - order.length} snapshot items were deleted since; training without them`);
+  const snapIndex = new Map(snap.ids.map((id, k) => [id, k]));
+  const teacherProbs = new Float32Array(order.length * C);
+  order.forEach((i, k) => teacherProbs.set(loaded.teacherProbs.subarray(i * C, i * C + C), k * C));
+  const valOrder = snap.validation.ids.map((id, k) => ({ i: at.get(id), label: snap.validation.labels[k] })).filter((v): v is { i: number; label: number } => v.i !== undefined);
+  return {
+    texts: order.map((i) => loaded.texts[i]),
+    teacherProbs,
+    hasTeacher: Uint8Array.from(order, (i) => (config.useTeacher ? loaded.hasTeacher[i] : 0)),
+    human: Int32Array.from(order, (i) => snap.hard[snapIndex.get(loaded.ids[i])!]),
+    base: Float32Array.from(order, (i) => snap.base[snapIndex.get(loaded.ids[i])!]),
+    validation: { texts: valOrder.map((v) => loaded.texts[v.i]), labels: Int32Array.from(valOrder, (v) => v.label) },
+  };
+}
+
+/** Accuracy of a phase decision against labels. */
+function decisionAccuracy(phase: PhaseMeta, probs: Float32Array, labels: Int32Array): number {
+  return accuracy(decide(phase, probs), labels);
+}
+
+/**
+ * Compares the new student with the earlier ones on the round's validation items, from the
+ * scores every student stored for them.
+ */
+async function regressionCheck(db: Db, phase: PhaseMeta, roundId: number, modelId: number, valIds: number[], valLabels: Int32Array, newProbs: Float32Array): Promise<RegressionCheck | null> {
+  if (!valIds.length) return null;
+  const C = phase.labels.length;
+  const acc = decisionAccuracy(phase, newProbs, valLabels);
+  const se = Math.sqrt((acc * (1 - acc)) / valIds.length);
+  const earlier = await db.studentModel.findMany({ where: { phaseId: phase.id, roundId: { lt: roundId }, status: { not: 'rejected' }, id: { not: modelId } }, orderBy: { id: 'desc' }, take: 10, include: { round: { select: { number: true } } } });
+  let best: RegressionCheck['best'] = null;
+  for (const m of earlier) {
+    if (isRegression(m.metrics)) continue;
+    const scores = await db.studentScore.findMany({ where: { modelId: m.id, itemId: { in: valIds } }, select: { itemId: true, probs: true } });
+    if (scores.length !== valIds.length) continue;
+    const byId = new Map(scores.map((s) => [s.itemId, s.probs]));
+    const probs = new Float32Array(valIds.length * C);
+    valIds.forEach((id, k) => decodeProbsInto(byId.get(id)!, C, probs, k * C));
+    const a = decisionAccuracy(phase, probs, valLabels);
+    if (!best || a > best.accuracy) best = { modelId: m.id, roundNumber: m.round.number, accuracy: a };
+  }
+  return { flagged: best != null && acc < best.accuracy - se, accuracy: acc, se, items: valIds.length, best };
 }
 
 export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}): Promise<{ modelId: number; metrics: RoundMetrics }> {
@@ -122,69 +197,87 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   await updateRound(db, roundId, { status: 'running', startedAt: round.startedAt ?? new Date(), error: null });
   await report({ stage: 'loading' }, true);
 
-  // 1. The training set, and the texts and teacher outputs of its items.
+  // 1. The training set (snapshotted), and the texts and targets of its items.
   // Keyed by id and creation time: a database reset restarts ids, and must not meet old files.
   const roundKey = `rounds/${roundId}-${round.createdAt.getTime()}`;
-  const built = await trainSet(db, store, roundKey, roundId, phase, config);
+  const built = await trainingSet(db, store, `${roundKey}/trainset.json`, roundId, phase, config);
   const snap = built.snap;
-  const rows = built.rows ?? (await loadPhaseRows(db, phase, 'train', Int32Array.from(snap.ids)));
-  const at = new Map(Array.from(rows.ids, (id, i) => [id, i]));
-  const order = snap.ids.map((id) => at.get(id)).filter((i): i is number => i !== undefined);
-  if (order.length !== snap.ids.length) log(`${snap.ids.length - order.length} snapshot items were deleted since; training without them`);
-  const texts = order.map((i) => rows.texts[i]);
-  const teacherProbs = new Float32Array(order.length * C);
-  order.forEach((i, k) => teacherProbs.set(rows.teacherProbs.subarray(i * C, i * C + C), k * C));
-  const hasTeacher = Uint8Array.from(order, (i) => (config.useTeacher ? rows.hasTeacher[i] : 0));
-  const snapIndex = new Map(snap.ids.map((id, k) => [id, k]));
-  const human = Int32Array.from(order, (i) => snap.hard[snapIndex.get(rows.ids[i])!]);
-  const base = Float32Array.from(order, (i) => snap.base[snapIndex.get(rows.ids[i])!]);
+  const data = await trainingData(db, phase, config, snap, built.rows, log);
 
-  // 2. Vocabulary (deterministic from the snapshot, so a resumed run gets the same one).
-  const vocab = Vocab.build(texts);
-  const ids = vocab.encodeAll(texts, config.model.maxLen);
-  const targets = prepareDistillationTargets({ numClasses: C, teacherProbs, humanLabels: human, humanWeight: config.humanWeight, keepTeacherForHuman: config.keepTeacherForHuman, baseWeights: base });
+  // 2. Where training starts: the last good student (its vocabulary and weights), or from scratch
+  // with a vocabulary built from the snapshot (deterministic, so a resumed run gets the same one).
+  const warm = await warmStartFrom(db, store, roundKey, phase, roundId, config);
+  if (warm) log(`fine-tuning model ${warm.modelId} for ${config.warmEpochs} epochs`);
+  const vocab = warm?.vocab ?? Vocab.build(data.texts);
+  const ids = vocab.encodeAll(data.texts, config.model.maxLen);
+  const valIds = vocab.encodeAll(data.validation.texts, config.model.maxLen);
+  const targets = prepareDistillationTargets({ numClasses: C, teacherProbs: data.teacherProbs, humanLabels: data.human, humanWeight: config.humanWeight, keepTeacherForHuman: config.keepTeacherForHuman, baseWeights: data.base });
   // An item without a teacher output trains on its human label alone.
-  for (let i = 0; i < hasTeacher.length; i++) if (!hasTeacher[i]) targets.softMask[i] = 0;
+  for (let i = 0; i < data.hasTeacher.length; i++) if (!data.hasTeacher[i]) targets.softMask[i] = 0;
+  const train = warm ? { ...config.train, epochs: config.warmEpochs } : config.train;
 
-  // 3. Train, checkpointing after every epoch.
+  // 3. Train, checkpointing after every epoch; keep the epoch that does best on the validation slice.
   const cpKey = `${roundKey}/checkpoint.bin`;
+  const bestKey = `${roundKey}/best`;
   const resumeFrom = (await store.get(cpKey)) ?? undefined;
   if (resumeFrom) log(`resuming round ${roundId} from its last checkpoint`);
+  const savedBest = await store.get(`${bestKey}.json`);
+  let best: { epoch: number; accuracy: number } | null = savedBest ? dec(savedBest) : null;
+  const valScores: number[] = savedBest ? (dec<{ epochs?: number[] }>(savedBest).epochs ?? []) : [];
   let history: EpochSummary[] = [];
   const started = performance.now();
   const result = await trainStudent({
     model: config.model,
-    train: config.train,
+    train,
     data: { ids, ...targets },
     numClasses: C,
     vocabSize: vocab.size,
     signal: ctx.signal,
+    initFrom: warm?.weights,
     resumeFrom: resumeFrom ? new Uint8Array(resumeFrom) : undefined,
     onProgress: (p: TrainProgress) => {
       void report({ stage: 'training', ...p, history }).catch(() => {});
     },
     onEpochEnd: async (cp) => {
+      if (data.validation.labels.length) {
+        const w = weightsFromCheckpoint(cp);
+        const a = decisionAccuracy(phase, predictProbs(w, valIds), data.validation.labels);
+        valScores.push(a);
+        // Ties go to the later epoch: it has seen the data more often for the same held-out score.
+        if (!best || a >= best.accuracy) {
+          best = { epoch: cp.epoch, accuracy: a };
+          await store.put(`${bestKey}.bin`, encodeWeights(w));
+        }
+        await store.put(`${bestKey}.json`, enc({ ...best, epochs: valScores }));
+      }
       await store.put(cpKey, encodeCheckpoint(cp));
       history = cp.history ?? history;
-      log(`epoch ${cp.epoch}/${config.train.epochs} done`);
-      await report({ stage: 'training', epoch: cp.epoch, epochs: config.train.epochs, history }, true);
+      log(`epoch ${cp.epoch}/${train.epochs} done${valScores.length ? ` (validation accuracy ${valScores[valScores.length - 1].toFixed(4)})` : ''}`);
+      await report({ stage: 'training', epoch: cp.epoch, epochs: train.epochs, history }, true);
     },
   });
   history = result.history;
+  const kept: { epoch: number; accuracy: number } | null = best;
+  let weights = result.weights;
+  if (kept && kept.epoch !== train.epochs) {
+    const bytes = await store.get(`${bestKey}.bin`);
+    if (bytes) weights = decodeWeights(bytes);
+  }
   const trainSeconds = (performance.now() - started) / 1000;
   await updateRound(db, roundId, { backend: result.backend });
 
-  // 4. Export.
+  // 4. Artifacts: ONNX, vocabulary, config, and the weights the next round may fine-tune.
   await report({ stage: 'exporting', history }, true);
   const key = modelArtifactKey(phase.id, round.number);
-  const onnx = exportOnnx(result.weights, { vocab: vocab.toJSON(), metadata: { 'distillery.round': String(round.number), 'distillery.phase': String(phase.id), 'distillery.labels': JSON.stringify(phase.labels) } });
-  const modelConfig = { labels: phase.labels, threshold: phase.threshold, positiveLabel: phase.positiveLabel, student: config.model, train: config.train, humanWeight: config.humanWeight, tokenizer: vocab.toJSON().tokenizer, input: 'input_ids int64 [batch, seq] (0 = padding)', output: 'probs float32 [batch, labels]' };
+  const onnx = exportOnnx(weights, { vocab: vocab.toJSON(), metadata: { 'distillery.round': String(round.number), 'distillery.phase': String(phase.id), 'distillery.labels': JSON.stringify(phase.labels) } });
+  const modelConfig = { labels: phase.labels, threshold: phase.threshold, positiveLabel: phase.positiveLabel, student: config.model, train, humanWeight: config.humanWeight, tokenizer: vocab.toJSON().tokenizer, input: 'input_ids int64 [batch, seq] (0 = padding)', output: 'probs float32 [batch, labels]' };
   await store.put(`${key}/student.onnx`, onnx);
   await store.put(`${key}/vocab.json`, enc(vocab.toJSON()));
   await store.put(`${key}/config.json`, enc(modelConfig));
+  await store.put(`${key}/weights.bin`, encodeWeights(weights));
 
-  // 5. Score every item of the phase (the pool the queue ranks, and the test slice) with the
-  // exported model, then evaluate it on the temporal test slice from those same scores.
+  // 5. Score every item of the phase (the pool the queue ranks, the validation and the test
+  // slice) with the exported model, then evaluate it on the temporal test slice from those scores.
   const student = await OnnxStudent.load(onnx, { intraOpThreads: 1 });
   const all = await loadPhaseRows(db, phase, 'all');
   await report({ stage: 'scoring', scored: 0, total: all.ids.length, history }, true);
@@ -212,8 +305,8 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
 
   const metrics: RoundMetrics = {
     ...evaluation,
-    trainExamples: order.length,
-    humanLabelled: human.reduce((a, h) => a + (h >= 0 ? 1 : 0), 0),
+    trainExamples: data.texts.length,
+    humanLabelled: data.human.reduce((a, h) => a + (h >= 0 ? 1 : 0), 0),
     vocabSize: vocab.size,
     backend: result.backend,
     trainSeconds,
@@ -222,6 +315,9 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     scoring: { items: all.ids.length, seconds: scoreSeconds, itemsPerSecond: all.ids.length / scoreSeconds, meanJs: 0, flips: 0 },
     latency: { batch1P50Ms: lat[Math.floor(lat.length * 0.5)] ?? 0, batch1P95Ms: lat[Math.floor(lat.length * 0.95)] ?? 0 },
     sampling: { kind: config.sampling, guidedBy: snap.guidedBy },
+    warmFrom: warm?.modelId ?? null,
+    validation: kept ? { items: data.validation.labels.length, accuracy: kept.accuracy, bestEpoch: kept.epoch, epochs: valScores } : null,
+    regression: null,
   };
   const model = await db.studentModel.upsert({
     where: { roundId },
@@ -231,11 +327,19 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   const written = await writeStudentScores(db, model.id, all.ids, all.teacherProbs, all.hasTeacher, allProbs, C);
   metrics.scoring.meanJs = written.meanJs;
   metrics.scoring.flips = written.flips;
+  const at = new Map(Array.from(all.ids, (id, i) => [id, i]));
+  const valItems = snap.validation.ids.filter((id) => at.has(id));
+  const valProbs = new Float32Array(valItems.length * C);
+  valItems.forEach((id, k) => valProbs.set(allProbs.subarray(at.get(id)! * C, at.get(id)! * C + C), k * C));
+  const valLabels = Int32Array.from(valItems, (id) => snap.validation.labels[snap.validation.ids.indexOf(id)]);
+  metrics.regression = await regressionCheck(db, phase, roundId, model.id, valItems, valLabels, valProbs);
+  if (metrics.regression?.flagged) log(`round ${round.number} is a regression: validation accuracy ${metrics.regression.accuracy.toFixed(4)} against ${metrics.regression.best!.accuracy.toFixed(4)} of round ${metrics.regression.best!.roundNumber} (± ${metrics.regression.se.toFixed(4)}); it will not rank the queue nor be fine-tuned`);
   await store.put(`${key}/model-card.md`, new TextEncoder().encode(modelCard(phase, round.number, config, metrics)));
   await db.studentModel.update({ where: { id: model.id }, data: { metrics: JSON.stringify(metrics) } });
-  await rebuildQueue(db, phase.id); // the new scores re-rank the disagreement queue
+  await rebuildQueue(db, phase.id); // the new scores re-rank the disagreement queue (unless flagged)
   await updateRound(db, roundId, { status: 'succeeded', finishedAt: new Date(), metrics: JSON.stringify(metrics), progress: JSON.stringify({ stage: 'done', history }) });
   await store.delete(cpKey);
+  await store.delete(`${bestKey}.bin`);
   return { modelId: model.id, metrics };
 }
 
@@ -248,7 +352,8 @@ export function modelCard(phase: PhaseMeta, roundNumber: number, config: RoundCo
 - Labels: ${phase.labels.join(', ')}${phase.threshold != null ? ` (decision: P(${phase.positiveLabel}) ≥ ${phase.threshold})` : ' (decision: argmax)'}
 - Distillation: T = ${config.train.temperature}, alpha = ${config.train.alpha}, loss = ${config.train.loss}, epochs = ${config.train.epochs}, batch = ${config.train.batchSize}, lr = ${config.train.learningRate}
 - Teacher: ${config.useTeacher ? 'soft targets from the phase\'s teachers' : 'none (human labels only)'}; human label weight: ${config.humanWeight}; sampling: ${config.sampling}${m.sampling.guidedBy ? ` (guided by model ${m.sampling.guidedBy})` : ''}
-- Training data: ${m.trainExamples} items, ${m.humanLabelled} with human labels; vocabulary ${m.vocabSize}
+- Training data: ${m.trainExamples} items, ${m.humanLabelled} with human labels; vocabulary ${m.vocabSize}${m.warmFrom ? `; fine-tuned from model ${m.warmFrom}` : '; trained from scratch'}
+- Validation slice (held-out trusted labels): ${m.validation ? `${m.validation.items} items, accuracy ${pct(m.validation.accuracy)} at epoch ${m.validation.bestEpoch}` : 'none'}${m.regression?.flagged ? ` — **regression**: below round ${m.regression.best?.roundNumber} (${pct(m.regression.best?.accuracy)}) by more than its standard error` : ''}
 - Backend: ${m.backend}; training time ${m.trainSeconds.toFixed(1)} s (${Math.round(m.trainExamplesPerSecond)} examples/s)
 
 ## Temporal test slice (${m.testItems} items)

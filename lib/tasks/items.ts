@@ -20,6 +20,8 @@ export interface PhaseRows {
   human: Int32Array;
   /** 1 where the item is in the temporal test slice. */
   test: Uint8Array;
+  /** 1 where the human label is a trusted one: imported gold, or a lead's adjudication. */
+  trusted: Uint8Array;
 }
 
 /**
@@ -52,14 +54,18 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
   }
   const test = Uint8Array.from(rows, (r) => (r.split === 'test' ? 1 : 0));
   const human = new Int32Array(n).fill(-1);
+  const trusted = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const g = rows[i].goldLabel;
-    if (g != null && labelIndex.has(g)) human[i] = labelIndex.get(g)!;
+    if (g != null && labelIndex.has(g)) (human[i] = labelIndex.get(g)!), (trusted[i] = 1);
   }
-  const labels = await db.humanLabel.findMany({ where: { phaseId: phase.id }, select: { itemId: true, label: true } });
+  const labels = await db.humanLabel.findMany({ where: { phaseId: phase.id }, select: { itemId: true, label: true, source: true } });
   for (const l of labels) {
     const i = pos.get(l.itemId);
-    if (i !== undefined && labelIndex.has(l.label)) human[i] = labelIndex.get(l.label)!;
+    if (i !== undefined && labelIndex.has(l.label)) {
+      human[i] = labelIndex.get(l.label)!;
+      if (l.source === 'adjudication') trusted[i] = 1;
+    }
   }
 
   const teachers = await db.teacher.findMany({ where: { phaseId: phase.id }, orderBy: { id: 'asc' } });
@@ -78,5 +84,5 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
     perTeacher.push({ probs, has, weight: t.weight });
   }
   const { probs: teacherProbs, has: hasTeacher } = mixTeachers(perTeacher, n, C);
-  return { ids, texts, teacherProbs, hasTeacher, human, test };
+  return { ids, texts, teacherProbs, hasTeacher, human, test, trusted };
 }

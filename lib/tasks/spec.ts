@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QUEUE_STRATEGIES } from '../queue/rank.ts';
 
 const key = z
   .string()
@@ -21,6 +22,16 @@ export const phaseSpecSchema = z
     testFraction: z.number().gt(0).lt(1).default(0.1),
     overlap: z.number().int().min(1).max(10).default(1),
     minTextLength: z.number().int().min(0).max(1000).default(2),
+    /**
+     * How the disagreement queue orders the pool. Default 'loss': the items where the student most
+     * confidently contradicts the teacher; on the loop benchmark (COLD) its first 100 picks held
+     * 64 teacher errors against 37 for 'js' and 13 for random picks.
+     */
+    queueStrategy: z.enum(QUEUE_STRATEGIES).default('loss'),
+    /** Share of served items drawn at random, whose answers measure the teacher's base error rate (0 = none). */
+    auditShare: z.number().min(0).max(0.5).default(0.05),
+    /** QA: hand out items that already carry a trusted label (imported gold, adjudicated) too. */
+    relabelTrusted: z.boolean().default(false),
   })
   .superRefine((p, ctx) => {
     if (p.threshold !== undefined && p.labels.length !== 2) {

@@ -81,6 +81,9 @@ export async function createTask(db: Db, input: TaskSpec, by: Actor = null) {
           testFraction: p.testFraction,
           overlap: p.overlap,
           minTextLength: p.minTextLength,
+          queueStrategy: p.queueStrategy,
+          auditShare: p.auditShare,
+          relabelTrusted: p.relabelTrusted,
         },
       });
       ids.set(p.key, phase.id);

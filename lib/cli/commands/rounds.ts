@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { isFinal } from '../../jobs/queue.ts';
 import { getRound, listRounds, startRound, type RoundView } from '../../rounds/rounds.ts';
+import { queueYield, type PhaseYield, type YieldCounts } from '../../queue/yield.ts';
 import { int, str, UsageError } from '../args.ts';
 import { table, type CliContext, type Command } from '../context.ts';
 
 const f3 = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(3));
+const rate = (c: YieldCounts) => (c.teacherErrorRate == null ? '—' : `${(100 * c.teacherErrorRate).toFixed(1)}% ± ${(100 * (c.teacherErrorRateSe ?? 0)).toFixed(1)} of ${c.answered}`);
+
+/** One line on the queue's yield: how often people overruled the teacher, queue picks against random audit picks. */
+function yieldLine(y: PhaseYield): string {
+  return `yield: people overruled the teacher on ${rate(y.queue)} queue picks; random audit picks (baseline) ${rate(y.audit)}${y.lift ? `; ${y.lift.toFixed(1)}× the random rate` : ''}`;
+}
 
 function roundLine(r: RoundView): Record<string, unknown> {
   const secs = r.startedAt && r.finishedAt ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : null;
@@ -15,6 +22,10 @@ function roundLine(r: RoundView): Record<string, unknown> {
     backend: r.backend ?? '',
     'F1 vs teacher': f3(r.metrics?.vsTeacher?.macroF1),
     'F1 vs human': f3(r.metrics?.vsHuman?.macroF1),
+    'acc vs human': f3(r.metrics?.vsHuman?.accuracy),
+    'val acc': f3(r.metrics?.validation?.accuracy),
+    start: r.metrics ? (r.metrics.warmFrom ? `fine-tuned #${r.metrics.warmFrom}` : 'scratch') : '',
+    flag: r.metrics?.regression?.flagged ? `REGRESSION (below round ${r.metrics.regression.best?.roundNumber} on validation)` : '',
     'train ex/s': r.metrics ? Math.round(r.metrics.trainExamplesPerSecond) : '',
     seconds: secs ?? '',
     progress: r.progress && r.status === 'running' ? `${r.progress.stage}${r.progress.epoch != null ? ` epoch ${r.progress.epoch + (r.progress.stage === 'training' && r.progress.step ? 1 : 0)}/${r.progress.epochs}` : ''}` : '',
@@ -23,8 +34,10 @@ function roundLine(r: RoundView): Record<string, unknown> {
 
 /** `rounds --phase ID`: rounds with status, backend, metrics, durations. */
 async function rounds({ db, args, print }: CliContext): Promise<number> {
-  const rounds = await listRounds(db, int(args, 'phase')!);
-  print(rounds, () => table(rounds.map(roundLine)));
+  const phaseId = int(args, 'phase')!;
+  const rounds = await listRounds(db, phaseId);
+  const y = await queueYield(db, phaseId);
+  print({ rounds, yield: y }, () => `${table(rounds.map(roundLine))}\n${yieldLine(y)}`);
   return 0;
 }
 
