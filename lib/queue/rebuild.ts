@@ -8,9 +8,10 @@ import { notFound } from '../errors.ts';
 import { audit, type Actor } from '../audit.ts';
 import { dbNow, placeholders, providerOf, type Provider } from '../db/sql.ts';
 import { decodeProbs, decodeProbsInto } from '../db/probs.ts';
-import { decide, isRegression, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
+import { decide, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows } from '../tasks/items.ts';
 import { mixTeachers, type TeacherMatrix } from '../ml/loss.ts';
+import { isRegression } from '../models/regression.ts';
 import { earlierPhaseLabel, filterByDependency, isQueueStrategy, rankQueue, type Candidate, type QueueStrategy } from './rank.ts';
 
 const ROWS_PER_INSERT = 5000;

@@ -2,7 +2,8 @@ import type { Db } from '../db/client.ts';
 import { providerOf, placeholders } from '../db/sql.ts';
 import { decodeProbs } from '../db/probs.ts';
 import type { PhaseRows } from '../tasks/items.ts';
-import { isRegression, type PhaseMeta } from '../tasks/phase.ts';
+import type { PhaseMeta } from '../tasks/phase.ts';
+import { isRegression } from '../models/regression.ts';
 
 const kept = (keep: Uint8Array) => {
   const idx: number[] = [];

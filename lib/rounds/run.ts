@@ -11,7 +11,6 @@
 import type { Db } from '../db/client.ts';
 import { unprocessable } from '../errors.ts';
 import { artifactStore, type ArtifactStore } from '../artifacts/store.ts';
-import type { PhaseRows } from '../tasks/items.ts';
 import { Vocab } from '../ml/tokenizer.ts';
 import { prepareDistillationTargets } from '../ml/loss.ts';
 import { trainStudent, encodeCheckpoint, weightsFromCheckpoint, type TrainProgress, type EpochSummary } from '../ml/train.ts';
@@ -22,9 +21,9 @@ import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
 import { parseRoundConfig, type RoundConfig } from './config.ts';
 import { selectProbs, selectRows } from './data.ts';
-import { decide, isRegression, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
-import { loadPhaseRows } from '../tasks/items.ts';
-import { decodeProbsInto } from '../db/probs.ts';
+import { isRegression } from '../models/regression.ts';
+import { decide, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
+import { loadPhaseRows, type PhaseRows } from '../tasks/items.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { trainingSet, type TrainSetSnapshot } from './training-set.ts';
 import { writeStudentScores } from './scores.ts';
@@ -173,7 +172,7 @@ async function regressionCheck(db: Db, phase: PhaseMeta, roundId: number, modelI
     if (scores.length !== valIds.length) continue;
     const byId = new Map(scores.map((s) => [s.itemId, s.probs]));
     const probs = new Float32Array(valIds.length * C);
-    valIds.forEach((id, k) => decodeProbsInto(byId.get(id)!, C, probs, k * C));
+    valIds.forEach((id, k) => probs.set(new Float32Array(new Uint8Array(byId.get(id)!).buffer), k * C));
     const a = decisionAccuracy(phase, probs, valLabels);
     if (!best || a > best.accuracy) best = { modelId: m.id, roundNumber: m.round.number, accuracy: a };
   }

@@ -10,8 +10,8 @@ import type { Db } from '../db/client.ts';
 import { unprocessable } from '../errors.ts';
 import type { RoundConfig } from './config.ts';
 import { lastStudentScores } from './data.ts';
-import type { PhaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows, type PhaseRows } from '../tasks/items.ts';
+import type { PhaseMeta } from '../tasks/phase.ts';
 
 export interface TrainSetSnapshot {
   ids: number[];

@@ -64,13 +64,3 @@ export function decide(phase: Pick<PhaseMeta, 'labels' | 'threshold' | 'positive
   }
   return predictLabels(probs, C);
 }
-
-/** Whether a stored metrics JSON marks its round as a regression (the guard in lib/rounds/run.ts): such a student neither ranks the queue nor guides sampling. */
-export function isRegression(metrics: string | null): boolean {
-  if (!metrics) return false;
-  try {
-    return Boolean((JSON.parse(metrics) as { regression?: { flagged?: boolean } }).regression?.flagged);
-  } catch {
-    return false;
-  }
-}

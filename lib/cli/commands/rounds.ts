@@ -6,12 +6,6 @@ import { int, str, UsageError } from '../args.ts';
 import { table, type CliContext, type Command } from '../context.ts';
 
 const f3 = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(3));
-const rate = (c: YieldCounts) => (c.teacherErrorRate == null ? '—' : `${(100 * c.teacherErrorRate).toFixed(1)}% ± ${(100 * (c.teacherErrorRateSe ?? 0)).toFixed(1)} of ${c.answered}`);
-
-/** One line on the queue's yield: how often people overruled the teacher, queue picks against random audit picks. */
-function yieldLine(y: PhaseYield): string {
-  return `yield: people overruled the teacher on ${rate(y.queue)} queue picks; random audit picks (baseline) ${rate(y.audit)}${y.lift ? `; ${y.lift.toFixed(1)}× the random rate` : ''}`;
-}
 
 function roundLine(r: RoundView): Record<string, unknown> {
   const secs = r.startedAt && r.finishedAt ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : null;
@@ -32,7 +26,14 @@ function roundLine(r: RoundView): Record<string, unknown> {
   };
 }
 
-/** `rounds --phase ID`: rounds with status, backend, metrics, durations. */
+const rate = (c: YieldCounts) => (c.teacherErrorRate == null ? '—' : `${(100 * c.teacherErrorRate).toFixed(1)}% ± ${(100 * (c.teacherErrorRateSe ?? 0)).toFixed(1)} of ${c.answered}`);
+
+/** One line on the queue's yield: how often people overruled the teacher, queue picks against random audit picks. */
+function yieldLine(y: PhaseYield): string {
+  return `yield: people overruled the teacher on ${rate(y.queue)} queue picks; random audit picks (baseline) ${rate(y.audit)}${y.lift ? `; ${y.lift.toFixed(1)}× the random rate` : ''}`;
+}
+
+/** `rounds --phase ID`: rounds with status, backend, metrics, flags, durations, and the queue's yield. */
 async function rounds({ db, args, print }: CliContext): Promise<number> {
   const phaseId = int(args, 'phase')!;
   const rounds = await listRounds(db, phaseId);
