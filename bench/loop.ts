@@ -24,6 +24,8 @@ import { LocalArtifactStore } from '../lib/artifacts/store.ts';
 import { createUser } from '../lib/auth/users.ts';
 import { createDatabase, tuneSqlite, type Database } from '../lib/db/client.ts';
 import { migrate } from '../lib/db/migrate.ts';
+import { decodeProbs, encodeProbs } from '../lib/db/probs.ts';
+import { placeholders } from '../lib/db/sql.ts';
 import { importFile } from '../lib/import/importer.ts';
 import { loadBanking77, loadCold, shuffledIndices, type LabelledTexts } from '../lib/ml/datasets.ts';
 import { accuracy, predictLabels } from '../lib/ml/metrics.ts';
@@ -93,7 +95,7 @@ async function teacherOutputs(c: LoopCase, log: (m: string) => void): Promise<{ 
   const C = c.labels.length;
   if (existsSync(file)) {
     const b = readFileSync(file);
-    return { probs: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), texts, seconds: 0 };
+    return { probs: decodeProbs(b), texts, seconds: 0 };
   }
   const t0 = performance.now();
   log(`${c.name}: training the teacher on ${c.teacherSet.texts.length} rows outside the phase`);
@@ -109,7 +111,7 @@ async function teacherOutputs(c: LoopCase, log: (m: string) => void): Promise<{ 
   const probs = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) probs[i] = (a[i] + b[i]) / 2;
   mkdirSync(cacheDir, { recursive: true });
-  writeFileSync(file, Buffer.from(probs.buffer));
+  writeFileSync(file, encodeProbs(probs));
   return { probs, texts, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -202,7 +204,7 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
   log(`${c.name} seed ${seed}: round 0 acc ${m0.vsHuman?.accuracy.toFixed(4)} (${m0.trainSeconds.toFixed(0)} s)`);
   // How many teacher errors each ranking strategy would put in its first 100 picks, from round 0's scores.
   const scored = await db.$queryRawUnsafe<{ externalId: string; js: number; kl: number; flip: number | boolean; margin: number; loss: number }[]>(
-    `SELECT i."externalId", s."js", s."kl", s."flip", s."margin", s."loss" FROM "Item" i JOIN "StudentScore" s ON s."itemId" = i."id" WHERE i."phaseId" = ? AND i."split" = 'train' AND i."goldLabel" IS NULL`,
+    placeholders('sqlite', `SELECT i."externalId", s."js", s."kl", s."flip", s."margin", s."loss" FROM "Item" i JOIN "StudentScore" s ON s."itemId" = i."id" WHERE i."phaseId" = $1 AND i."split" = 'train' AND i."goldLabel" IS NULL`),
     phase.id,
   );
   const teacherWrong = (externalId: string) => {
@@ -233,7 +235,7 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
         picked = batch.items.map((i) => i.itemId);
       } else if (arm === 'random') {
         // Random picks among pool items nobody has labelled (the honest baseline of a queue).
-        const open = await adb.$queryRawUnsafe<{ id: number }[]>(`SELECT i."id" FROM "Item" i WHERE i."phaseId" = ? AND i."split" = 'train' AND i."goldLabel" IS NULL AND NOT EXISTS (SELECT 1 FROM "HumanLabel" h WHERE h."phaseId" = i."phaseId" AND h."itemId" = i."id") ORDER BY i."id"`, phase.id);
+        const open = await adb.$queryRawUnsafe<{ id: number }[]>(placeholders('sqlite', `SELECT i."id" FROM "Item" i WHERE i."phaseId" = $1 AND i."split" = 'train' AND i."goldLabel" IS NULL AND NOT EXISTS (SELECT 1 FROM "HumanLabel" h WHERE h."phaseId" = i."phaseId" AND h."itemId" = i."id") ORDER BY i."id"`), phase.id);
         const ids = open.map((o) => Number(o.id));
         rng.shuffle(ids);
         picked = ids.slice(0, perRound);

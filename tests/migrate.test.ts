@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase, providers, type TestDatabase } from './helpers/db.ts';
 import { migrate, readMigrations } from '../lib/db/migrate.ts';
 import { importFile } from '../lib/import/importer.ts';
+import { placeholders } from '../lib/db/sql.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -36,12 +37,12 @@ describe.each(providers)('migrations on %s', (provider) => {
     process.env.DISTILLERY_ROOT = firstMigrationOnly(provider);
     t = await freshDatabase(provider);
     // Rows written with the first migration's columns (today's client knows newer ones).
-    const sql = (q: string) => (provider === 'postgres' ? q.replace(/\?/g, (() => { let n = 0; return () => `$${++n}`; })()) : q);
-    await t.db.$executeRawUnsafe(sql(`INSERT INTO "Task" ("slug", "name", "description") VALUES (?, ?, '')`), 'm', 'M');
+    const sql = (q: string) => placeholders(provider, q);
+    await t.db.$executeRawUnsafe(sql(`INSERT INTO "Task" ("slug", "name", "description") VALUES ($1, $2, '')`), 'm', 'M');
     const [{ id: taskId }] = await t.db.$queryRawUnsafe<{ id: number }[]>(`SELECT "id" FROM "Task"`);
-    await t.db.$executeRawUnsafe(sql(`INSERT INTO "Phase" ("taskId", "key", "name", "position", "labels") VALUES (?, 'a', 'A', 0, '["x","y"]')`), taskId);
+    await t.db.$executeRawUnsafe(sql(`INSERT INTO "Phase" ("taskId", "key", "name", "position", "labels") VALUES ($1, 'a', 'A', 0, '["x","y"]')`), taskId);
     const [phase] = await t.db.$queryRawUnsafe<{ id: number }[]>(`SELECT "id" FROM "Phase" WHERE "key" = 'a'`);
-    await t.db.$executeRawUnsafe(sql(`INSERT INTO "Phase" ("taskId", "key", "name", "position", "labels", "dependsOnPhaseId", "dependsOnLabel") VALUES (?, 'b', 'B', 1, '["p","q"]', ?, 'y')`), taskId, phase.id);
+    await t.db.$executeRawUnsafe(sql(`INSERT INTO "Phase" ("taskId", "key", "name", "position", "labels", "dependsOnPhaseId", "dependsOnLabel") VALUES ($1, 'b', 'B', 1, '["p","q"]', $2, 'y')`), taskId, phase.id);
     const rows = Array.from({ length: 300 }, (_, i) => JSON.stringify({ text: `item number ${i} says hello`, label: i % 2 ? 'y' : 'x', teachers: { t: [0.3, 0.7] } })).join('\n');
     await importFile(t.db, { phaseId: Number(phase.id), format: 'jsonl', stream: async function* () { yield rows; } });
     const before = { items: await t.db.item.count(), predictions: await t.db.teacherPrediction.count(), phases: await t.db.phase.count() };

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Database } from './client.ts';
+import { placeholders } from './sql.ts';
 
 /**
  * Applies the committed Prisma-format migrations (prisma/<provider>/migrations/<name>/migration.sql)
@@ -119,9 +120,7 @@ export async function migrate(database: Database, log: (msg: string) => void = (
       }
       const now = new Date();
       await tx.$executeRawUnsafe(
-        provider === 'postgres'
-          ? 'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, $4, $5, 1)'
-          : 'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, ?, ?, 1)',
+        placeholders(provider, 'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, $4, $5, 1)'),
         randomUUID(),
         m.checksum,
         provider === 'postgres' ? now : now.toISOString(),

@@ -25,6 +25,7 @@ import { selectProbs, selectRows } from './data.ts';
 import { isRegression } from '../models/regression.ts';
 import { decide, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows, type PhaseRows } from '../tasks/items.ts';
+import { decodeProbsInto } from '../db/probs.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { trainingSet, type TrainSetSnapshot } from './training-set.ts';
 import { writeStudentScores } from './scores.ts';
@@ -173,7 +174,7 @@ async function regressionCheck(db: Db, phase: PhaseMeta, roundId: number, modelI
     if (scores.length !== valIds.length) continue;
     const byId = new Map(scores.map((s) => [s.itemId, s.probs]));
     const probs = new Float32Array(valIds.length * C);
-    valIds.forEach((id, k) => probs.set(new Float32Array(new Uint8Array(byId.get(id)!).buffer), k * C));
+    valIds.forEach((id, k) => decodeProbsInto(byId.get(id)!, C, probs, k * C));
     const a = decisionAccuracy(phase, probs, valLabels);
     if (!best || a > best.accuracy) best = { modelId: m.id, roundNumber: m.round.number, accuracy: a };
   }
