@@ -142,7 +142,8 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
             body: { itemId: op.item.itemId, clientId: op.clientId, action: op.action, ...(op.label != null ? { label: op.label } : {}), shown: op.shown },
           });
         } else {
-          await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST' }).catch((e) => {
+          // The op's own id makes a retried undo (lost answer) a no-op on the server.
+          await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST', body: { opId: op.clientId } }).catch((e) => {
             if (e instanceof ApiError && e.status === 404) return null; // already undone elsewhere
             throw e;
           });
@@ -259,7 +260,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
     // Nothing from this session: undo the last answer saved earlier (the server returns its item).
     if (st.outbox.length || st.sending) return;
     try {
-      const r = await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST' });
+      const r = await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST', body: { opId: newClientId() } });
       st.buffer = [r.item, ...st.buffer.filter((it) => it.itemId !== r.item.itemId)];
       setHighlight(r.undone.label ? Math.max(0, labels.indexOf(r.undone.label)) : suggested(r.item, labels));
       setRemaining((x) => (x == null ? x : x + 1));

@@ -17,3 +17,10 @@ export const forbidden = (message = 'Your role cannot do this') => new DomainErr
 export const notFound = (what: string) => new DomainError(`${what} not found`, 404, 'not_found');
 export const conflict = (message: string, details?: unknown) => new DomainError(message, 409, 'conflict', details);
 export const unprocessable = (message: string, details?: unknown) => new DomainError(message, 422, 'invalid', details);
+
+/** Refused for now (throttled login, busy database): the answer carries Retry-After in seconds. */
+export class RetryLaterError extends DomainError {
+  constructor(message: string, status: 429 | 503, code: string, readonly retryAfterSeconds: number, details?: unknown) {
+    super(message, status, code, details);
+  }
+}

@@ -7,6 +7,7 @@ import { sleep, type JobHandler } from './runner.ts';
 import { roundJob } from '../lib/rounds/handler.ts';
 import { ROUND_JOB } from '../lib/rounds/rounds.ts';
 import { DEMO_TEACHER_JOB, demoTeacherJob } from '../lib/demo/teacher-job.ts';
+import { QUEUE_REBUILD_JOB, queueRebuildJob } from '../lib/queue/rebuild-job.ts';
 
 export interface SleepPayload {
   /** Total time to spend. */
@@ -38,4 +39,5 @@ export const handlers: Record<string, JobHandler> = {
   'diagnostic.sleep': diagnosticSleep,
   [ROUND_JOB]: roundJob,
   [DEMO_TEACHER_JOB]: demoTeacherJob,
+  [QUEUE_REBUILD_JOB]: queueRebuildJob,
 };
