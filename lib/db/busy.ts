@@ -23,7 +23,8 @@ export function isBusyError(e: unknown): boolean {
   for (let x = e as { code?: unknown; message?: unknown; cause?: unknown; kind?: unknown; rawCode?: unknown } | undefined, depth = 0; x && depth < 5; depth++) {
     if (typeof x !== 'object') return false;
     if (x instanceof RetryLaterError) return x.code === 'busy';
-    if (x.kind === 'SocketTimeout') return true;
+    // Prisma rethrows an adapter's error as PrismaClientKnownRequestError, keeping its code and message.
+    if (x.kind === 'SocketTimeout' || x.code === 'busy') return true;
     if (typeof x.rawCode === 'number' && ((x.rawCode & 0xff) === 5 || (x.rawCode & 0xff) === 6)) return true;
     if (typeof x.message === 'string' && /SQLITE_BUSY|database is locked|SQLITE_LOCKED/.test(x.message)) return true;
     x = x.cause as typeof x;
@@ -69,12 +70,51 @@ function wrapQueryable<T extends Queryable>(q: T, maxWaitMs: number): T {
   });
 }
 
+type LibsqlClient = {
+  execute(stmt: unknown): Promise<unknown>;
+  transaction(mode: string): Promise<{ close(): void }>;
+};
+
+/**
+ * libsql leaves a statement that failed with SQLITE_BUSY un-reset on its connection, and while it
+ * is "in progress" nothing that connection writes afterwards is committed (measured: later
+ * INSERTs were visible to that connection only, and lost with it). So after a busy error the
+ * connection is retired: `transaction()` hands it to a transaction object (the client opens a
+ * fresh connection for what follows) and closing that object closes it. This runs inside the
+ * adapter's statement mutex (performIO holds it around client.execute), so no other statement can
+ * use the bad connection in between. The fresh connection gets the busy timeout from the client's
+ * config and the per-connection pragmas of tuneSqlite again.
+ */
+function retireBusyConnections(client: LibsqlClient): void {
+  const execute = client.execute.bind(client);
+  client.execute = async (stmt: unknown) => {
+    try {
+      return await execute(stmt);
+    } catch (e) {
+      if (isBusyError(e)) {
+        try {
+          (await client.transaction('deferred')).close();
+          await execute('PRAGMA foreign_keys = ON');
+          await execute('PRAGMA synchronous = NORMAL');
+        } catch {
+          // The original error says what happened; the next statement tries again.
+        }
+      }
+      throw e;
+    }
+  };
+}
+
 /** The libsql adapter factory with every statement retried asynchronously on SQLITE_BUSY. */
 export function retryingSqliteAdapter<F extends Factory>(factory: F, maxWaitMs = busyWaitMs()): F {
   return new Proxy(factory, {
     get(target, prop, receiver) {
       if (prop === 'connect' || prop === 'connectToShadowDb') {
-        return async () => wrapQueryable((await (target[prop] as () => Promise<Adapter>).call(target)) as Adapter, maxWaitMs);
+        return async () => {
+          const adapter = (await (target[prop] as () => Promise<Adapter>).call(target)) as Adapter & { client?: LibsqlClient };
+          if (adapter.client && typeof adapter.client.execute === 'function' && typeof adapter.client.transaction === 'function') retireBusyConnections(adapter.client);
+          return wrapQueryable(adapter, maxWaitMs);
+        };
       }
       const v = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
