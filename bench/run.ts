@@ -1,5 +1,5 @@
 /**
- * npm run bench -- <name> [<name> …]   (no name: all)
+ * npm run bench -- <name> [<name> …]   (no name: all but `load`)
  * Each benchmark prints one JSON line and writes bench/results/<name>.json with the machine
  * it ran on. Speed is measured here, never asserted in tests.
  */
@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   train: async () => (await import('./train.ts')).benchTrain,
   score: async () => (await import('./score.ts')).benchScore,
   queue: async () => (await import('./queue.ts')).benchQueue,
+  load: async () => (await import('./load.ts')).benchLoad,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -23,7 +24,8 @@ if (unknown.length) {
 }
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', mem_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
 mkdirSync(join('bench', 'results'), { recursive: true });
-for (const name of names.length ? names : Object.keys(BENCHES)) {
+// `load` starts a production console and two databases for minutes: only when named.
+for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => n !== 'load')) {
   let load: Bench;
   try {
     load = await BENCHES[name]();
