@@ -68,6 +68,8 @@ describe.each(providers)('hardening on %s', (provider) => {
     t = await freshDatabase(provider);
     process.env.DATABASE_URL = t.url;
     (globalThis as { __distilleryDb?: unknown }).__distilleryDb = Promise.resolve({ db: t.db, config: t.config });
+    // The login throttle is per process: start each provider's run with a clean slate.
+    (globalThis as { __distilleryLoginThrottle?: unknown }).__distilleryLoginThrottle = undefined;
     for (const role of ['annotator', 'lead', 'admin'] as const) {
       const u = await createUser(t.db, { email: `${role}@h.dev`, name: role, role, password: `${role}-password` });
       ids[role] = u.id;
@@ -119,6 +121,14 @@ describe.each(providers)('hardening on %s', (provider) => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error).toContain('deeper than 64');
+    // An item id past 32 bits in a body is a 400 too, not a database overflow.
+    const huge = await call(annotations.POST, '/x', {
+      token: tokens.annotator,
+      params: { id: String(phaseId) },
+      headers: { 'content-type': 'application/json' },
+      body: '{"itemId":100000000000000000000,"clientId":"huge","action":"skip"}',
+    });
+    expect(huge.status).toBe(400);
   });
 
   it('refuses cookie-authenticated changes from another origin or without application/json; Bearer requests are exempt', async () => {

@@ -74,14 +74,24 @@ describe.skipIf(!providers.includes('sqlite'))('an external SQLite write lock', 
       expect(res.status).toBe(503);
       expect(res.body.code).toBe('busy');
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      // A change that runs an interactive transaction (task creation) waits for the lock the same way.
+      const tasks = await import('../app/api/tasks/route.ts');
+      const spec = { slug: 'during-lock', name: 'during', phases: [{ key: 'p', name: 'P', labels: ['a', 'b'] }] };
+      const inTx = await call(tasks.POST, '/api/tasks', token, { body: spec });
+      expect(inTx.status).toBe(503);
       await tx.rollback();
       tx = null;
+      // …and goes through once the lock is gone, committed (a statement retried inside a
+      // transaction would leave its COMMIT failing).
+      const created = await call(tasks.POST, '/api/tasks', token, { body: spec });
+      expect(created.status).toBe(201);
       const after = await call(tokens.POST, '/api/tokens', token, { body: { name: 'after-lock' } });
       expect(after.status).toBe(201);
       // Committed: another connection sees it (libsql once left such writes uncommitted after a busy error).
       const other = createClient({ url: t.url });
       try {
         expect((await other.execute(`SELECT "name" FROM "ApiToken" WHERE "name" IN ('during-lock', 'after-lock')`)).rows.map((r) => r.name)).toEqual(['after-lock']);
+        expect((await other.execute(`SELECT "slug" FROM "Task" WHERE "slug" = 'during-lock'`)).rows).toHaveLength(1);
       } finally {
         other.close();
       }

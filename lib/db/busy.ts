@@ -26,7 +26,7 @@ export function isBusyError(e: unknown): boolean {
     // Prisma rethrows an adapter's error as PrismaClientKnownRequestError, keeping its code and message.
     if (x.kind === 'SocketTimeout' || x.code === 'busy') return true;
     if (typeof x.rawCode === 'number' && ((x.rawCode & 0xff) === 5 || (x.rawCode & 0xff) === 6)) return true;
-    if (typeof x.message === 'string' && /SQLITE_BUSY|database is locked|SQLITE_LOCKED/.test(x.message)) return true;
+    if (typeof x.message === 'string' && /SQLITE_BUSY|database is locked|SQLITE_LOCKED|the database is busy/.test(x.message)) return true;
     x = x.cause as typeof x;
   }
   return false;
@@ -61,9 +61,6 @@ function wrapQueryable<T extends Queryable>(q: T, maxWaitMs: number): T {
     get(target, prop, receiver) {
       if (prop === 'queryRaw' || prop === 'executeRaw') return (query: unknown) => retryBusy(() => target[prop](query), maxWaitMs);
       if (prop === 'executeScript') return (s: string) => retryBusy(() => (target as unknown as Adapter).executeScript!(s), maxWaitMs);
-      if (prop === 'startTransaction') {
-        return async (...a: unknown[]) => wrapQueryable(await retryBusy(() => (target as unknown as Adapter).startTransaction(...a), maxWaitMs), maxWaitMs);
-      }
       const v = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
     },
@@ -76,31 +73,52 @@ type LibsqlClient = {
 };
 
 /**
- * libsql leaves a statement that failed with SQLITE_BUSY un-reset on its connection, and while it
- * is "in progress" nothing that connection writes afterwards is committed (measured: later
- * INSERTs were visible to that connection only, and lost with it). So after a busy error the
- * connection is retired: `transaction()` hands it to a transaction object (the client opens a
- * fresh connection for what follows) and closing that object closes it. This runs inside the
- * adapter's statement mutex (performIO holds it around client.execute), so no other statement can
- * use the bad connection in between. The fresh connection gets the busy timeout from the client's
- * config and the per-connection pragmas of tuneSqlite again.
+ * Two fixes to the libsql client under the adapter (measured with two connections on one file):
+ * - A statement that failed with SQLITE_BUSY stays "in progress" on its connection, and nothing
+ *   that connection writes afterwards is committed (later INSERTs were visible to it only, and
+ *   lost with it). After a busy error the connection is retired: `transaction()` hands it to a
+ *   transaction object (the client opens a fresh one for what follows) and closing that closes
+ *   it. This runs inside the adapter's statement mutex (performIO and startTransaction hold it
+ *   around these calls), so no other statement uses the bad connection in between. The fresh
+ *   connection gets the busy timeout from the client's config and tuneSqlite's pragmas again.
+ * - Interactive transactions begin IMMEDIATE (the write lock up front), retried asynchronously
+ *   while another process holds it, instead of DEFERRED: inside a transaction a statement retried
+ *   after a busy error leaves COMMIT failing ("SQL statements in progress", measured), so
+ *   statements inside transactions are not retried (wrapQueryable only wraps the adapter itself)
+ *   and must never meet a busy writer.
  */
-function retireBusyConnections(client: LibsqlClient): void {
+function patchLibsqlClient(client: LibsqlClient, maxWaitMs: number): void {
   const execute = client.execute.bind(client);
+  const transaction = client.transaction.bind(client);
+  const retire = async () => {
+    try {
+      (await transaction('deferred')).close();
+      await execute('PRAGMA foreign_keys = ON');
+      await execute('PRAGMA synchronous = NORMAL');
+    } catch {
+      // The original error says what happened; the next statement tries again.
+    }
+  };
   client.execute = async (stmt: unknown) => {
     try {
       return await execute(stmt);
     } catch (e) {
-      if (isBusyError(e)) {
-        try {
-          (await client.transaction('deferred')).close();
-          await execute('PRAGMA foreign_keys = ON');
-          await execute('PRAGMA synchronous = NORMAL');
-        } catch {
-          // The original error says what happened; the next statement tries again.
-        }
-      }
+      if (isBusyError(e)) await retire();
       throw e;
+    }
+  };
+  client.transaction = async () => {
+    const start = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await transaction('write');
+      } catch (e) {
+        if (!isBusyError(e)) throw e;
+        await retire();
+        const waited = performance.now() - start;
+        if (waited >= maxWaitMs) throw databaseBusy(waited);
+        await sleep(Math.min(5 * 2 ** attempt, 100, Math.max(1, maxWaitMs - waited)));
+      }
     }
   };
 }
@@ -112,7 +130,7 @@ export function retryingSqliteAdapter<F extends Factory>(factory: F, maxWaitMs =
       if (prop === 'connect' || prop === 'connectToShadowDb') {
         return async () => {
           const adapter = (await (target[prop] as () => Promise<Adapter>).call(target)) as Adapter & { client?: LibsqlClient };
-          if (adapter.client && typeof adapter.client.execute === 'function' && typeof adapter.client.transaction === 'function') retireBusyConnections(adapter.client);
+          if (adapter.client && typeof adapter.client.execute === 'function' && typeof adapter.client.transaction === 'function') patchLibsqlClient(adapter.client, maxWaitMs);
           return wrapQueryable(adapter, maxWaitMs);
         };
       }
