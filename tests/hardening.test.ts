@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NextRequest } from 'next/server';
 import { freshDatabase, providers, type TestDatabase } from './helpers/db.ts';
 import type { Db } from '../lib/db/client.ts';
-import { createApiToken, createUser, login, updateUser, userForApiToken } from '../lib/auth/users.ts';
+import { createApiToken, createUser, dummyPasswordHash, login, updateUser, userForApiToken } from '../lib/auth/users.ts';
 import { createTask } from '../lib/tasks/tasks.ts';
 import { normalizeText, textHash } from '../lib/import/normalize.ts';
 import { rebuildQueue } from '../lib/queue/rebuild.ts';
@@ -182,6 +182,12 @@ describe.each(providers)('hardening on %s', (provider) => {
     }
     const unknown = await t.db.auditLog.findFirst({ where: { action: 'auth.login_failed', target: 'email:nobody0@h.dev' } });
     expect(JSON.parse(unknown!.details!)).toMatchObject({ reason: 'unknown email', address: '192.0.2.99' });
+    // An unknown email is checked against a real scrypt hash with the same parameters as a
+    // user's, so it costs the same time (no enumeration by timing; the time itself is not asserted).
+    const real = (await t.db.user.findFirstOrThrow({ where: { email: 'lead@h.dev' } })).passwordHash;
+    const dummy = await dummyPasswordHash();
+    expect(dummy.split('$').slice(0, 4)).toEqual(real.split('$').slice(0, 4));
+    expect(dummy.split('$')[5].length).toBe(real.split('$')[5].length);
   });
 
   it('revokes API tokens on a password reset and on disable; an admin lists and revokes a user’s tokens', async () => {
