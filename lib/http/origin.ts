@@ -23,8 +23,12 @@ function allowedOrigins(req: Request): Set<string> {
   const url = new URL(req.url);
   out.add(url.origin);
   const proto = req.headers.get('x-forwarded-proto')?.split(',')[0].trim() || url.protocol.replace(':', '');
-  for (const h of [req.headers.get('host'), req.headers.get('x-forwarded-host')?.split(',')[0].trim()]) {
-    if (h) out.add(`${proto}://${h}`);
+  // The Host the browser used, with the scheme a TLS-terminating proxy reports. X-Forwarded-Host
+  // is not trusted (a client may send it; Next only fills it in when absent).
+  const host = req.headers.get('host');
+  if (host) {
+    out.add(`${proto}://${host}`);
+    out.add(`${url.protocol}//${host}`);
   }
   for (const o of (process.env.DISTILLERY_ALLOWED_ORIGINS ?? '').split(',')) if (o.trim()) out.add(o.trim().replace(/\/$/, ''));
   return out;
