@@ -1,5 +1,5 @@
 /**
- * npm run bench -- <name> [<name> …]   (no name: all)
+ * npm run bench -- <name> [<name> …]   (no name: all but `loop` and `load`)
  * Each benchmark prints one JSON line and writes bench/results/<name>.json (git-ignored: a run
  * never dirties the tree) with the machine it ran on. The committed reference results the README
  * quotes are bench/reference/<name>.json; copy a run's file there to update them. Speed is
@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   score: async () => (await import('./score.ts')).benchScore,
   queue: async () => (await import('./queue.ts')).benchQueue,
   loop: async () => (await import('./loop.ts')).benchLoop,
+  load: async () => (await import('./load.ts')).benchLoad,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -26,7 +27,8 @@ if (unknown.length) {
 }
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', mem_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
 mkdirSync(join('bench', 'results'), { recursive: true });
-for (const name of names.length ? names : Object.keys(BENCHES)) {
+// `loop` trains 60 rounds and `load` starts a production console and two databases, for many minutes: only when named.
+for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => n !== 'load' && n !== 'loop')) {
   let load: Bench;
   try {
     load = await BENCHES[name]();

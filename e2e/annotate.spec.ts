@@ -39,12 +39,12 @@ function csv(rows: { text: string; probs: number[] }[]): string {
 }
 
 async function importRows(lead: APIRequestContext, phaseId: number, rows: { text: string; probs: number[] }[]) {
-  const res = await lead.post(`/api/phases/${phaseId}/import?format=csv`, { headers: { 'content-type': 'text/csv' }, data: csv(rows) });
+  const res = await lead.post(`/api/phases/${phaseId}/import?format=csv`, { headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' }, data: csv(rows) });
   expect(res.status()).toBe(200);
   const last = JSON.parse((await res.text()).trim().split('\n').pop()!);
   expect(last.type, JSON.stringify(last)).toBe('done');
   expect(last.report.imported).toBe(rows.length);
-  const rebuilt = await lead.post(`/api/phases/${phaseId}/queue/rebuild`);
+  const rebuilt = await lead.post(`/api/phases/${phaseId}/queue/rebuild?wait=120`); // a worker job; waits for it
   expect(rebuilt.status(), await rebuilt.text()).toBeLessThan(300);
 }
 
@@ -404,7 +404,7 @@ test('after a round has scored the pool, the annotator sees both distributions a
     status = (await (await lead.get(`/api/rounds/${round.id}`)).json()).round.status;
   }
   expect(status).toBe('succeeded');
-  const rebuilt = await lead.post(`/api/phases/${soloId}/queue/rebuild`);
+  const rebuilt = await lead.post(`/api/phases/${soloId}/queue/rebuild?wait=120`); // a worker job; waits for it
   expect(rebuilt.status(), await rebuilt.text()).toBe(200);
   expect((await rebuilt.json()).rebuilt.modelId).not.toBeNull();
   await lead.dispose();

@@ -51,3 +51,10 @@ function uniqueFields(meta: Record<string, unknown> | undefined): string[] {
   if (index && index.startsWith(`${table}_`) && index.endsWith('_key')) return [index.slice(table.length + 1, -'_key'.length)];
   return [];
 }
+
+/** Refused for now (throttled login, busy database): the answer carries Retry-After in seconds. */
+export class RetryLaterError extends DomainError {
+  constructor(message: string, status: 429 | 503, code: string, readonly retryAfterSeconds: number, details?: unknown) {
+    super(message, status, code, details);
+  }
+}

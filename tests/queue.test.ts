@@ -19,6 +19,8 @@ import { exportLabels } from '../lib/queue/export.ts';
 import { updateQueueSettings } from '../lib/queue/settings.ts';
 import { runCli } from '../lib/cli/cli.ts';
 import { decodeProbs, encodeProbs } from '../lib/db/probs.ts';
+import { QUEUE_REBUILD_JOB, queueRebuildJob } from '../lib/queue/rebuild-job.ts';
+import { runWorker } from '../lib/jobs/runner.ts';
 
 const f32 = encodeProbs;
 
@@ -379,7 +381,20 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     const p = { id: String(f.phaseId) };
     const rebuildRoute = await import('../app/api/phases/[id]/queue/rebuild/route.ts');
     expect((await call(rebuildRoute.POST, '/x', { token: users[0].token, params: p })).status).toBe(403);
-    expect((await call(rebuildRoute.POST, '/x', { token: lead.token, params: p })).body.rebuilt).toMatchObject({ queued: 36 });
+    // The rebuild runs as a job: with no worker it stays queued (202); a worker runs it and the route answers with the result.
+    const queued = await call(rebuildRoute.POST, '/x?wait=0', { token: lead.token, params: p });
+    expect(queued.status).toBe(202);
+    expect(queued.body.job).toMatchObject({ type: 'queue.rebuild', status: 'queued' });
+    const stop = new AbortController();
+    const worker = runWorker({ database: t, workerId: 'queue-test', handlers: { [QUEUE_REBUILD_JOB]: queueRebuildJob }, pollMs: 20, signal: stop.signal, log: () => {} });
+    try {
+      const rebuilt = await call(rebuildRoute.POST, '/x', { token: lead.token, params: p });
+      expect(rebuilt.status).toBe(200);
+      expect(rebuilt.body.rebuilt).toMatchObject({ queued: 36 });
+    } finally {
+      stop.abort();
+      await worker;
+    }
 
     const nextRoute = await import('../app/api/phases/[id]/queue/next/route.ts');
     const next = await call(nextRoute.GET, '/x?limit=40', { token: users[0].token, params: p });

@@ -35,6 +35,8 @@ async function main() {
   const leaseMs = positiveInt('WORKER_LEASE_MS', 30_000);
   const pollMs = positiveInt('WORKER_POLL_MS', 1_000);
   const handlers = selectHandlers();
+  // No request waits on the worker: it may wait longer for a locked SQLite file than the console (3 s).
+  process.env.DISTILLERY_SQLITE_BUSY_WAIT_MS ??= '30000';
   const database = await getDatabase();
   // migrate() runs in a transaction, after which the libsql client continues on a fresh
   // connection without the busy_timeout pragma; set it again so this process waits for the

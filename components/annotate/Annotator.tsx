@@ -108,7 +108,8 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
             body: { itemId: op.item.itemId, clientId: op.clientId, action: op.action, ...(op.label != null ? { label: op.label } : {}), shown: op.shown },
           });
         } else {
-          await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST' }).catch((e) => {
+          // The op's own id makes a retried undo (lost answer) a no-op on the server.
+          await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST', body: { opId: op.clientId } }).catch((e) => {
             if (e instanceof ApiError && e.status === 404) return null; // already undone elsewhere
             throw e;
           });
@@ -190,7 +191,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
     // Nothing from this session: undo the last answer saved earlier (the server returns its item).
     if (st.outbox.size || st.outbox.sending) return;
     try {
-      const r = await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST' });
+      const r = await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST', body: { opId: newClientId() } });
       st.buffer.putFirst(r.item);
       setHighlight(r.undone.label ? Math.max(0, labels.indexOf(r.undone.label)) : suggestedLabel(r.item, labels));
       setRemaining((x) => (x == null ? x : x + 1));

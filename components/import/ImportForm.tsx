@@ -34,6 +34,7 @@ export function ImportForm({ phaseId, labels }: { phaseId: number; labels: strin
     if (columns.trim()) q.set('columns', columns.trim());
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/api/phases/${phaseId}/import?${q}`);
+    xhr.setRequestHeader('accept', 'application/x-ndjson'); // progress lines; the last one says how it ended
     let seen = 0;
     const consume = () => {
       const text = xhr.responseText;

@@ -136,8 +136,9 @@ function OverlapSetting({ phaseId, overlap }: { phaseId: number; overlap: number
     onError: (e) => setMsg({ ok: false, text: (e as Error).message }),
   });
   const rebuild = useMutation({
-    mutationFn: () => api<Record<string, unknown>>(`/api/phases/${phaseId}/queue/rebuild`, { method: 'POST' }),
-    onSuccess: () => setMsg({ ok: true, text: 'Queue rebuilt from the latest scores.' }),
+    // The rebuild runs in a worker; the server waits for it up to 30 s, else answers 202 with the job.
+    mutationFn: () => api<{ rebuilt?: unknown; job: { id: number } }>(`/api/phases/${phaseId}/queue/rebuild?wait=30`, { method: 'POST' }),
+    onSuccess: (r) => setMsg({ ok: true, text: r.rebuilt ? 'Queue rebuilt from the latest scores.' : `Queue rebuild queued as job ${r.job.id}: a worker runs it (see Jobs).` }),
     onError: (e) => setMsg({ ok: false, text: (e as Error).message }),
   });
   return (

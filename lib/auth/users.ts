@@ -4,7 +4,23 @@ import { conflict, notFound, unauthorized, badRequest } from '../errors.ts';
 import { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './password.ts';
 import { ROLES, type Role } from './roles.ts';
 import { hashSecret, newSecret } from './tokens.ts';
+import { beginLoginAttempt } from './throttle.ts';
 import { audit, type Actor } from '../audit.ts';
+
+/**
+ * A real scrypt hash of a random password, made once: an unknown email is checked against it so
+ * that it costs the same scrypt time as a wrong password (no account enumeration by timing).
+ */
+let dummyHash: Promise<string> | undefined;
+export const dummyPasswordHash = () => (dummyHash ??= hashPassword(newSecret('dummy')));
+
+/** One scrypt at a time for logins: a burst of logins queues here instead of taking both cores from every other request. */
+let loginChain: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const run = loginChain.then(fn, fn);
+  loginChain = run.catch(() => {});
+  return run;
+}
 
 export interface AuthUser {
   id: number;
@@ -82,18 +98,37 @@ export async function updateUser(db: Db, id: number, input: z.input<typeof userU
       passwordHash: data.password ? await hashPassword(data.password) : undefined,
     },
   });
-  if (data.disabled || data.password) await db.session.deleteMany({ where: { userId: id } });
+  if (data.disabled || data.password) {
+    // A reset password or a disabled account ends every way in: sessions and API tokens.
+    await db.session.deleteMany({ where: { userId: id } });
+    await db.apiToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+  }
   const { password: _secret, ...logged } = input as Record<string, unknown>;
   await audit(db, actor?.id ?? null, 'user.update', `user:${id}`, { ...logged, passwordChanged: 'password' in input });
   return publicUser(updated);
 }
 
-export async function login(db: Db, email: string, password: string): Promise<{ user: AuthUser; token: string; expiresAt: Date }> {
-  const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
-  // Same message for unknown email and wrong password: no account enumeration.
-  if (!user || user.disabled || !(await verifyPassword(password, user.passwordHash))) {
+export async function login(
+  db: Db,
+  email: string,
+  password: string,
+  from: { address?: string | null } = {},
+): Promise<{ user: AuthUser; token: string; expiresAt: Date }> {
+  const normalized = email.trim().toLowerCase();
+  // Throttled per account and per address (429 before any password is checked).
+  const attempt = beginLoginAttempt(normalized, from.address ?? null);
+  const user = await db.user.findUnique({ where: { email: normalized } });
+  // Same message and the same scrypt cost for unknown email and wrong password: no account enumeration.
+  const stored = user?.passwordHash ?? (await dummyPasswordHash());
+  const matches = await oneAtATime(() => verifyPassword(password, stored));
+  if (!user || user.disabled || !matches) {
+    await audit(db, user?.id ?? null, 'auth.login_failed', `email:${normalized.slice(0, 200)}`, {
+      address: from.address ?? null,
+      reason: !user ? 'unknown email' : user.disabled ? 'disabled' : 'wrong password',
+    });
     throw unauthorized('wrong email or password');
   }
+  attempt.succeeded();
   const token = newSecret('ds');
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
   await db.session.create({ data: { tokenHash: hashSecret(token), userId: user.id, expiresAt } });
@@ -128,6 +163,12 @@ export async function listApiTokens(db: Db, userId: number) {
   });
 }
 
+/** An admin's view of another user's live tokens (never the secrets: only their prefixes). */
+export async function listUserApiTokens(db: Db, userId: number) {
+  if (!(await db.user.findUnique({ where: { id: userId }, select: { id: true } }))) throw notFound(`user ${userId}`);
+  return listApiTokens(db, userId);
+}
+
 export async function revokeApiToken(db: Db, userId: number, id: number) {
   const { count } = await db.apiToken.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: new Date() } });
   if (!count) throw notFound(`token ${id}`);
@@ -139,7 +180,8 @@ export async function userForApiToken(db: Db, token: string): Promise<AuthUser |
   if (!row || row.revokedAt || row.user.disabled) return null;
   // lastUsedAt is informational; at most one write a minute per token.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-    await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+    // Not awaited: a read-only request must not wait on this write (a locked SQLite file).
+    void db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
   return publicUser(row.user);
 }

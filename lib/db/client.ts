@@ -5,6 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
 import { databaseConfig, type DatabaseConfig } from '../config/env.ts';
+import { busyWaitMs, retryingSqliteAdapter, SQLITE_BUSY_TIMEOUT_MS } from './busy.ts';
 
 /**
  * The one database handle type. Both generated clients come from the same schema (only the
@@ -18,12 +19,13 @@ export interface Database {
   config: DatabaseConfig;
 }
 
-export function createDatabase(config: DatabaseConfig = databaseConfig()): Database {
+export function createDatabase(config: DatabaseConfig = databaseConfig(), opts: { busyWaitMs?: number } = {}): Database {
   if (config.provider === 'sqlite') {
     mkdirSync(dirname(config.file), { recursive: true });
     // timeout = busy_timeout on every connection the adapter opens (it opens a new one after an
-    // interactive transaction), so processes sharing the file wait instead of failing SQLITE_BUSY.
-    const adapter = new PrismaLibSql({ url: config.url, timeout: 10_000 });
+    // interactive transaction). It is kept to a few ms because libsql waits on the event loop;
+    // longer waits are asynchronous retries (lib/db/busy.ts), bounded by busyWaitMs.
+    const adapter = retryingSqliteAdapter(new PrismaLibSql({ url: config.url, timeout: SQLITE_BUSY_TIMEOUT_MS }), opts.busyWaitMs ?? busyWaitMs());
     return { db: new SqliteClient({ adapter }), config };
   }
   const adapter = new PrismaPg({ connectionString: config.url, max: Number(process.env.DATABASE_POOL_SIZE || 10) });
@@ -34,7 +36,7 @@ export function createDatabase(config: DatabaseConfig = databaseConfig()): Datab
 export async function tuneSqlite(database: Database): Promise<void> {
   if (database.config.provider !== 'sqlite') return;
   await database.db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
-  await database.db.$queryRawUnsafe('PRAGMA busy_timeout = 10000');
+  await database.db.$queryRawUnsafe(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   await database.db.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
   await database.db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
 }

@@ -1,7 +1,10 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { ZodError } from 'zod';
 import { getDb, type Db } from '../db/client.ts';
-import { DomainError, forbidden, fromPrismaError, unauthorized } from '../errors.ts';
+import { DomainError, RetryLaterError, forbidden, fromPrismaError, unauthorized } from '../errors.ts';
+import { isBusyError } from '../db/busy.ts';
+import { readJsonLimited, JSON_BODY_LIMIT } from './body.ts';
+import { checkCookieMutation } from './origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
 import { userForApiToken, userForSession, type AuthUser } from '../auth/users.ts';
 
@@ -25,6 +28,15 @@ export async function authenticate(db: Db, req: Request & { cookies?: NextReques
 /** Turns any error into the JSON answer users see: domain errors keep their status and details. */
 export function errorResponse(error: unknown): NextResponse {
   const e = fromPrismaError(error) ?? error;
+  if (e instanceof RetryLaterError) {
+    return NextResponse.json(
+      { error: e.message, code: e.code, details: e.details },
+      { status: e.status, headers: { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterSeconds))) } },
+    );
+  }
+  if (isBusyError(e)) {
+    return NextResponse.json({ error: 'the database is busy; try again shortly', code: 'busy' }, { status: 503, headers: { 'retry-after': '2' } });
+  }
   if (e instanceof DomainError) {
     return NextResponse.json({ error: e.message, code: e.code, details: e.details }, { status: e.status });
   }
@@ -46,9 +58,10 @@ type Handler<P> = (ctx: RouteContext<P>) => Promise<unknown>;
  * The one wrapper every route handler goes through: authentication, role check, errors.
  * A handler returns plain data (sent as JSON), a Response (sent as is), or undefined (204).
  */
-export function route<P = Record<string, string>>(opts: { role: Role }, handler: Handler<P>) {
+export function route<P = Record<string, string>>(opts: { role: Role; rawBody?: boolean }, handler: Handler<P>) {
   return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
     try {
+      if (!req.headers.get('authorization')?.startsWith('Bearer ')) checkCookieMutation(req, { rawBody: opts.rawBody });
       const db = await getDb();
       const user = await authenticate(db, req);
       if (!user) throw unauthorized();
@@ -68,6 +81,8 @@ export function route<P = Record<string, string>>(opts: { role: Role }, handler:
 export function publicRoute(handler: (ctx: { req: NextRequest; db: Db }) => Promise<unknown>) {
   return async (req: NextRequest): Promise<Response> => {
     try {
+      // Login and logout come from the browser: same guard as cookie-authenticated changes.
+      checkCookieMutation(req);
       const db = await getDb();
       const out = await handler({ req, db });
       if (out instanceof Response) return out;
@@ -78,14 +93,18 @@ export function publicRoute(handler: (ctx: { req: NextRequest; db: Db }) => Prom
   };
 }
 
+/** Ids are 32-bit integer columns: anything else (abc, 1e3, 2^64) is a 400, never a database error. */
+export const MAX_ID = 2_147_483_647;
+
 export function intParam(value: string, what: string): number {
+  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  if (!/^\d{1,10}$/.test(value)) throw new DomainError(`${what} must be a positive integer, got "${shown}"`, 400, 'bad_request');
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new DomainError(`${what} must be a positive integer, got "${value}"`, 400, 'bad_request');
+  if (n <= 0 || n > MAX_ID) throw new DomainError(`${what} must be between 1 and ${MAX_ID}, got "${shown}"`, 400, 'bad_request');
   return n;
 }
 
-export async function jsonBody(req: Request): Promise<unknown> {
-  const text = await req.text();
-  if (!text.trim()) return {};
-  return JSON.parse(text);
+/** The JSON body, read with a size limit (413 past it) and a nesting limit (400). */
+export async function jsonBody(req: Request, limit = JSON_BODY_LIMIT): Promise<unknown> {
+  return readJsonLimited(req, limit);
 }

@@ -78,6 +78,11 @@ export class CsvReader {
         this.fail(this.startLine, step.reason, this.held.length > 1);
         return;
       }
+      if (this.heldChars > this.maxRecordBytes) {
+        // Closed, but over the cap all the same (a 10 MB quoted field on one line).
+        this.fail(this.startLine, `record is longer than ${this.maxRecordBytes / 1024 / 1024} MiB`, false);
+        return;
+      }
     } else {
       // Fast path: no quote on this line, so every comma separates fields.
       const end = text.endsWith('\r') ? text.length - 1 : text.length;

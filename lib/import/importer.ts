@@ -10,6 +10,7 @@
  * grow with the file. Reading twice is why the source is a path or a stream factory.
  */
 
+import { withPhaseLock } from './phase-lock.ts';
 import { createReadStream, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Db } from '../db/client.ts';
@@ -104,24 +105,26 @@ export async function importFile(db: Db, options: ImportOptions): Promise<Import
     );
   }
 
-  // Pass 2: filter, dedupe and write in batches.
-  const teachers = await upsertTeachers(db, phase.id, checked.teacherNames);
-  const writer = await openBatchWriter(db);
-  let written: WriteSummary;
-  try {
-    written = await writePass(open, format, rules, {
-      phaseId: phase.id,
-      minTextLength: phase.minTextLength,
-      firstOrdinal: await nextOrdinal(db, phase.id),
-      teachers,
-      batchSize,
-      skipInvalid: options.skipInvalid ?? false,
-      writer,
-      progress: progress('write'),
-    });
-  } finally {
-    await writer.close();
-  }
+  // Pass 2: filter, dedupe and write in batches, one import per phase at a time (phase-lock.ts).
+  const { written, teachers } = await withPhaseLock(db, phase.id, 'import', async () => {
+    const teachers = await upsertTeachers(db, phase.id, checked.teacherNames);
+    const writer = await openBatchWriter(db);
+    try {
+      const written: WriteSummary = await writePass(open, format, rules, {
+        phaseId: phase.id,
+        minTextLength: phase.minTextLength,
+        firstOrdinal: await nextOrdinal(db, phase.id),
+        teachers,
+        batchSize,
+        skipInvalid: options.skipInvalid ?? false,
+        writer,
+        progress: progress('write'),
+      });
+      return { written, teachers };
+    } finally {
+      await writer.close();
+    }
+  });
   if (written.rows !== checked.rows || written.invalid !== checked.invalid.count) {
     throw changedDuringImport(`validation read ${checked.rows} rows (${checked.invalid.count} invalid), writing read ${written.rows} (${written.invalid} invalid)`);
   }

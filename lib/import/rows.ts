@@ -56,8 +56,12 @@ function labelOf(raw: string, rules: RowRules): { ok: true; label: string } | { 
   return { ok: false, reason: `unknown label ${JSON.stringify(raw)} (allowed: ${rules.labels.join(', ')}${mapNote})` };
 }
 
+/** The longest item text accepted (characters); docs/import-format.md documents it. */
+export const MAX_TEXT_CHARS = 100_000;
+
 /** Texts are stored and hashed as given; these would break one of the two databases. */
 function textProblem(what: string, s: string): string | null {
+  if (s.length > MAX_TEXT_CHARS) return `${what} is longer than ${MAX_TEXT_CHARS.toLocaleString('en-US')} characters (${s.length.toLocaleString('en-US')})`;
   if (s.indexOf('\u0000') !== -1) return `${what} contains a NUL character (U+0000)`;
   // isWellFormed is in Node 20 but not yet in TypeScript's ES2023 lib.
   if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) return `${what} contains an unpaired UTF-16 surrogate`;

@@ -3,6 +3,7 @@
  * evaluated on data from after what it trained on (as it will be used in production).
  */
 
+import { SQLITE_BUSY_TIMEOUT_MS } from '../db/busy.ts';
 import type { Db } from '../db/client.ts';
 import { notFound } from '../errors.ts';
 import { placeholders, providerOf } from '../db/sql.ts';
@@ -31,7 +32,7 @@ export async function recomputeSplit(db: Db, phaseId: number): Promise<{ train: 
   const provider = providerOf(db);
   return db.$transaction(
     async (tx) => {
-      if (provider === 'sqlite') await tx.$queryRawUnsafe('PRAGMA busy_timeout = 10000');
+      if (provider === 'sqlite') await tx.$queryRawUnsafe(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       // Write first: on SQLite this takes the write lock before anything is read (a read
       // transaction cannot be upgraded once another connection has written), and on both
       // databases it serialises two recomputes of the same phase.

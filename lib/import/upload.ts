@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
@@ -10,6 +10,25 @@ import type { Db } from '../db/client.ts';
 import { badRequest } from '../errors.ts';
 import { importFile, type ImportProgress, type ImportReport } from './importer.ts';
 import type { Actor } from '../audit.ts';
+import { payloadTooLarge } from '../http/body.ts';
+
+/** The largest upload accepted (bytes), DISTILLERY_IMPORT_MAX_BYTES; default 2 GiB. */
+export function importMaxBytes(): number {
+  const v = Number(process.env.DISTILLERY_IMPORT_MAX_BYTES);
+  return Number.isFinite(v) && v > 0 ? v : 2 * 1024 ** 3;
+}
+
+/** Passes bytes through until `limit`, then fails with 413 (the rest of the upload is never read). */
+const byteLimit = (limit: number) => {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) done(payloadTooLarge(limit));
+      else done(null, chunk);
+    },
+  });
+};
 
 const jsonRecord = (what: string) =>
   z
@@ -32,7 +51,7 @@ const querySchema = z.object({
   columns: jsonRecord('columns'),
   labelMap: jsonRecord('labelMap'),
 });
-export type UploadOptions = z.output<typeof querySchema>;
+export type UploadOptions = z.output<typeof querySchema> & { maxBytes?: number };
 
 export const EMPTY_UPLOAD = 'the upload is empty: send the file (CSV with a header row, or JSONL) as the request body';
 
@@ -57,7 +76,7 @@ export async function importUpload(
   const safeName = options.filename.replace(/[^\w.-]+/g, '_').slice(-100);
   const path = join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}-${safeName}`);
   try {
-    await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), createWriteStream(path));
+    await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), byteLimit(options.maxBytes ?? importMaxBytes()), createWriteStream(path));
     if (statSync(path).size === 0) throw badRequest(EMPTY_UPLOAD);
     const format = options.format ?? (/\.(jsonl|ndjson)$/i.test(safeName) ? 'jsonl' : /\.csv$/i.test(safeName) ? 'csv' : undefined);
     if (!format) throw badRequest(`cannot tell the format of "${options.filename}": name it .csv or .jsonl, or pass format=csv|jsonl`);

@@ -11,6 +11,7 @@
  * inserted in hash order (see buildChunks).
  */
 
+import { SQLITE_BUSY_TIMEOUT_MS } from '../db/busy.ts';
 import { Worker } from 'node:worker_threads';
 import { createDatabase, type Db } from '../db/client.ts';
 import type { ImportRow } from './rows.ts';
@@ -245,7 +246,7 @@ export async function openBatchWriter(db: Db): Promise<BatchWriter> {
       provider,
       transaction: (work) =>
         db.$transaction(async (tx) => {
-          await tx.$queryRawUnsafe('PRAGMA busy_timeout = 10000');
+          await tx.$queryRawUnsafe(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
           return work(tx);
         }, TRANSACTION_OPTIONS),
     };
@@ -258,7 +259,7 @@ export async function openBatchWriter(db: Db): Promise<BatchWriter> {
     // Wait for other writers rather than fail; a page cache that keeps the hot part of the
     // indexes across batches; and fewer checkpoints (each one syncs the file; large imports
     // spent much of their time there).
-    await own.$queryRawUnsafe('PRAGMA busy_timeout = 10000');
+    await own.$queryRawUnsafe(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     await own.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
     await own.$executeRawUnsafe('PRAGMA foreign_keys = ON');
     await own.$queryRawUnsafe(`PRAGMA cache_size = ${IMPORT_CACHE_KIB}`);

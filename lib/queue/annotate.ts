@@ -155,18 +155,21 @@ async function phaseTx<T>(db: Db, provider: Provider, phaseId: number, fn: (tx: 
 const ANSWERS_OF_Q = `(SELECT COUNT(DISTINCT a."userId") FROM "Annotation" a
   WHERE a."phaseId" = q."phaseId" AND a."itemId" = q."itemId" AND a."undoneAt" IS NULL AND a."action" <> 'skip')`;
 
-/** The user's unexpired leases in the phase, extended by a fresh TTL (a reload shows the same items, held anew). */
-async function refreshHeld(tx: Tx | Db, provider: Provider, phaseId: number, userId: number, ttl: number) {
+/**
+ * The user's unexpired leases in the phase, as they are: polling does not extend them (a client
+ * polling `limit=1` used to re-extend all its held leases and could keep items forever). A lease
+ * lasts its TTL from when it was taken; an answer sent after that still counts unless the item
+ * went to k others meanwhile (see submit). At most MAX_BATCH are ever held (claim tops up to the limit).
+ */
+async function refreshHeld(tx: Tx | Db, provider: Provider, phaseId: number, userId: number, _ttl: number) {
   const rows = await tx.$queryRawUnsafe<{ itemId: number; expiresAt: unknown; sortKey: number }[]>(
     placeholders(
       provider,
-      `UPDATE "AnnotationLease" SET "expiresAt" = ${dbNowPlus(provider, 3)}
-       WHERE "phaseId" = $1 AND "userId" = $2 AND "expiresAt" > ${dbNow(provider)}
-       RETURNING "itemId", "expiresAt", "sortKey"`,
+      `SELECT "itemId", "expiresAt", "sortKey" FROM "AnnotationLease"
+       WHERE "phaseId" = $1 AND "userId" = $2 AND "expiresAt" > ${dbNow(provider)}`,
     ),
     phaseId,
     userId,
-    durationParam(provider, ttl),
   );
   return rows
     .map((r) => ({ itemId: Number(r.itemId), expiresAt: toDate(r.expiresAt)!, sortKey: Number(r.sortKey) }))
@@ -325,10 +328,12 @@ function isUniqueViolation(e: unknown): boolean {
   return code === 'P2002' || (code === 'P2010' && /UNIQUE constraint failed|duplicate key value|23505/i.test(message ?? ''));
 }
 
-async function duplicateOf(db: Db, clientId: string, userId: number) {
+async function duplicateOf(db: Db, clientId: string, userId: number, itemId: number) {
   const existing = await db.annotation.findUnique({ where: { clientId } });
   if (!existing) return null;
   if (existing.userId !== userId) throw conflict(`client id ${clientId} was used by another annotator`);
+  // A retry names the same item; another item under the same id is a client bug, not a retry.
+  if (existing.itemId !== itemId) throw conflict(`client id ${clientId} was already used for item ${existing.itemId}, not item ${itemId}`);
   return { annotation: view(existing), duplicate: true };
 }
 
@@ -339,7 +344,7 @@ async function duplicateOf(db: Db, clientId: string, userId: number) {
 export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: AnnotationView; duplicate: boolean }> {
   const clientId = typeof input.clientId === 'string' ? input.clientId.trim() : '';
   if (!clientId || clientId.length > 200) throw badRequest('clientId must be a non-empty string of at most 200 characters');
-  const dup = await duplicateOf(db, clientId, input.userId);
+  const dup = await duplicateOf(db, clientId, input.userId, input.itemId);
   if (dup) return dup;
   if (!(ACTIONS as readonly string[]).includes(input.action)) throw badRequest(`action must be one of ${ACTIONS.join(', ')}, got "${input.action}"`);
   const phase = await queuePhase(db, input.phaseId);
@@ -381,7 +386,7 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
       );
       if (!inserted.length) {
         // Say why, most specific first.
-        const again = await duplicateOf(tx as Db, clientId, userId);
+        const again = await duplicateOf(tx as Db, clientId, userId, itemId);
         if (again) return again;
         if (await tx.annotation.findFirst({ where: { phaseId, itemId, userId, undoneAt: null }, select: { id: true } })) throw conflict(`you already answered item ${itemId}`);
         if (await tx.annotationLease.findUnique({ where: { phaseId_itemId_userId: { phaseId, itemId, userId } }, select: { itemId: true } })) {
@@ -399,7 +404,7 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
   } catch (e) {
     // Two copies of one submit raced: the loser finds the winner's row.
     if (isUniqueViolation(e)) {
-      const again = await duplicateOf(db, clientId, userId);
+      const again = await duplicateOf(db, clientId, userId, itemId);
       if (again) return again;
     }
     throw e;
@@ -409,46 +414,87 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
 /**
  * Takes back the user's last non-undone answer in the phase: marks it undone, reopens the item
  * (answer count, human label) and leases it to the user again, ahead of what they already hold.
+ * With the client's operation id (`opId`) it is idempotent: the id is stamped on the answer it
+ * takes back (first, before anything else changes), so a retried undo whose first answer was
+ * lost finds that answer and returns it again (duplicate = true) instead of undoing one more.
  */
-export async function undo(db: Db, input: { phaseId: number; userId: number; leaseMs?: number }): Promise<{ item: QueueItem; undone: { id: number; action: string; label: string | null } }> {
+export async function undo(
+  db: Db,
+  input: { phaseId: number; userId: number; opId?: string; leaseMs?: number },
+): Promise<{ item: QueueItem; undone: { id: number; action: string; label: string | null }; duplicate?: boolean }> {
   const provider = providerOf(db);
   const { phase, modelId } = await queuePhaseState(db, input.phaseId);
   const ttl = input.leaseMs ?? leaseMs();
   const { phaseId, userId } = input;
-  const { undone, lease } = await phaseTx(db, provider, phaseId, async (tx) => {
-    const last = await tx.annotation.findFirst({ where: { phaseId, userId, undoneAt: null }, orderBy: { id: 'desc' }, select: { id: true, itemId: true, action: true, label: true } });
-    if (!last) throw new DomainError('nothing to undo', 404, 'not_found');
-    // Lease first, then reopen: the item is never free for someone else in between.
-    const sortKey = -(performance.timeOrigin + performance.now()); // the most recent undo comes back first
-    const leased = await tx.$queryRawUnsafe<{ itemId: number; expiresAt: unknown }[]>(
-      placeholders(
-        provider,
-        `INSERT INTO "AnnotationLease" ("phaseId", "itemId", "userId", "expiresAt", "sortKey") VALUES ($1, $2, $3, ${dbNowPlus(provider, 4)}, $5)
-         ON CONFLICT ("phaseId", "itemId", "userId") DO UPDATE SET "expiresAt" = excluded."expiresAt", "sortKey" = excluded."sortKey"
-         RETURNING "itemId", "expiresAt"`,
-      ),
-      phaseId,
-      last.itemId,
-      userId,
-      durationParam(provider, ttl),
-      sortKey,
-    );
-    const marked = await tx.$executeRawUnsafe(placeholders(provider, `UPDATE "Annotation" SET "undoneAt" = ${dbNow(provider)} WHERE "id" = $1 AND "undoneAt" IS NULL`), last.id);
-    if (marked !== 1) throw conflict('that answer was just undone by another request; try again');
-    // Answered before the last rebuild, so the rebuild left it out: put it back at the queue's front.
-    const state = await tx.queueState.findUnique({ where: { phaseId }, select: { modelId: true } });
-    await tx.$executeRawUnsafe(
-      placeholders(provider, `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "answers", "done") VALUES ($1, $2, $3, -1, 0, true) ON CONFLICT ("phaseId", "itemId") DO NOTHING`),
-      phaseId,
-      last.itemId,
-      state?.modelId ?? null,
-    );
-    await recount(tx, provider, phaseId, last.itemId, phase.overlap);
-    await settleHumanLabel(tx, provider, phaseId, last.itemId, phase.overlap);
-    return { undone: last, lease: { itemId: last.itemId, expiresAt: toDate(leased[0].expiresAt)! } };
-  });
-  const [item] = await hydrate(db, phase, [lease], modelId);
-  return { item, undone: { id: undone.id, action: undone.action, label: undone.label } };
+  const opId = input.opId === undefined ? undefined : String(input.opId).trim();
+  if (opId !== undefined && (!opId || opId.length > 200)) throw badRequest('opId must be a non-empty string of at most 200 characters');
+  const replay = async () => {
+    if (!opId) return null;
+    const done = await db.annotation.findUnique({ where: { undoOpId: opId }, select: { id: true, itemId: true, action: true, label: true, userId: true, phaseId: true, undoneAt: true } });
+    if (!done) return null;
+    if (done.userId !== userId || done.phaseId !== phaseId) throw conflict(`undo operation ${opId} belongs to another annotator or phase`);
+    if (!done.undoneAt) return { resume: done };
+    const lease = await db.annotationLease.findUnique({ where: { phaseId_itemId_userId: { phaseId, itemId: done.itemId, userId } }, select: { expiresAt: true } });
+    const [item] = await hydrate(db, phase, [{ itemId: done.itemId, expiresAt: lease?.expiresAt ?? new Date() }], modelId);
+    return { result: { item, undone: { id: done.id, action: done.action, label: done.label }, duplicate: true } };
+  };
+  const before = await replay();
+  if (before?.result) return before.result;
+  let outcome: { undone: { id: number; itemId: number; action: string; label: string | null }; lease: { itemId: number; expiresAt: Date } };
+  try {
+    outcome = await phaseTx(db, provider, phaseId, async (tx) => {
+      const last =
+        before?.resume ??
+        (await tx.annotation.findFirst({ where: { phaseId, userId, undoneAt: null }, orderBy: { id: 'desc' }, select: { id: true, itemId: true, action: true, label: true } }));
+      if (!last) throw new DomainError('nothing to undo', 404, 'not_found');
+      if (opId && !before?.resume) {
+        // Claim the operation on this answer first: a concurrent copy of this undo hits the unique index.
+        const claimed = await tx.$executeRawUnsafe(
+          placeholders(provider, `UPDATE "Annotation" SET "undoOpId" = $2 WHERE "id" = $1 AND "undoneAt" IS NULL AND "undoOpId" IS NULL`),
+          last.id,
+          opId,
+        );
+        if (claimed !== 1) throw conflict('that answer was just undone by another request; try again');
+      }
+      // Lease first, then reopen: the item is never free for someone else in between.
+      const sortKey = -(performance.timeOrigin + performance.now()); // the most recent undo comes back first
+      const leased = await tx.$queryRawUnsafe<{ itemId: number; expiresAt: unknown }[]>(
+        placeholders(
+          provider,
+          `INSERT INTO "AnnotationLease" ("phaseId", "itemId", "userId", "expiresAt", "sortKey") VALUES ($1, $2, $3, ${dbNowPlus(provider, 4)}, $5)
+           ON CONFLICT ("phaseId", "itemId", "userId") DO UPDATE SET "expiresAt" = excluded."expiresAt", "sortKey" = excluded."sortKey"
+           RETURNING "itemId", "expiresAt"`,
+        ),
+        phaseId,
+        last.itemId,
+        userId,
+        durationParam(provider, ttl),
+        sortKey,
+      );
+      const marked = await tx.$executeRawUnsafe(placeholders(provider, `UPDATE "Annotation" SET "undoneAt" = ${dbNow(provider)} WHERE "id" = $1 AND "undoneAt" IS NULL`), last.id);
+      if (marked !== 1) throw conflict('that answer was just undone by another request; try again');
+      // Answered before the last rebuild, so the rebuild left it out: put it back at the queue's front.
+      const state = await tx.queueState.findUnique({ where: { phaseId }, select: { modelId: true } });
+      await tx.$executeRawUnsafe(
+        placeholders(provider, `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "answers", "done") VALUES ($1, $2, $3, -1, 0, true) ON CONFLICT ("phaseId", "itemId") DO NOTHING`),
+        phaseId,
+        last.itemId,
+        state?.modelId ?? null,
+      );
+      await recount(tx, provider, phaseId, last.itemId, phase.overlap);
+      await settleHumanLabel(tx, provider, phaseId, last.itemId, phase.overlap);
+      return { undone: last, lease: { itemId: last.itemId, expiresAt: toDate(leased[0].expiresAt)! } };
+    });
+  } catch (e) {
+    // Two copies of one undo raced: the loser answers with the winner's result.
+    if (opId && isUniqueViolation(e)) {
+      const again = await replay();
+      if (again?.result) return again.result;
+    }
+    throw e;
+  }
+  const [item] = await hydrate(db, phase, [outcome.lease], modelId);
+  return { item, undone: { id: outcome.undone.id, action: outcome.undone.action, label: outcome.undone.label } };
 }
 
 export interface MyCounts {

@@ -13,10 +13,16 @@ const PAGE = 1000;
 const COLUMNS = ['annotationId', 'itemId', 'externalId', 'text', 'action', 'label', 'annotator', 'createdAt', 'shown', 'finalLabel', 'finalSource'] as const;
 type Row = Record<(typeof COLUMNS)[number], string | number | null | unknown>;
 
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
+ * CR) gets a leading apostrophe (OWASP's advice), so opening the export never evaluates it; the
+ * JSONL export keeps texts exactly as stored.
+ */
 export function csvField(v: unknown): string {
   if (v == null) return '';
-  const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  let s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n\t]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function exportFormat(raw: string | null | undefined): ExportFormat {

@@ -6,6 +6,7 @@ import { userWithRole } from '@/lib/http/page-auth.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { UserAdmin } from '@/components/admin/UserAdmin';
 import { DataTable } from '@/components/ui/DataTable';
+import { UserTokensAdmin } from '@/components/admin/UserTokensAdmin';
 
 export const dynamic = 'force-dynamic';
 
@@ -22,6 +23,7 @@ export default async function AdminPage() {
     <>
       <PageHeader title="Admin" subtitle="Users and roles: annotators label; leads import, start rounds, adjudicate and deploy; admins manage users." />
       <UserAdmin initialUsers={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))} selfId={user.id} />
+      <UserTokensAdmin users={users.map((u) => ({ id: u.id, email: u.email }))} />
       <section className="card mt-6">
         <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold">Audit log</h2>
         <DataTable

@@ -1,7 +1,7 @@
-import { route } from '@/lib/http/route.ts';
+import { intParam, route } from '@/lib/http/route.ts';
 import { getTask } from '@/lib/tasks/tasks.ts';
 
 /** A task by numeric id or slug. */
 export const GET = route<{ id: string }>({ role: 'annotator' }, async ({ db, params }) => ({
-  task: await getTask(db, /^\d+$/.test(params.id) ? Number(params.id) : params.id),
+  task: await getTask(db, /^\d+$/.test(params.id) ? intParam(params.id, 'task id') : params.id),
 }));

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { intParam, jsonBody, route } from '@/lib/http/route.ts';
+import { intParam, jsonBody, MAX_ID, route } from '@/lib/http/route.ts';
 import { submit } from '@/lib/queue/annotate.ts';
 
 const body = z.object({
-  itemId: z.number().int().positive(),
+  itemId: z.number().int().positive().max(MAX_ID),
   clientId: z.string().min(1).max(200),
   action: z.enum(['label', 'skip', 'flag']),
   label: z.string().nullable().optional(),

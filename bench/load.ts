@@ -1,0 +1,248 @@
+/**
+ * Load against a real console: `npm run bench -- load`.
+ *
+ * For each database (SQLite, then PostgreSQL): a fresh database with LOAD_ITEMS synthetic items
+ * (teacher outputs, gold labels) in one phase (overlap 1), 50 annotators with API tokens, a round
+ * started and trained by a real worker process, and the production build of the console
+ * (`next start`, built first when .next is missing or stale) on a loopback port. Then LOAD_ANNOTATORS
+ * simulated annotators pull `queue/next?limit=10` and submit every item they get, with
+ * LOAD_THINK_MS between actions, for LOAD_SECONDS. Measured: p95 latency of next and submit, errors
+ * (any non-2xx or network failure), duplicate leases (an item handed to two annotators while the
+ * overlap is 1: leases last 10 minutes, so no lease expires during the run) and acknowledged
+ * answers missing from the lead's JSONL export.
+ *
+ * On SQLite it then holds the write lock from another connection (`BEGIN IMMEDIATE`) for 5 s while
+ * 5 clients read (`GET /api/phases/:id`, `GET /login`): lock_5s_read_p95_ms.
+ *
+ * Loopback only, bounded in count (LOAD_ANNOTATORS ≤ 200) and time (LOAD_SECONDS ≤ 600).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createClient } from '@libsql/client';
+import { freshDatabase, type Provider, type TestDatabase } from '../tests/helpers/db.ts';
+import { startWorkerProcess, type WorkerProcess } from '../tests/helpers/worker.ts';
+import { buildIsCurrent, markBuilt } from '../lib/demo/build.ts';
+import { createApiToken, createUser } from '../lib/auth/users.ts';
+import { createTask } from '../lib/tasks/tasks.ts';
+import { importFile } from '../lib/import/importer.ts';
+import { rebuildQueue } from '../lib/queue/rebuild.ts';
+import { startRound } from '../lib/rounds/rounds.ts';
+import { writeSyntheticImport } from './synthetic-import.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const envInt = (name: string, fallback: number, max: number) => {
+  const v = Number(process.env[name]);
+  return Math.min(max, Number.isInteger(v) && v > 0 ? v : fallback);
+};
+const ANNOTATORS = envInt('LOAD_ANNOTATORS', 50, 200);
+const SECONDS = envInt('LOAD_SECONDS', 60, 600);
+const ITEMS = envInt('LOAD_ITEMS', 20_000, 1_000_000);
+const THINK_MS = Number.isFinite(Number(process.env.LOAD_THINK_MS)) && process.env.LOAD_THINK_MS !== '' ? Math.max(0, Number(process.env.LOAD_THINK_MS)) : 250;
+const LOCK_MS = 5000;
+const PROVIDERS = (process.env.LOAD_PROVIDERS || 'sqlite,postgres').split(',').filter((p): p is Provider => p === 'sqlite' || p === 'postgres');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const p95 = (xs: number[]) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor(s.length * 0.95))] * 10) / 10;
+};
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((ok, fail) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+async function ensureBuild(): Promise<void> {
+  if (buildIsCurrent(root)) return;
+  console.error('[load] building the console (next build)…');
+  await run(process.execPath, ['node_modules/next/dist/bin/next', 'build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1' });
+  markBuilt(root);
+}
+
+function startServer(port: number, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: root,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true, // its own process group: next start runs next-server as a child
+  });
+  return child;
+}
+
+const killGroup = (child: ChildProcess) => {
+  try {
+    if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  } catch {}
+};
+
+interface Annotator {
+  id: number;
+  token: string;
+}
+
+interface RunStats {
+  next: number[];
+  submit: number[];
+  errors: number;
+  errorSamples: string[];
+  handed: Map<number, Set<number>>;
+  acked: number[];
+}
+
+async function timed(url: string, init: RequestInit, stats: RunStats, into: number[]): Promise<Response | null> {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url, init);
+    into.push(performance.now() - t0);
+    if (!res.ok) {
+      stats.errors++;
+      if (stats.errorSamples.length < 5) stats.errorSamples.push(`${res.status} ${init.method ?? 'GET'} ${url.replace(/^http:\/\/[^/]+/, '')}: ${(await res.text()).slice(0, 160)}`);
+      return null;
+    }
+    return res;
+  } catch (e) {
+    stats.errors++;
+    if (stats.errorSamples.length < 5) stats.errorSamples.push(`network: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+async function annotate(base: string, phaseId: number, a: Annotator, until: number, stats: RunStats): Promise<void> {
+  const auth = { authorization: `Bearer ${a.token}` };
+  let n = 0;
+  while (Date.now() < until) {
+    const res = await timed(`${base}/api/phases/${phaseId}/queue/next?limit=10`, { headers: auth }, stats, stats.next);
+    if (!res) {
+      await sleep(200);
+      continue;
+    }
+    const batch = (await res.json()) as { items: { itemId: number }[] };
+    if (!batch.items.length) return;
+    for (const item of batch.items) {
+      let users = stats.handed.get(item.itemId);
+      if (!users) stats.handed.set(item.itemId, (users = new Set()));
+      users.add(a.id);
+    }
+    for (const item of batch.items) {
+      if (Date.now() >= until) return;
+      if (THINK_MS) await sleep(THINK_MS * (0.5 + Math.random()));
+      const body = JSON.stringify({ itemId: item.itemId, clientId: `load-${a.id}-${n++}`, action: 'label', label: item.itemId % 3 ? 'safe' : 'offensive' });
+      const sub = await timed(`${base}/api/phases/${phaseId}/annotations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body }, stats, stats.submit);
+      if (sub) stats.acked.push(((await sub.json()) as { annotation: { id: number } }).annotation.id);
+    }
+  }
+}
+
+async function lockReads(t: TestDatabase, base: string, phaseId: number, token: string): Promise<{ p95: number | null; count: number; errors: number }> {
+  const holder = createClient({ url: t.url });
+  const tx = await holder.transaction('write'); // BEGIN IMMEDIATE: the write lock, as sqlite3 or a backup would hold it
+  const latencies: number[] = [];
+  let errors = 0;
+  try {
+    await tx.execute(`UPDATE "Task" SET "name" = "name"`);
+    const until = Date.now() + LOCK_MS;
+    await Promise.all(
+      Array.from({ length: 5 }, async (_, k) => {
+        while (Date.now() < until) {
+          const url = k % 2 ? `${base}/login` : `${base}/api/phases/${phaseId}`;
+          const t0 = performance.now();
+          const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+          latencies.push(performance.now() - t0);
+          if (!res?.ok) errors++;
+          await res?.arrayBuffer().catch(() => {});
+        }
+      }),
+    );
+  } finally {
+    await tx.rollback().catch(() => {});
+    holder.close();
+  }
+  return { p95: p95(latencies), count: latencies.length, errors };
+}
+
+async function runOn(provider: Provider, port: number): Promise<Record<string, unknown>> {
+  const t = await freshDatabase(provider);
+  const data = mkdtempSync(join(tmpdir(), `distillery-load-${provider}-`));
+  let server: ChildProcess | null = null;
+  let worker: WorkerProcess | null = null;
+  try {
+    const lead = await createUser(t.db, { email: 'lead@load.dev', name: 'lead', role: 'lead', password: 'lead-password' });
+    const leadToken = (await createApiToken(t.db, lead.id, 'load')).token;
+    const annotators: Annotator[] = [];
+    for (let i = 0; i < ANNOTATORS; i++) {
+      const u = await createUser(t.db, { email: `a${i}@load.dev`, name: `a${i}`, role: 'annotator', password: 'annotator-pass' });
+      annotators.push({ id: u.id, token: (await createApiToken(t.db, u.id, 'load')).token });
+    }
+    const task = await createTask(t.db, { slug: 'load', name: 'load', phases: [{ key: 'p', name: 'P', labels: ['safe', 'offensive'], overlap: 1 }] });
+    const phaseId = (await t.db.phase.findFirstOrThrow({ where: { taskId: task.id } })).id;
+    const file = join(data, 'items.csv');
+    writeSyntheticImport(file, { rows: ITEMS, seed: 7 });
+    await importFile(t.db, { phaseId, path: file, format: 'csv' });
+    await rebuildQueue(t.db, phaseId);
+    const round = await startRound(t.db, { phaseId, config: {}, userId: lead.id });
+
+    const env = { DATABASE_URL: t.url, DISTILLERY_DATA_DIR: data };
+    worker = startWorkerProcess(env);
+    server = startServer(port, env);
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if (await fetch(`${base}/login`).then((r) => r.ok, () => false)) break;
+      if (i > 240) throw new Error('the console did not start');
+      await sleep(250);
+    }
+    for (let i = 0; i < 240; i++) {
+      const r = await t.db.round.findUniqueOrThrow({ where: { id: round.id } });
+      if (r.status === 'running') break;
+      await sleep(250);
+    }
+    const roundAtStart = (await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status;
+
+    const stats: RunStats = { next: [], submit: [], errors: 0, errorSamples: [], handed: new Map(), acked: [] };
+    const until = Date.now() + SECONDS * 1000;
+    await Promise.all(annotators.map((a) => annotate(base, phaseId, a, until, stats)));
+    const roundAtEnd = (await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status;
+
+    const exported = await fetch(`${base}/api/phases/${phaseId}/labels/export?format=jsonl`, { headers: { authorization: `Bearer ${leadToken}` } }).then((r) => r.text());
+    const inExport = new Set(exported.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { annotationId: number }).annotationId));
+    const lost = stats.acked.filter((id) => !inExport.has(id)).length;
+    const duplicateLeases = [...stats.handed.values()].filter((u) => u.size > 1).length;
+
+    const out: Record<string, unknown> = {
+      [`${provider}_next_p95_ms`]: p95(stats.next),
+      [`${provider}_submit_p95_ms`]: p95(stats.submit),
+      [`${provider}_errors`]: stats.errors,
+      [`${provider}_duplicate_leases`]: duplicateLeases,
+      [`${provider}_lost_answers`]: lost,
+      [`${provider}_next_calls`]: stats.next.length,
+      [`${provider}_submits`]: stats.submit.length,
+      [`${provider}_round`]: `${roundAtStart} at start, ${roundAtEnd} at end`,
+      ...(stats.errorSamples.length ? { [`${provider}_error_samples`]: stats.errorSamples } : {}),
+    };
+    if (provider === 'sqlite') {
+      const lock = await lockReads(t, base, phaseId, leadToken);
+      out.lock_5s_read_p95_ms = lock.p95;
+      out.lock_5s_reads = lock.count;
+      out.lock_5s_read_errors = lock.errors;
+    }
+    return out;
+  } finally {
+    if (server) killGroup(server);
+    worker?.kill();
+    await sleep(500);
+    await t.drop().catch(() => {});
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+export async function benchLoad(): Promise<Record<string, unknown>> {
+  await ensureBuild();
+  const out: Record<string, unknown> = { annotators: ANNOTATORS, seconds: SECONDS, items: ITEMS, think_ms: THINK_MS };
+  let port = 3400 + Math.floor(Math.random() * 400);
+  for (const provider of PROVIDERS) Object.assign(out, await runOn(provider, port++));
+  return out;
+}
