@@ -4,12 +4,15 @@ import { conflict, notFound, unauthorized, badRequest } from '../errors.ts';
 import { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './password.ts';
 import { ROLES, type Role } from './roles.ts';
 import { hashSecret, newSecret } from './tokens.ts';
+import { ALL_SCOPES, formatScopes, parseScopes, type Scope } from './scopes.ts';
 
 export interface AuthUser {
   id: number;
   email: string;
   name: string;
   role: Role;
+  /** Set when the caller authenticated with an API token: what that token may do (see scopes.ts). */
+  scopes?: Scope[];
 }
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -106,18 +109,18 @@ export async function userForSession(db: Db, token: string): Promise<AuthUser | 
   return publicUser(session.user);
 }
 
-export async function createApiToken(db: Db, userId: number, name: string) {
+export async function createApiToken(db: Db, userId: number, name: string, scopes: readonly Scope[] = ALL_SCOPES) {
   const token = newSecret('dt');
   const row = await db.apiToken.create({
-    data: { name: name.trim() || 'token', tokenHash: hashSecret(token), prefix: token.slice(0, 10), userId },
+    data: { name: name.trim() || 'token', tokenHash: hashSecret(token), prefix: token.slice(0, 10), userId, scopes: formatScopes(scopes) },
   });
-  return { id: row.id, name: row.name, prefix: row.prefix, token };
+  return { id: row.id, name: row.name, prefix: row.prefix, scopes: parseScopes(row.scopes), token };
 }
 
 export async function listApiTokens(db: Db, userId: number) {
   return db.apiToken.findMany({
     where: { userId, revokedAt: null },
-    select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true },
+    select: { id: true, name: true, prefix: true, scopes: true, createdAt: true, lastUsedAt: true },
     orderBy: { id: 'asc' },
   });
 }
@@ -134,5 +137,5 @@ export async function userForApiToken(db: Db, token: string): Promise<AuthUser |
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
-  return publicUser(row.user);
+  return { ...publicUser(row.user), scopes: parseScopes(row.scopes) };
 }

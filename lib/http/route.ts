@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { getDb, type Db } from '../db/client.ts';
 import { DomainError, forbidden, unauthorized } from '../errors.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
+import type { Scope } from '../auth/scopes.ts';
 import { userForApiToken, userForSession, type AuthUser } from '../auth/users.ts';
 
 export const SESSION_COOKIE = 'distillery_session';
@@ -45,13 +46,14 @@ type Handler<P> = (ctx: RouteContext<P>) => Promise<unknown>;
  * The one wrapper every route handler goes through: authentication, role check, errors.
  * A handler returns plain data (sent as JSON), a Response (sent as is), or undefined (204).
  */
-export function route<P = Record<string, string>>(opts: { role: Role }, handler: Handler<P>) {
+export function route<P = Record<string, string>>(opts: { role: Role; scope?: Scope }, handler: Handler<P>) {
   return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
     try {
       const db = await getDb();
       const user = await authenticate(db, req);
       if (!user) throw unauthorized();
       if (!hasRole(user.role, opts.role)) throw forbidden(`this needs the ${opts.role} role; you are ${user.role}`);
+      if (opts.scope && user.scopes && !user.scopes.includes(opts.scope)) throw forbidden(`this token lacks the ${opts.scope} scope`);
       const params = context?.params ? await context.params : ({} as P);
       const out = await handler({ req, db, user, params });
       if (out instanceof Response) return out;
