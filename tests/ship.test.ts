@@ -18,7 +18,7 @@ import { readCold } from '../lib/datasets/cold.ts';
 import { OnnxStudent } from '../lib/ml/inference.ts';
 import { artifactStore } from '../lib/artifacts/store.ts';
 import { decide } from '../lib/rounds/evaluate.ts';
-import { phaseMeta } from '../lib/rounds/data.ts';
+import { loadPhaseRows, phaseMeta } from '../lib/rounds/data.ts';
 import { resetPredictService } from '../lib/serving/predict.ts';
 
 process.env.DISTILLERY_DATA_DIR = mkdtempSync(join(tmpdir(), 'distillery-ship-'));
@@ -68,7 +68,7 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     m1 = await addStudent(t.db, phaseId, 1);
     m2 = await addStudent(t.db, phaseId, 2);
     for (const [name, path] of Object.entries({
-      models: 'models/route.ts', model: 'models/[id]/route.ts', approve: 'models/[id]/approve/route.ts', reject: 'models/[id]/reject/route.ts', deploy: 'models/[id]/deploy/route.ts',
+      models: 'models/route.ts', flips: 'models/[id]/flips/route.ts', flipsQueue: 'models/[id]/flips/queue/route.ts', model: 'models/[id]/route.ts', approve: 'models/[id]/approve/route.ts', reject: 'models/[id]/reject/route.ts', deploy: 'models/[id]/deploy/route.ts',
       rollback: 'phases/[id]/rollback/route.ts', promote: 'phases/[id]/promote/route.ts', deployments: 'phases/[id]/deployments/route.ts', predict: 'v1/phases/[id]/predict/route.ts', multi: 'v1/predict/route.ts',
     })) routes[name] = await import(`../app/api/${path}`);
   });
@@ -128,6 +128,38 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     const multi = await call(routes.multi.POST!, '/api/v1/predict', { token: tokens['lead-predict'], body: { phases: ['cold/offensive', String(phaseId)], texts: ['a'] } });
     expect(Object.keys(multi.body.results).sort()).toEqual([String(phaseId), 'cold/offensive']);
     expect(multi.body.results['cold/offensive'].results[0].modelVersion).toBe(`p${phaseId}.r0`);
+  });
+
+  it('reviews the flip set of a candidate against the deployed model and sends the unlabelled flips to the front of the queue', async () => {
+    const phase = await phaseMeta(t.db, phaseId);
+    const rows = await loadPhaseRows(t.db, phase, 'all');
+    const load = async (id: number) => OnnxStudent.load(new Uint8Array((await artifactStore(t.db).get(`${(await t.db.studentModel.findUniqueOrThrow({ where: { id } })).artifactKey}/student.onnx`))!));
+    const [a, b] = await Promise.all([load(m2), load(m1)]);
+    const la = decide(phase, await a.predict(rows.texts));
+    const lb = decide(phase, await b.predict(rows.texts));
+    await Promise.all([a.release(), b.release()]);
+    let testFlips = 0, fixes = 0, breaks = 0;
+    for (let i = 0; i < rows.ids.length; i++) {
+      if (!rows.test[i] || la[i] === lb[i]) continue;
+      testFlips++;
+      if (rows.human[i] === la[i]) fixes++;
+      if (rows.human[i] === lb[i]) breaks++;
+    }
+    const set = await call(routes.flips.GET!, '', { token: tokens.lead, params: { id: String(m2) } });
+    expect(set.body.against).toEqual({ modelId: m1, version: `p${phaseId}.r0` });
+    expect(set.body.counts.test).toMatchObject({ items: rows.test.reduce((x, y) => x + y, 0), flips: testFlips, fixes, breaks });
+    expect(set.body.counts.pool.items).toBe(rows.ids.length - set.body.counts.test.items);
+    expect(testFlips + set.body.counts.pool.flips).toBeGreaterThan(0);
+    const f = set.body.flips[0];
+    expect(f.candidate.label).not.toBe(f.deployed.label);
+    expect((await call(routes.flips.GET!, '', { token: tokens.annotator, params: { id: String(m2) } })).status).toBe(403);
+
+    const sent = await call(routes.flipsQueue.POST!, '', { token: tokens.lead, params: { id: String(m2) } });
+    const unlabelled = set.body.counts.test.unlabelled + set.body.counts.pool.unlabelled;
+    expect(sent.body.queued).toBe(unlabelled);
+    const front = await t.db.queueEntry.findMany({ where: { phaseId }, orderBy: { rank: 'asc' }, take: unlabelled });
+    const flipIds = new Set(set.body.flips.filter((x: { effect: string }) => x.effect === 'unlabelled').map((x: { itemId: number }) => x.itemId));
+    expect(front.every((e) => flipIds.has(e.itemId))).toBe(true);
   });
 
   it('switches live atomically on deploy, retires the old model, and rolls back in one click', async () => {

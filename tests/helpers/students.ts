@@ -21,7 +21,10 @@ export async function addStudent(db: Db, phaseId: number, seed: number): Promise
   const rows = await loadPhaseRows(db, phase, 'all');
   const vocab = Vocab.build(rows.texts, { minFreq: 1 });
   const config = parseStudentConfig({ arch: 'textcnn', embeddingDim: 16, filters: 12, kernelSizes: [1, 2], maxLen: 64 });
-  const onnx = exportOnnx(initWeights(config, vocab.size, C, new Rng(seed)), { vocab: vocab.toJSON() });
+  const weights = initWeights(config, vocab.size, C, new Rng(seed));
+  // Untrained outputs hug 1/C; a larger output layer spreads them so that two seeds disagree on real items.
+  for (let i = 0; i < weights.params['dense.kernel'].data.length; i++) weights.params['dense.kernel'].data[i] *= 40;
+  const onnx = exportOnnx(weights, { vocab: vocab.toJSON() });
   const last = await db.round.findFirst({ where: { phaseId }, orderBy: { number: 'desc' } });
   const number = (last?.number ?? -1) + 1;
   const round = await db.round.create({ data: { phaseId, number, config: '{}', status: 'succeeded', finishedAt: new Date() } });
