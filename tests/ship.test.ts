@@ -4,7 +4,8 @@
  * live model atomically, predict API with the model version, canary and promote, rollback, and a
  * deploy in the middle of concurrent traffic that drops no request.
  */
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NextRequest } from 'next/server';
@@ -68,7 +69,7 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     m1 = await addStudent(t.db, phaseId, 1);
     m2 = await addStudent(t.db, phaseId, 2);
     for (const [name, path] of Object.entries({
-      models: 'models/route.ts', flips: 'models/[id]/flips/route.ts', flipsQueue: 'models/[id]/flips/queue/route.ts', model: 'models/[id]/route.ts', approve: 'models/[id]/approve/route.ts', reject: 'models/[id]/reject/route.ts', deploy: 'models/[id]/deploy/route.ts',
+      models: 'models/route.ts', flips: 'models/[id]/flips/route.ts', flipsQueue: 'models/[id]/flips/queue/route.ts', download: 'models/[id]/download/route.ts', model: 'models/[id]/route.ts', approve: 'models/[id]/approve/route.ts', reject: 'models/[id]/reject/route.ts', deploy: 'models/[id]/deploy/route.ts',
       rollback: 'phases/[id]/rollback/route.ts', promote: 'phases/[id]/promote/route.ts', deployments: 'phases/[id]/deployments/route.ts', predict: 'v1/phases/[id]/predict/route.ts', multi: 'v1/predict/route.ts',
     })) routes[name] = await import(`../app/api/${path}`);
   });
@@ -202,6 +203,29 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     const versions = new Set(all.map((r) => r.body.modelVersion));
     for (const v of versions) expect([`p${phaseId}.r0`, `p${phaseId}.r1`]).toContain(v);
     expect((await predict(['x'])).body.modelVersion).toBe(`p${phaseId}.r0`);
+  });
+
+  it('downloads one archive whose Node example reproduces the predict API’s probabilities', async () => {
+    const live = (await predict(TEXTS)).body;
+    const modelId = (await t.db.deployment.findFirstOrThrow({ where: { phaseId, kind: 'live', rolledBackAt: null } })).modelId;
+    expect((await call(routes.download.GET!, '', { token: tokens.annotator, params: { id: String(modelId) } })).status).toBe(403);
+    const res = await call(routes.download.GET!, '', { token: tokens.lead, params: { id: String(modelId) } });
+    expect(res.status).toBe(200);
+    const dir = mkdtempSync(join(tmpdir(), 'distillery-download-'));
+    writeFileSync(join(dir, 'model.tar.gz'), res.body as Buffer);
+    execFileSync('tar', ['-xzf', join(dir, 'model.tar.gz'), '-C', dir]);
+    const root = join(dir, `distillery-${live.modelVersion}`);
+    expect(readdirSync(root).sort()).toEqual(['README.md', 'config.json', 'model-card.md', 'model.onnx', 'predict.mjs', 'predict.py', 'tokenizer.json', 'vocab.json']);
+    symlinkSync(join(process.cwd(), 'node_modules'), join(root, 'node_modules')); // where `npm install onnxruntime-node` would put it
+    const out = execFileSync(process.execPath, [join(root, 'predict.mjs'), ...TEXTS.filter((x) => x)], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+    const expected = live.results.filter((_: unknown, i: number) => TEXTS[i]);
+    expect(out).toHaveLength(expected.length);
+    out.forEach((r, i) => {
+      expect(r.label).toBe(expected[i].label);
+      expect(r.modelVersion).toBe(live.modelVersion);
+      for (const l of ['safe', 'offensive']) expect(Math.abs(r.probs[l] - expected[i].probs[l])).toBeLessThan(1e-5);
+    });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('lists the registry with status and where each model serves', async () => {
