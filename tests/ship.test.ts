@@ -21,6 +21,7 @@ import { artifactStore } from '../lib/artifacts/store.ts';
 import { decide } from '../lib/rounds/evaluate.ts';
 import { loadPhaseRows, phaseMeta } from '../lib/rounds/data.ts';
 import { resetPredictService } from '../lib/serving/predict.ts';
+import { runCli } from '../lib/cli/cli.ts';
 
 process.env.DISTILLERY_DATA_DIR = mkdtempSync(join(tmpdir(), 'distillery-ship-'));
 
@@ -226,6 +227,30 @@ describe.each(providers)('shipping a student on %s', (provider) => {
       for (const l of ['safe', 'offensive']) expect(Math.abs(r.probs[l] - expected[i].probs[l])).toBeLessThan(1e-5);
     });
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('does the same from the CLI: model list/show/approve/deploy/rollback/download and predict', async () => {
+    const run = async (...argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(argv, t.db, { out: (l) => out.push(l), err: (l) => err.push(l) });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    const m3 = await addStudent(t.db, phaseId, 3);
+    expect((await run('model', 'list', '--phase', String(phaseId))).out).toContain(`p${phaseId}.r2`);
+    expect((await run('model', 'approve', '--model', String(m3), '--user', 'annotator@t.dev'))).toMatchObject({ code: 1, err: expect.stringContaining('needs a lead') });
+    expect((await run('model', 'approve', '--model', String(m3), '--user', 'lead@t.dev', '--note', 'from the cli')).out).toBe(`model ${m3}: approved`);
+    expect((await run('model', 'deploy', '--model', String(m3), '--user', 'lead@t.dev')).out).toBe(`p${phaseId}.r2 is live for phase ${phaseId}`);
+    const p = await run('predict', '--json', '--phase', String(phaseId), '你好', '滚');
+    expect(JSON.parse(p.out)).toMatchObject({ modelVersion: `p${phaseId}.r2`, results: [{ modelVersion: `p${phaseId}.r2` }, { modelVersion: `p${phaseId}.r2` }] });
+    const shown = await run('model', 'show', '--model', String(m3));
+    expect(shown.out).toContain('model.deploy');
+    expect(shown.out).toContain('from the cli');
+    expect((await run('model', 'rollback', '--phase', String(phaseId), '--user', 'lead@t.dev')).out).toContain(`rolled back model ${m3}`);
+    const file = join(mkdtempSync(join(tmpdir(), 'distillery-cli-')), 'm.tar.gz');
+    expect((await run('model', 'download', '--model', String(m3), '--out', file)).code).toBe(0);
+    expect(execFileSync('tar', ['-tzf', file], { encoding: 'utf8' })).toContain('model.onnx');
+    expect((await run('token', 'create', '--email', 'lead@t.dev', '--scopes', 'predict,bogus')).code).toBe(2);
   });
 
   it('lists the registry with status and where each model serves', async () => {

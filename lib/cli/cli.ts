@@ -5,6 +5,7 @@ import { DomainError } from '../errors.ts';
 import { ZodError } from 'zod';
 import { createApiToken, createUser, listUsers, updateUser } from '../auth/users.ts';
 import { isRole } from '../auth/roles.ts';
+import { ALL_SCOPES, isScope, type Scope } from '../auth/scopes.ts';
 import { createTask, getTask, listItems, listTasks } from '../tasks/tasks.ts';
 import { importFile } from '../import/importer.ts';
 import { parseArgs, str, int, json, UsageError, type Args } from './args.ts';
@@ -12,6 +13,7 @@ import { getRound, listRounds, startRound, type RoundView } from '../rounds/roun
 import { isFinal } from '../jobs/queue.ts';
 import { leaseItem, nextItems, submit } from '../queue/annotate.ts';
 import { exportFormat, exportLabels } from '../queue/export.ts';
+import { MODEL_USAGE, runModelCommand } from './models.ts';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -24,7 +26,8 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
   users [--json]                                   list users
   user create --email E --name N --role annotator|lead|admin [--password P]
   user set-role --email E --role R
-  token create --email E [--name N]                print a new API token for that user
+  token create --email E [--name N] [--scopes read,annotate,predict,admin]
+                                                   print a new API token for that user (default: all scopes)
   round start --phase ID [--arch textcnn|bilstm] [--epochs N] [--temperature T] [--alpha A]
               [--human-weight W] [--sampling loss|uniform] [--no-teacher] [--config FILE.json] [--wait]
   rounds --phase ID [--json]                       rounds with status, backend, metrics, durations
@@ -36,7 +39,7 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
                                                    answer an item as that user (leases it first if needed)
   labels export --phase ID [--format csv|jsonl] [--out FILE]
                                                    every non-undone answer with annotator, time and probabilities shown
-`;
+${MODEL_USAGE}`;
 
 export interface CliHooks {
   /** Runs a worker in this process until the signal aborts (used by round start --wait). */
@@ -85,6 +88,8 @@ export async function runCli(argv: string[], db: Db, io: Io, hooks: CliHooks = {
   const asJson = args.flags.json === true;
   const print = (data: unknown, human: () => string) => io.out(asJson ? JSON.stringify(data, null, 2) : human());
   try {
+    const handled = await runModelCommand(args, db, io, print, table);
+    if (handled !== null) return handled;
     switch (cmd) {
       case 'tasks': {
         const tasks = await listTasks(db);
@@ -293,7 +298,9 @@ export async function runCli(argv: string[], db: Db, io: Io, hooks: CliHooks = {
       case 'token': {
         if (sub !== 'create') throw new UsageError(`unknown: token ${sub ?? ''}`);
         const u = await userByEmail(db, str(args, 'email')!);
-        const token = await createApiToken(db, u.id, str(args, 'name', false) ?? 'cli');
+        const scopes = str(args, 'scopes', false)?.split(',').map((x) => x.trim());
+        if (scopes && !scopes.every(isScope)) throw new UsageError(`--scopes: known scopes are ${ALL_SCOPES.join(', ')}`);
+        const token = await createApiToken(db, u.id, str(args, 'name', false) ?? 'cli', scopes as Scope[] | undefined);
         print(token, () => token.token);
         return 0;
       }

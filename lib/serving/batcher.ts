@@ -136,3 +136,7 @@ export class MicroBatcher {
     if (!this.busy) this.idleWaiters.splice(0).forEach((fn) => fn());
   }
 }
+
+export function isLane(v: unknown): v is Lane {
+  return typeof v === 'string' && (LANES as readonly string[]).includes(v);
+}
