@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   train: async () => (await import('./train.ts')).benchTrain,
   score: async () => (await import('./score.ts')).benchScore,
   queue: async () => (await import('./queue.ts')).benchQueue,
+  infer: async () => (await import('./infer.ts')).benchInfer,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
