@@ -1,5 +1,6 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api } from './api';
 import { pct } from './format';
@@ -7,7 +8,9 @@ import type { ModelRow, PhaseServing } from './models-types';
 
 function useInvalidate(phaseId: number) {
   const qc = useQueryClient();
+  const router = useRouter();
   return () => {
+    router.refresh(); // server-rendered parts (the model page's status) follow
     void qc.invalidateQueries({ queryKey: ['models'] });
     void qc.invalidateQueries({ queryKey: ['serving', phaseId] });
     void qc.invalidateQueries({ queryKey: ['model'] });
