@@ -70,7 +70,7 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     m1 = await addStudent(t.db, phaseId, 1);
     m2 = await addStudent(t.db, phaseId, 2);
     for (const [name, path] of Object.entries({
-      models: 'models/route.ts', flips: 'models/[id]/flips/route.ts', flipsQueue: 'models/[id]/flips/queue/route.ts', download: 'models/[id]/download/route.ts', model: 'models/[id]/route.ts', approve: 'models/[id]/approve/route.ts', reject: 'models/[id]/reject/route.ts', deploy: 'models/[id]/deploy/route.ts',
+      models: 'models/route.ts', flips: 'models/[id]/flips/route.ts', flipsQueue: 'models/[id]/flips/queue/route.ts', download: 'models/[id]/download/route.ts', throughput: 'models/[id]/throughput/route.ts', model: 'models/[id]/route.ts', approve: 'models/[id]/approve/route.ts', reject: 'models/[id]/reject/route.ts', deploy: 'models/[id]/deploy/route.ts',
       rollback: 'phases/[id]/rollback/route.ts', promote: 'phases/[id]/promote/route.ts', deployments: 'phases/[id]/deployments/route.ts', predict: 'v1/phases/[id]/predict/route.ts', multi: 'v1/predict/route.ts',
     })) routes[name] = await import(`../app/api/${path}`);
   });
@@ -258,5 +258,12 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     const byId = new Map(list.body.models.map((m: { id: number }) => [m.id, m]));
     expect(byId.get(m1)).toMatchObject({ status: 'deployed', serving: { kind: 'live' } });
     expect(byId.get(m2)).toMatchObject({ status: 'retired', serving: null });
+    // The throughput card: measured on demand (and on deploy), stored on the model.
+    expect((await call(routes.throughput.POST!, '', { token: tokens.annotator, params: { id: String(m2) } })).status).toBe(403);
+    const card = await call(routes.throughput.POST!, '', { token: tokens.lead, params: { id: String(m2) } });
+    expect(card.body.batch.map((b: { size: number }) => b.size)).toEqual([1, 32, 256]);
+    expect(card.body.batch.every((b: { itemsPerSecond: number }) => b.itemsPerSecond > 0)).toBe(true);
+    expect(card.body.latencyMs.p99).toBeGreaterThanOrEqual(card.body.latencyMs.p50);
+    expect((await call(routes.model.GET!, '', { token: tokens.annotator, params: { id: String(m2) } })).body.model.throughput).toEqual(card.body);
   });
 });

@@ -7,6 +7,7 @@ import { getModelOrThrow, modelFile, modelHistory } from '@/lib/models/registry.
 import { PageHeader } from '@/components/PageHeader';
 import { ModelActions, PhaseServingBar } from '@/components/ModelControls';
 import { FlipSet } from '@/components/FlipSet';
+import { ThroughputCard } from '@/components/ThroughputCard';
 import type { ModelRow } from '@/components/models-types';
 
 export const dynamic = 'force-dynamic';
@@ -38,6 +39,10 @@ export default async function ModelPage({ params }: { params: Promise<{ id: stri
           <FlipSet modelId={model.id} />
         </section>
       )}
+      <section className="card mb-4">
+        <h2 className="mb-2 font-semibold">Throughput on this machine</h2>
+        <ThroughputCard modelId={model.id} initial={JSON.parse(JSON.stringify(model.throughput))} canMeasure={lead} />
+      </section>
       <section className="card mb-4">
         <h2 className="mb-2 font-semibold">Model card</h2>
         {card ? <pre className="whitespace-pre-wrap text-xs" data-testid="model-card">{card}</pre> : <p className="text-zinc-500">No model card stored.</p>}
