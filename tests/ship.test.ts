@@ -22,6 +22,8 @@ import { decide } from '../lib/rounds/evaluate.ts';
 import { loadPhaseRows, phaseMeta } from '../lib/rounds/data.ts';
 import { resetPredictService } from '../lib/serving/predict.ts';
 import { runCli } from '../lib/cli/cli.ts';
+import { PREDICT_EXAMPLE } from '../lib/openapi/document.ts';
+import { predictResponseSchema } from '../lib/serving/schemas.ts';
 
 process.env.DISTILLERY_DATA_DIR = mkdtempSync(join(tmpdir(), 'distillery-ship-'));
 
@@ -126,6 +128,9 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     const noScope = (await createApiToken(t.db, (await t.db.user.findUniqueOrThrow({ where: { email: 'lead@t.dev' } })).id, 'readonly', ['read'])).token;
     expect((await predict(['x'], noScope)).status).toBe(403);
     expect((await predict([])).status).toBe(400);
+    // The OpenAPI document's example runs as shown and its answer has the documented shape.
+    const example = await predict(PREDICT_EXAMPLE.texts);
+    expect(predictResponseSchema.parse(example.body).results).toHaveLength(PREDICT_EXAMPLE.texts.length);
     // Several phases by key at once.
     const multi = await call(routes.multi.POST!, '/api/v1/predict', { token: tokens['lead-predict'], body: { phases: ['cold/offensive', String(phaseId)], texts: ['a'] } });
     expect(Object.keys(multi.body.results).sort()).toEqual([String(phaseId), 'cold/offensive']);

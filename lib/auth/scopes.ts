@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /**
  * What an API token may do, on top of its user's role: a token handed to a production service
  * can be limited to `predict`, so that a leak cannot read or relabel data. Browser sessions
@@ -21,3 +22,6 @@ export function formatScopes(scopes: readonly string[]): string {
   if (!scopes.length) throw new Error('a token needs at least one scope');
   return ALL_SCOPES.filter((s) => scopes.includes(s)).join(',');
 }
+
+/** POST /api/tokens: a name and, optionally, fewer scopes than all four. */
+export const tokenCreateSchema = z.object({ name: z.string().trim().min(1).max(100), scopes: z.array(z.enum(ALL_SCOPES)).min(1).optional() });
