@@ -22,6 +22,7 @@ export function ModelActions({ model }: { model: ModelRow }) {
   const invalidate = useInvalidate(model.phaseId);
   const [note, setNote] = useState('');
   const [share, setShare] = useState('10');
+  const [weight, setWeight] = useState('0.5');
   const [error, setError] = useState<string | null>(null);
   const act = useMutation({
     mutationFn: ({ path, body }: { path: string; body: unknown }) => api(path, { method: 'POST', body }),
@@ -49,6 +50,12 @@ export function ModelActions({ model }: { model: ModelRow }) {
           </span>
           <button className="btn text-xs" disabled={act.isPending} onClick={() => post('deploy', { kind: 'shadow' })}>Shadow</button>
         </>
+      )}
+      {(model.status === 'deployed' || model.status === 'retired') && (
+        <span className="flex items-center gap-1 text-xs">
+          <input className="input w-14 text-xs" value={weight} onChange={(e) => setWeight(e.target.value)} aria-label="teacher weight" />
+          <button className="btn text-xs" disabled={act.isPending} onClick={() => act.mutate({ path: `/api/models/${model.id}/teacher`, body: { weight: Number(weight) } })}>Add as teacher</button>
+        </span>
       )}
       {error && <span className="text-xs text-red-700" role="alert">{error}</span>}
     </div>

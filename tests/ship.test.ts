@@ -72,7 +72,7 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     m1 = await addStudent(t.db, phaseId, 1);
     m2 = await addStudent(t.db, phaseId, 2);
     for (const [name, path] of Object.entries({
-      models: 'models/route.ts', flips: 'models/[id]/flips/route.ts', flipsQueue: 'models/[id]/flips/queue/route.ts', download: 'models/[id]/download/route.ts', throughput: 'models/[id]/throughput/route.ts', model: 'models/[id]/route.ts', approve: 'models/[id]/approve/route.ts', reject: 'models/[id]/reject/route.ts', deploy: 'models/[id]/deploy/route.ts',
+      models: 'models/route.ts', flips: 'models/[id]/flips/route.ts', flipsQueue: 'models/[id]/flips/queue/route.ts', download: 'models/[id]/download/route.ts', throughput: 'models/[id]/throughput/route.ts', teacher: 'models/[id]/teacher/route.ts', model: 'models/[id]/route.ts', approve: 'models/[id]/approve/route.ts', reject: 'models/[id]/reject/route.ts', deploy: 'models/[id]/deploy/route.ts',
       rollback: 'phases/[id]/rollback/route.ts', promote: 'phases/[id]/promote/route.ts', deployments: 'phases/[id]/deployments/route.ts', predict: 'v1/phases/[id]/predict/route.ts', multi: 'v1/predict/route.ts',
     })) routes[name] = await import(`../app/api/${path}`);
   });
@@ -263,6 +263,15 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     const byId = new Map(list.body.models.map((m: { id: number }) => [m.id, m]));
     expect(byId.get(m1)).toMatchObject({ status: 'deployed', serving: { kind: 'live' } });
     expect(byId.get(m2)).toMatchObject({ status: 'retired', serving: null });
+    // A retired student as a weighted teacher of its phase: its outputs over every item, recorded like a teacher's.
+    expect((await call(routes.teacher.POST!, '', { token: tokens.lead, body: { weight: 0.5 }, params: { id: String(m2) } })).body).toMatchObject({ name: `student-p${phaseId}.r1`, weight: 0.5, items: await t.db.item.count({ where: { phaseId } }) });
+    const teacher = await t.db.teacher.findFirstOrThrow({ where: { phaseId, name: `student-p${phaseId}.r1` } });
+    expect(teacher.weight).toBe(0.5);
+    const row = await t.db.teacherPrediction.findFirstOrThrow({ where: { teacherId: teacher.id } });
+    const score = await t.db.studentScore.findUniqueOrThrow({ where: { itemId_modelId: { itemId: row.itemId, modelId: m2 } } });
+    expect(Array.from(new Float32Array(new Uint8Array(row.probs).buffer))).toEqual(Array.from(new Float32Array(new Uint8Array(score.probs).buffer)));
+    const candidate = await addStudent(t.db, phaseId, 9);
+    expect((await call(routes.teacher.POST!, '', { token: tokens.lead, body: { weight: 1 }, params: { id: String(candidate) } })).status).toBe(409);
     // The throughput card: measured on demand (and on deploy), stored on the model.
     expect((await call(routes.throughput.POST!, '', { token: tokens.annotator, params: { id: String(m2) } })).status).toBe(403);
     const card = await call(routes.throughput.POST!, '', { token: tokens.lead, params: { id: String(m2) } });

@@ -8,3 +8,4 @@ export const deploySchema = z.object({
   share: z.number().gt(0).max(1).optional(),
 });
 export const stopSchema = z.object({ kind: z.enum(['canary', 'shadow']), note: z.string().max(2000).optional() });
+export const asTeacherSchema = z.object({ weight: z.number().gt(0).max(100).default(1) });

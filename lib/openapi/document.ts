@@ -9,7 +9,7 @@ import { tokenCreateSchema } from '../auth/scopes.ts';
 import { taskSpecSchema } from '../tasks/spec.ts';
 import { queueSettingsSchema } from '../queue/settings.ts';
 import { roundConfigSchema } from '../rounds/config.ts';
-import { deploySchema, reviewSchema, stopSchema } from '../models/schemas.ts';
+import { asTeacherSchema, deploySchema, reviewSchema, stopSchema } from '../models/schemas.ts';
 import { multiPredictRequestSchema, predictRequestSchema, predictResponseSchema } from '../serving/schemas.ts';
 
 type Role = 'public' | 'annotator' | 'lead' | 'admin';
@@ -65,6 +65,7 @@ const OPERATIONS: Operation[] = [
   { method: 'post', path: '/api/models/{id}/deploy', role: 'lead', scope: 'admin', tag: 'models', summary: 'deploy: switch live atomically, or start a canary/shadow', body: deploySchema },
   { method: 'get', path: '/api/models/{id}/flips', role: 'lead', tag: 'models', summary: 'flip set against the deployed model' },
   { method: 'post', path: '/api/models/{id}/flips/queue', role: 'lead', scope: 'admin', tag: 'models', summary: 'send unlabelled flips to the front of the annotation queue' },
+  { method: 'post', path: '/api/models/{id}/teacher', role: 'lead', scope: 'admin', tag: 'models', summary: 'a deployed or retired student becomes a weighted teacher of its phase (inference over the pool)', body: asTeacherSchema },
   { method: 'post', path: '/api/models/{id}/throughput', role: 'lead', scope: 'admin', tag: 'models', summary: 'measure the throughput card' },
   { method: 'get', path: '/api/models/{id}/download', role: 'lead', scope: 'read', tag: 'models', summary: '.tar.gz with model.onnx, vocab, config, tokenizer, model card, examples' },
   { method: 'get', path: '/api/models/{id}/files/{file}', role: 'lead', scope: 'read', tag: 'models', summary: 'one artifact (student.onnx, vocab.json, config.json, model-card.md)' },
