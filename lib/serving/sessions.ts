@@ -68,7 +68,8 @@ export class SessionCache {
     const models = (await Promise.allSettled([...this.loaded.values()])).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     models.sort((a, b) => a.lastUsed - b.lastUsed);
     for (const m of models.slice(0, Math.max(0, this.loaded.size - this.config.cachedModels))) {
-      if (m.batcher.busy) continue;
+      // Busy or just handed out (a caller may be about to submit): keep it.
+      if (m.batcher.busy || performance.now() - m.lastUsed < 5000) continue;
       this.loaded.delete(m.modelId);
       await m.batcher.idle();
       await m.student.release();
