@@ -197,6 +197,21 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     expect(p.body).toMatchObject({ modelId: m2, kind: 'live' });
     const after = await predict(TEXTS);
     expect(after.body).toMatchObject({ servedBy: 'live', modelVersion: `p${phaseId}.r1` });
+
+    // Shadow: the retired model scores live traffic after the answer; its flip rate is counted, it never answers.
+    const sh = await call(routes.deploy.POST!, '', { token: tokens.lead, body: { kind: 'shadow' }, params: { id: String(m1) } });
+    expect(sh.body).toMatchObject({ kind: 'shadow', modelId: m1 });
+    for (let i = 0; i < 4; i++) expect((await predict(TEXTS)).body).toMatchObject({ servedBy: 'live', modelVersion: `p${phaseId}.r1` });
+    let stats: { requests: number; compared: number; agree: number } | null = null;
+    for (let i = 0; i < 200 && (stats?.requests ?? 0) < 4; i++) {
+      stats = (await call(routes.deployments.GET!, '', { token: tokens.annotator, params: { id: String(phaseId) } })).body.serving.shadowStats;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(stats).toMatchObject({ requests: 4, compared: 4 * TEXTS.length });
+    const stop = await call(routes.deployments.DELETE!, '', { method: 'DELETE', token: tokens.lead, body: { kind: 'shadow' }, params: { id: String(phaseId) } });
+    expect(stop.status).toBe(200);
+    expect((await call(routes.deployments.GET!, '', { token: tokens.annotator, params: { id: String(phaseId) } })).body.serving.shadow).toBeNull();
+    expect((await t.db.studentModel.findUniqueOrThrow({ where: { id: m1 } })).status).toBe('retired');
   });
 
   it('drops no request when the live model switches in the middle of concurrent traffic', async () => {

@@ -85,9 +85,10 @@ export class PredictService {
   /** Exact shares: each request adds the canary's share to a credit; a full unit sends one to the canary. */
   private toCanary(state: ServingState): boolean {
     if (!state.canary) return false;
-    const credit = (this.canaryCredit.get(state.phaseId) ?? 0) + state.canary.share;
+    const id = state.canary.deploymentId; // a new canary starts from zero credit
+    const credit = (this.canaryCredit.get(id) ?? 0) + state.canary.share;
     const go = credit >= 1 - 1e-9;
-    this.canaryCredit.set(state.phaseId, go ? credit - 1 : credit);
+    this.canaryCredit.set(id, go ? credit - 1 : credit);
     return go;
   }
 
