@@ -127,6 +127,9 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     expect((await predict(['x'], tokens['annotator-predict'])).status).toBe(200);
     const noScope = (await createApiToken(t.db, (await t.db.user.findUniqueOrThrow({ where: { email: 'lead@t.dev' } })).id, 'readonly', ['read'])).token;
     expect((await predict(['x'], noScope)).status).toBe(403);
+    // A predict-only token reaches nothing else: not even reading the registry.
+    expect((await call(routes.models.GET!, '/api/models', { token: tokens['lead-predict'] })).status).toBe(403);
+    expect((await call(routes.models.GET!, '/api/models', { token: noScope })).status).toBe(200);
     expect((await predict([])).status).toBe(400);
     // The OpenAPI document's example runs as shown and its answer has the documented shape.
     const example = await predict(PREDICT_EXAMPLE.texts);

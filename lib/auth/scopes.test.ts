@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatScopes, parseScopes } from './scopes.ts';
+import { defaultScope, formatScopes, parseScopes } from './scopes.ts';
 
 describe('token scopes', () => {
   it('stores scopes in a canonical order and reads them back', () => {
@@ -10,5 +10,11 @@ describe('token scopes', () => {
     expect(() => formatScopes(['deploy'])).toThrow('unknown scope(s): deploy');
     expect(() => formatScopes([])).toThrow('at least one scope');
     expect(parseScopes('predict,bogus')).toEqual(['predict']);
+  });
+  it('derives the scope a route needs from its method and role when it names none', () => {
+    expect(defaultScope('GET', 'lead')).toBe('read');
+    expect(defaultScope('POST', 'annotator')).toBe('annotate');
+    expect(defaultScope('PATCH', 'lead')).toBe('admin');
+    expect(defaultScope('DELETE', 'admin')).toBe('admin');
   });
 });

@@ -23,5 +23,15 @@ export function formatScopes(scopes: readonly string[]): string {
   return ALL_SCOPES.filter((s) => scopes.includes(s)).join(',');
 }
 
+/**
+ * The scope a route needs when it names none: reading (GET) needs `read`; changing something
+ * needs `annotate` on annotator routes and `admin` on lead and admin routes. A predict-only
+ * token therefore reaches nothing but the predict API.
+ */
+export function defaultScope(method: string, role: 'annotator' | 'lead' | 'admin'): Scope {
+  if (method === 'GET' || method === 'HEAD') return 'read';
+  return role === 'annotator' ? 'annotate' : 'admin';
+}
+
 /** POST /api/tokens: a name and, optionally, fewer scopes than all four. */
 export const tokenCreateSchema = z.object({ name: z.string().trim().min(1).max(100), scopes: z.array(z.enum(ALL_SCOPES)).min(1).optional() });

@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { getDb, type Db } from '../db/client.ts';
 import { DomainError, forbidden, unauthorized } from '../errors.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
-import type { Scope } from '../auth/scopes.ts';
+import { defaultScope, type Scope } from '../auth/scopes.ts';
 import { userForApiToken, userForSession, type AuthUser } from '../auth/users.ts';
 
 export const SESSION_COOKIE = 'distillery_session';
@@ -53,7 +53,8 @@ export function route<P = Record<string, string>>(opts: { role: Role; scope?: Sc
       const user = await authenticate(db, req);
       if (!user) throw unauthorized();
       if (!hasRole(user.role, opts.role)) throw forbidden(`this needs the ${opts.role} role; you are ${user.role}`);
-      if (opts.scope && user.scopes && !user.scopes.includes(opts.scope)) throw forbidden(`this token lacks the ${opts.scope} scope`);
+      const scope = opts.scope ?? defaultScope(req.method, opts.role);
+      if (user.scopes && !user.scopes.includes(scope)) throw forbidden(`this token lacks the ${scope} scope`);
       const params = context?.params ? await context.params : ({} as P);
       const out = await handler({ req, db, user, params });
       if (out instanceof Response) return out;
