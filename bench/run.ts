@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   queue: async () => (await import('./queue.ts')).benchQueue,
   loop: async () => (await import('./loop.ts')).benchLoop,
   load: async () => (await import('./load.ts')).benchLoad,
+  infer: async () => (await import('./infer.ts')).benchInfer,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -56,6 +56,7 @@ if (train) {
   }
 }
 
+await run(process.execPath, ['scripts/copy-ort-wasm.mjs'], 'copy onnxruntime-web wasm'); // the try-it page's runtime, served from public/
 if (!buildIsCurrent(root)) {
   log('building the console (next build; a few minutes on 2 cores, once)…');
   await run(process.execPath, ['node_modules/next/dist/bin/next', 'build'], 'next build');

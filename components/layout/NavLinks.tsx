@@ -7,6 +7,7 @@ const LINKS = [
   { href: '/annotate', label: 'Annotate' },
   { href: '/rounds', label: 'Rounds' },
   { href: '/models', label: 'Models' },
+  { href: '/api-docs', label: 'API' },
   { href: '/admin', label: 'Admin', role: 'admin' },
   { href: '/account', label: 'Account' },
 ];

@@ -21,12 +21,15 @@ function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   loginChain = run.catch(() => {});
   return run;
 }
+import { ALL_SCOPES, formatScopes, parseScopes, type Scope } from './scopes.ts';
 
 export interface AuthUser {
   id: number;
   email: string;
   name: string;
   role: Role;
+  /** Set when the caller authenticated with an API token: what that token may do (see scopes.ts). */
+  scopes?: Scope[];
 }
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -145,20 +148,20 @@ export async function userForSession(db: Db, token: string): Promise<AuthUser | 
   return publicUser(session.user);
 }
 
-/** A new API token for `userId`, created by `by` (the user themself in the console, null at the CLI). */
-export async function createApiToken(db: Db, userId: number, name: string, by: Actor = null) {
+/** A new API token for `userId` with `scopes`, created by `by` (the user themself in the console, null at the CLI). */
+export async function createApiToken(db: Db, userId: number, name: string, scopes: readonly Scope[] = ALL_SCOPES, by: Actor = null) {
   const token = newSecret('dt');
   const row = await db.apiToken.create({
-    data: { name: name.trim() || 'token', tokenHash: hashSecret(token), prefix: token.slice(0, 10), userId },
+    data: { name: name.trim() || 'token', tokenHash: hashSecret(token), prefix: token.slice(0, 10), userId, scopes: formatScopes(scopes) },
   });
-  await audit(db, by, 'token.create', `token:${row.id}`, { name: row.name });
-  return { id: row.id, name: row.name, prefix: row.prefix, token };
+  await audit(db, by, 'token.create', `token:${row.id}`, { name: row.name, scopes: parseScopes(row.scopes) });
+  return { id: row.id, name: row.name, prefix: row.prefix, scopes: parseScopes(row.scopes), token };
 }
 
 export async function listApiTokens(db: Db, userId: number) {
   return db.apiToken.findMany({
     where: { userId, revokedAt: null },
-    select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true },
+    select: { id: true, name: true, prefix: true, scopes: true, createdAt: true, lastUsedAt: true },
     orderBy: { id: 'asc' },
   });
 }
@@ -183,5 +186,5 @@ export async function userForApiToken(db: Db, token: string): Promise<AuthUser |
     // Not awaited: a read-only request must not wait on this write (a locked SQLite file).
     void db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
-  return publicUser(row.user);
+  return { ...publicUser(row.user), scopes: parseScopes(row.scopes) };
 }

@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import { DomainError, fromPrismaError } from '../errors.ts';
 import { ZodError } from 'zod';
 import { parseArgs, UsageError, type Args } from './args.ts';
-import type { CliHooks, Command, Io } from './context.ts';
+import { table, type CliHooks, type Command, type Io } from './context.ts';
 import { commands as taskCommands } from './commands/tasks.ts';
 import { commands as importCommands } from './commands/import.ts';
 import { commands as roundCommands } from './commands/rounds.ts';
@@ -14,6 +14,7 @@ import { commands as userCommands } from './commands/users.ts';
 import { commands as queueCommands } from './commands/queue.ts';
 
 export type { CliHooks, Io } from './context.ts';
+import { MODEL_USAGE, runModelCommand } from './models.ts';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -26,7 +27,8 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
   users [--json]                                   list users
   user create --email E --name N --role annotator|lead|admin [--password P]
   user set-role --email E --role R
-  token create --email E [--name N]                print a new API token for that user
+  token create --email E [--name N] [--scopes read,annotate,predict,admin]
+                                                   print a new API token for that user (default: all scopes)
   round start --phase ID [--arch textcnn|bilstm] [--epochs N] [--temperature T] [--alpha A]
               [--human-weight W] [--sampling loss|uniform] [--no-teacher] [--config FILE.json] [--wait]
   rounds --phase ID [--json]                       rounds with status, backend, metrics, durations
@@ -38,7 +40,7 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
                                                    answer an item as that user (leases it first if needed)
   labels export --phase ID [--format csv|jsonl] [--out FILE]
                                                    every non-undone answer with annotator, time and probabilities shown
-`;
+${MODEL_USAGE}`;
 
 const COMMANDS: Record<string, Command> = { ...taskCommands, ...importCommands, ...roundCommands, ...userCommands, ...queueCommands };
 
@@ -53,6 +55,8 @@ export async function runCli(argv: string[], db: Db, io: Io, hooks: CliHooks = {
       io.out(USAGE);
       return cmd ? 0 : 2;
     }
+    const handled = await runModelCommand(args, db, io, print, table);
+    if (handled !== null) return handled;
     const command = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
     if (!command) throw new UsageError(`unknown command "${cmd}"`);
     return await command({ db, args, sub, io, hooks, asJson, print });

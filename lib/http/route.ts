@@ -6,6 +6,7 @@ import { isBusyError } from '../db/busy.ts';
 import { readJsonLimited, JSON_BODY_LIMIT } from './body.ts';
 import { checkCookieMutation } from './origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
+import { defaultScope, type Scope } from '../auth/scopes.ts';
 import { userForApiToken, userForSession, type AuthUser } from '../auth/users.ts';
 
 export const SESSION_COOKIE = 'distillery_session';
@@ -58,7 +59,7 @@ type Handler<P> = (ctx: RouteContext<P>) => Promise<unknown>;
  * The one wrapper every route handler goes through: authentication, role check, errors.
  * A handler returns plain data (sent as JSON), a Response (sent as is), or undefined (204).
  */
-export function route<P = Record<string, string>>(opts: { role: Role; rawBody?: boolean }, handler: Handler<P>) {
+export function route<P = Record<string, string>>(opts: { role: Role; rawBody?: boolean; scope?: Scope }, handler: Handler<P>) {
   return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
     try {
       if (!req.headers.get('authorization')?.startsWith('Bearer ')) checkCookieMutation(req, { rawBody: opts.rawBody });
@@ -66,6 +67,8 @@ export function route<P = Record<string, string>>(opts: { role: Role; rawBody?: 
       const user = await authenticate(db, req);
       if (!user) throw unauthorized();
       if (!hasRole(user.role, opts.role)) throw forbidden(`this needs the ${opts.role} role; you are ${user.role}`);
+      const scope = opts.scope ?? defaultScope(req.method, opts.role);
+      if (user.scopes && !user.scopes.includes(scope)) throw forbidden(`this token lacks the ${scope} scope`);
       const params = context?.params ? await context.params : ({} as P);
       const out = await handler({ req, db, user, params });
       if (out instanceof Response) return out;

@@ -12,8 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { conflict } from '../errors.ts';
-import { providerOf } from './sql.ts';
-import { dbNow, dbNowPlus, durationParam, placeholders } from '../jobs/sql.ts';
+import { dbNow, dbNowPlus, durationParam, placeholders, providerOf } from '../db/sql.ts';
 
 export const LOCK_TTL_MS = 60_000;
 const SQLITE_LOCK_TTL_MS = 6 * 3600_000;

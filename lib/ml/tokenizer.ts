@@ -387,3 +387,26 @@ export function packIds(ids: readonly Int32Array[]): PackedIds {
   for (let i = 0; i < ids.length; i++) tokens.set(ids[i], offsets[i]);
   return { offsets, tokens };
 }
+
+/**
+ * The scanner's character classes over all of Unicode as runs `[firstCodePoint, class]`
+ * (a code point has the class of the last run starting at or before it). Written into a model
+ * download as tokenizer.json, so that other languages reproduce `Vocab.encode` without
+ * Unicode script tables of their own. Classes: 1 space, 2 word, 3 char, 4 emoji, 5 mark,
+ * 6 regional indicator, 7 digit.
+ */
+let classRuns: [number, number][] | null = null;
+export function tokenizerClassRuns(): [number, number][] {
+  if (classRuns) return classRuns;
+  const runs: [number, number][] = [];
+  let last = -1;
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    const c = cp < 0x10000 ? BMP_CLASS[cp] : classify(cp); // not classOf: its cache would keep a million entries
+    if (c !== last) {
+      runs.push([cp, c]);
+      last = c;
+    }
+  }
+  classRuns = runs;
+  return runs;
+}

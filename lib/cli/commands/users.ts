@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createApiToken, createUser, listUsers, updateUser } from '../../auth/users.ts';
 import { isRole } from '../../auth/roles.ts';
+import { ALL_SCOPES, isScope, type Scope } from '../../auth/scopes.ts';
 import { str, UsageError } from '../args.ts';
 import { table, userByEmail, type CliContext, type Command } from '../context.ts';
 
@@ -31,11 +32,13 @@ async function user({ db, args, sub, print }: CliContext): Promise<number> {
   throw new UsageError(`unknown: user ${sub ?? ''}`);
 }
 
-/** `token create --email E`: prints a new API token for that user. */
+/** `token create --email E [--scopes read,annotate,predict,admin]`: prints a new API token for that user. */
 async function token({ db, args, sub, print }: CliContext): Promise<number> {
   if (sub !== 'create') throw new UsageError(`unknown: token ${sub ?? ''}`);
   const u = await userByEmail(db, str(args, 'email')!);
-  const token = await createApiToken(db, u.id, str(args, 'name', false) ?? 'cli');
+  const scopes = str(args, 'scopes', false)?.split(',').map((x) => x.trim());
+  if (scopes && !scopes.every(isScope)) throw new UsageError(`--scopes: known scopes are ${ALL_SCOPES.join(', ')}`);
+  const token = await createApiToken(db, u.id, str(args, 'name', false) ?? 'cli', scopes as Scope[] | undefined);
   print(token, () => token.token);
   return 0;
 }

@@ -1,0 +1,78 @@
+/**
+ * Serving speed of a default-size student (`npm run bench -- infer`):
+ *   infer_items_per_s  onnxruntime-node, batch 256, 2 threads, COLD test texts (tokenisation included)
+ *   infer_p50_ms       one text per call (1 thread), tokenisation included
+ *   api_items_per_s, api_p99_ms   the predict API over HTTP loopback on the production build,
+ *                      50 clients for BENCH_API_SECONDS (default 15) s, micro-batched server side
+ * Needs `npm run build` first (the API part starts `next start` on a throwaway database).
+ */
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { DEFAULT_TEXTCNN } from '../lib/ml/config.ts';
+import { readCold } from '../lib/datasets/cold.ts';
+import { OnnxStudent } from '../lib/ml/inference.ts';
+import { initWeights } from '../lib/ml/model.ts';
+import { exportOnnx } from '../lib/ml/onnx.ts';
+import { Rng } from '../lib/ml/rng.ts';
+import { Vocab } from '../lib/ml/tokenizer.ts';
+import { runClients, startServingFixture } from './serving-fixture.ts';
+
+export async function benchInfer(): Promise<Record<string, unknown>> {
+  const load = loadavg()[0];
+  const cold = await readCold();
+  const texts = cold.filter((r) => r.split !== 'train').map((r) => r.text);
+  const vocab = Vocab.build(cold.filter((r) => r.split === 'train').map((r) => r.text), { minFreq: 2 });
+  const bytes = exportOnnx(initWeights(DEFAULT_TEXTCNN, vocab.size, 2, new Rng(1)), { vocab: vocab.toJSON() });
+
+  const s2 = await OnnxStudent.load(bytes, { intraOpThreads: 2 });
+  await s2.predict(texts.slice(0, 1000));
+  let best = 0;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    await s2.predict(texts, { batchSize: 256 });
+    best = Math.max(best, texts.length / ((performance.now() - t0) / 1000));
+  }
+  await s2.release();
+
+  const s1 = await OnnxStudent.load(bytes, { intraOpThreads: 1 });
+  const lat: number[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const t = texts[i % texts.length];
+    const t0 = performance.now();
+    await s1.predict([t]);
+    if (i >= 200) lat.push(performance.now() - t0);
+  }
+  await s1.release();
+  lat.sort((a, b) => a - b);
+
+  const clients = 50;
+  const seconds = Number(process.env.BENCH_API_SECONDS || 15);
+  const textsPerRequest = Number(process.env.BENCH_API_TEXTS || 32);
+  if (!existsSync('.next/BUILD_ID')) {
+    console.error('infer: no production build in .next (npm run build): the API part is skipped');
+  }
+  let api = null;
+  if (existsSync('.next/BUILD_ID')) {
+  const f = await startServingFixture({ port: Number(process.env.BENCH_API_PORT || 3291) });
+  try {
+    await runClients(f, { clients, seconds: 2, textsPerRequest }); // warm-up: sessions, JIT
+    api = await runClients(f, { clients, seconds, textsPerRequest });
+  } finally {
+    await f.stop();
+  }
+  }
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    infer_items_per_s: Math.round(best),
+    infer_p50_ms: r3(lat[Math.floor(lat.length / 2)]),
+    infer_p99_ms: r3(lat[Math.floor(lat.length * 0.99)]),
+    api_items_per_s: api?.itemsPerSecond ?? null,
+    api_p99_ms: api?.p99Ms ?? null,
+    api_p50_ms: api?.p50Ms ?? null,
+    api_errors: api?.errors ?? null,
+    api: { clients, seconds, texts_per_request: textsPerRequest, requests: api?.requests ?? 0 },
+    model: DEFAULT_TEXTCNN,
+    items: texts.length,
+    load_average_at_start: load,
+  };
+}

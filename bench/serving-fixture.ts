@@ -1,0 +1,159 @@
+/**
+ * A console serving a deployed student on loopback, for the infer benchmark and the load test:
+ * a throwaway SQLite database with the COLD task, 5,000 imported items, two default-size
+ * TextCNN students (fresh weights: speed does not depend on their values) — the first
+ * approved and live, the second approved and ready to deploy — a lead's API token, and
+ * `next start` on the production build in .next (run `npm run build` first).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase, tuneSqlite } from '../lib/db/client.ts';
+import { migrate } from '../lib/db/migrate.ts';
+import { createApiToken, createUser } from '../lib/auth/users.ts';
+import { createTask } from '../lib/tasks/tasks.ts';
+import { importFile } from '../lib/import/importer.ts';
+import { readCold } from '../lib/datasets/cold.ts';
+import { COLD_TASK } from '../lib/demo/cold-task.ts';
+import { DEFAULT_TEXTCNN } from '../lib/ml/config.ts';
+import { initWeights } from '../lib/ml/model.ts';
+import { exportOnnx } from '../lib/ml/onnx.ts';
+import { Rng } from '../lib/ml/rng.ts';
+import { Vocab } from '../lib/ml/tokenizer.ts';
+import { LocalArtifactStore } from '../lib/artifacts/store.ts';
+import { modelArtifactKey } from '../lib/rounds/run.ts';
+import { approveModel, deployModel } from '../lib/models/deploy.ts';
+
+export interface ServingFixture {
+  url: string;
+  phaseId: number;
+  token: string;
+  nextModelId: number;
+  texts: string[];
+  server: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startServingFixture(opts: { port: number; env?: Record<string, string> }): Promise<ServingFixture> {
+  if (!existsSync('.next/BUILD_ID')) throw new Error('no production build in .next: run `npm run build` first');
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-serve-bench-'));
+  const file = join(dir, 'distillery.db');
+  const url = `file:${file}`;
+  const database = createDatabase({ provider: 'sqlite', url, file });
+  await tuneSqlite(database);
+  await migrate(database);
+  const db = database.db;
+  const lead = await createUser(db, { email: 'lead@bench.local', name: 'lead', role: 'lead', password: 'bench-password' });
+  const token = (await createApiToken(db, lead.id, 'bench')).token;
+  const task = await createTask(db, { ...COLD_TASK, phases: [COLD_TASK.phases[0]] });
+  const phaseId = (await db.phase.findFirstOrThrow({ where: { taskId: task.id } })).id;
+  const cold = await readCold();
+  const texts = cold.filter((r) => r.split === 'test').map((r) => r.text);
+  await importFile(db, { phaseId, format: 'jsonl', stream: async function* () {
+    yield cold.slice(0, 5000).map((r, i) => JSON.stringify({ id: r.id, text: r.text, time: i })).join('\n') + '\n';
+  } });
+  const vocab = Vocab.build(cold.filter((r) => r.split === 'train').map((r) => r.text), { minFreq: 2 });
+  const store = new LocalArtifactStore(join(dir, 'artifacts'));
+  const ids: number[] = [];
+  for (const seed of [1, 2]) {
+    const round = await db.round.create({ data: { phaseId, number: seed - 1, config: '{}', status: 'succeeded' } });
+    const key = modelArtifactKey(phaseId, round.number);
+    await store.put(`${key}/student.onnx`, exportOnnx(initWeights(DEFAULT_TEXTCNN, vocab.size, 2, new Rng(seed)), { vocab: vocab.toJSON() }));
+    const m = await db.studentModel.create({ data: { roundId: round.id, phaseId, arch: 'textcnn', artifactKey: key, config: JSON.stringify({ labels: ['safe', 'offensive'], student: DEFAULT_TEXTCNN }) } });
+    await approveModel(db, { modelId: m.id, actor: lead, note: 'bench' });
+    ids.push(m.id);
+  }
+  await deployModel(db, { modelId: ids[0], actor: lead });
+  await db.$disconnect();
+
+  const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(opts.port), '-H', '127.0.0.1'], {
+    env: { ...process.env, DATABASE_URL: url, DISTILLERY_DATA_DIR: dir, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  server.stdout!.on('data', (d) => (log += d));
+  server.stderr!.on('data', (d) => (log += d));
+  const base = `http://127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (server.exitCode != null) throw new Error(`next start exited: ${log}`);
+    try {
+      const r = await fetch(`${base}/login`);
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`next start did not answer within 120 s: ${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    url: base,
+    phaseId,
+    token,
+    nextModelId: ids[1],
+    texts,
+    server,
+    async stop() {
+      server.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+      if (server.exitCode == null) server.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface LoadResult {
+  requests: number;
+  items: number;
+  errors: number;
+  errorSamples: string[];
+  seconds: number;
+  itemsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  versions: Record<string, number>;
+}
+
+/** `clients` concurrent loops posting `textsPerRequest` texts each until `seconds` pass. */
+export async function runClients(f: ServingFixture, opts: { clients: number; seconds: number; textsPerRequest: number; midway?: () => Promise<void> }): Promise<LoadResult> {
+  const lat: number[] = [];
+  const versions: Record<string, number> = {};
+  let requests = 0;
+  let items = 0;
+  let errors = 0;
+  const errorSamples: string[] = [];
+  const t0 = performance.now();
+  const end = t0 + opts.seconds * 1000;
+  let cursor = 0;
+  const client = async () => {
+    while (performance.now() < end) {
+      const texts = Array.from({ length: opts.textsPerRequest }, () => f.texts[cursor++ % f.texts.length]);
+      const s = performance.now();
+      try {
+        const r = await fetch(`${f.url}/api/v1/phases/${f.phaseId}/predict`, { method: 'POST', headers: { authorization: `Bearer ${f.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ texts }) });
+        const body = (await r.json()) as { modelVersion?: string; results?: unknown[]; error?: string };
+        if (!r.ok || body.results?.length !== texts.length) throw new Error(`${r.status} ${body.error ?? ''}`);
+        versions[body.modelVersion!] = (versions[body.modelVersion!] ?? 0) + 1;
+        items += texts.length;
+      } catch (e) {
+        errors++;
+        if (errorSamples.length < 5) errorSamples.push((e as Error).message);
+      }
+      requests++;
+      lat.push(performance.now() - s);
+    }
+  };
+  const mid = opts.midway ? new Promise((r) => setTimeout(r, (opts.seconds * 1000) / 2)).then(opts.midway) : Promise.resolve();
+  await Promise.all([...Array.from({ length: opts.clients }, client), mid]);
+  const seconds = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => Math.round((lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0) * 100) / 100;
+  return { requests, items, errors, errorSamples, seconds, itemsPerSecond: Math.round(items / seconds), p50Ms: q(0.5), p99Ms: q(0.99), versions };
+}
+
+/** A deploy over the HTTP API, as a lead clicking Deploy would. */
+export async function deployOverHttp(f: ServingFixture, modelId: number) {
+  const r = await fetch(`${f.url}/api/models/${modelId}/deploy`, { method: 'POST', headers: { authorization: `Bearer ${f.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ note: 'deploy under load' }) });
+  if (!r.ok) throw new Error(`deploy failed: ${r.status} ${await r.text()}`);
+}

@@ -1,0 +1,25 @@
+/** Serving settings, from the environment (see README "Configuration"). */
+export interface ServingConfig {
+  maxBatch: number;
+  maxWaitMs: number;
+  /** Inference calls running at once across every deployed model of the process. */
+  concurrency: number;
+  /** onnxruntime threads inside one inference call. */
+  intraOpThreads: number;
+  maxQueue: number;
+  /** Deployed models whose sessions stay loaded. */
+  cachedModels: number;
+}
+
+const num = (v: string | undefined, d: number) => (v != null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
+
+export function servingConfig(env: NodeJS.ProcessEnv = process.env): ServingConfig {
+  return {
+    maxBatch: num(env.SERVE_MAX_BATCH, 256),
+    maxWaitMs: num(env.SERVE_MAX_WAIT_MS, 2),
+    concurrency: Math.max(1, num(env.SERVE_CONCURRENCY, 2)),
+    intraOpThreads: Math.max(1, num(env.SERVE_THREADS, 1)),
+    maxQueue: num(env.SERVE_MAX_QUEUE, 20_000),
+    cachedModels: Math.max(2, num(env.SERVE_CACHED_MODELS, 4)),
+  };
+}
