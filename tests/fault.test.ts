@@ -25,7 +25,9 @@ import { writeSyntheticImport } from '../bench/synthetic-import.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const built = buildIsCurrent(root);
-if (!built) console.warn('fault.test.ts skipped: no current production build (.next); run `npm run build` first');
+// npm test builds first (scripts/build.ts); in CI a missing build is an error, not a silent skip.
+if (!built && process.env.CI) throw new Error('fault.test.ts needs a current production build: npm test runs scripts/build.ts before the integration tests');
+if (!built) console.warn('fault.test.ts skipped: no current production build (.next); run `npx tsx scripts/build.ts` first');
 const LEASE_MS = 60_000;
 
 function startServer(port: number, env: Record<string, string>): ChildProcess {
