@@ -178,7 +178,7 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
       const u = await createUser(t.db, { email: `a${i}@load.dev`, name: `a${i}`, role: 'annotator', password: 'annotator-pass' });
       annotators.push({ id: u.id, token: (await createApiToken(t.db, u.id, 'load')).token });
     }
-    const task = await createTask(t.db, { slug: 'load', name: 'load', phases: [{ key: 'p', name: 'P', labels: ['safe', 'offensive'], overlap: 1 }] });
+    const task = await createTask(t.db, { slug: 'load', name: 'load', phases: [{ key: 'p', name: 'P', labels: ['safe', 'offensive'], overlap: 1, relabelTrusted: true }] }); // every synthetic row has a gold label
     const phaseId = (await t.db.phase.findFirstOrThrow({ where: { taskId: task.id } })).id;
     const file = join(data, 'items.csv');
     writeSyntheticImport(file, { rows: ITEMS, seed: 7 });

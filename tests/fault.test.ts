@@ -66,13 +66,14 @@ describe.skipIf(!built).each(providers)('SIGKILL of the console and the worker o
       const u = await createUser(t.db, { email: `a${i}@fault.dev`, name: `a${i}`, role: 'annotator', password: 'annotator-pass' });
       annotators.push({ id: u.id, token: (await createApiToken(t.db, u.id, 'fault')).token });
     }
-    const task = await createTask(t.db, { slug: 'fault', name: 'fault', phases: [{ key: 'p', name: 'P', labels: ['safe', 'offensive'], overlap: 1 }] });
+    // Every synthetic row carries a gold label: the phase re-labels trusted items, or its queue would be empty.
+    const task = await createTask(t.db, { slug: 'fault', name: 'fault', phases: [{ key: 'p', name: 'P', labels: ['safe', 'offensive'], overlap: 1, relabelTrusted: true }] });
     const phaseId = (await t.db.phase.findFirstOrThrow({ where: { taskId: task.id } })).id;
     const file = join(data, 'items.csv');
     writeSyntheticImport(file, { rows: 6000, seed: 11 });
     await importFile(t.db, { phaseId, path: file, format: 'csv' });
     await rebuildQueue(t.db, phaseId);
-    const round = await startRound(t.db, { phaseId, config: {}, userId: lead.id });
+    const round = await startRound(t.db, { phaseId, config: { train: { epochs: 3 } }, userId: lead.id });
 
     const port = 3800 + Math.floor(Math.random() * 150);
     const base = `http://127.0.0.1:${port}`;

@@ -3,16 +3,10 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '@/components/api';
 import { int } from '@/components/format';
+import type { ThroughputCard as ThroughputCardData } from '@/lib/serving/throughput.ts';
 
-interface Card {
-  measuredAt: string;
-  machine: { cpus: number; cpuModel: string };
-  threads: number;
-  items: number;
-  batch: { size: number; itemsPerSecond: number }[];
-  latencyMs: { p50: number; p99: number };
-  reference: { what: string; itemsPerSecond: number }[];
-}
+/** The card as the API answers it (lib/serving/throughput.ts). */
+type Card = ThroughputCardData;
 
 /** The student's items/s at batch 1/32/256 and latency on this machine, next to the seed's numbers. */
 export function ThroughputCard({ modelId, initial, canMeasure }: { modelId: number; initial: Card | null; canMeasure: boolean }) {

@@ -1,21 +1,8 @@
 /** JSON shapes of the model registry API as the browser receives them (dates as strings). */
-export interface ModelRow {
-  id: number;
-  phaseId: number;
-  phaseName: string;
-  roundId: number;
-  roundNumber: number;
-  version: string;
-  arch: string;
-  status: 'candidate' | 'approved' | 'deployed' | 'retired' | 'rejected';
-  serving: { kind: 'live' | 'canary' | 'shadow'; share: number; deploymentId: number; since: string } | null;
-  metrics: { macroF1VsTeacher: number | null; macroF1VsHuman: number | null; accuracyVsHuman: number | null; testItems: number | null; batch1P50Ms: number | null; itemsPerSecond: number | null };
-  reviewNote: string | null;
-  approvedBy: { id: number; name: string } | null;
-  approvedAt: string | null;
-  createdAt: string;
-  labels: string[];
-}
+import type { Wire } from '@/components/api';
+import type { ModelView } from '@/lib/models/registry.ts';
+
+export type ModelRow = Wire<ModelView>;
 
 export interface Slot {
   deploymentId: number;
