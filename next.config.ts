@@ -7,12 +7,14 @@ import type { NextConfig } from 'next';
  * and a proxy that sets them); the policy still stops scripts, frames, objects and form posts
  * from anywhere else, a `<base>` rewrite, and being framed (clickjacking). `next dev` evaluates
  * code for fast refresh, hence 'unsafe-eval' (and its websocket) outside production only.
+ * 'wasm-unsafe-eval' lets the try-it page compile onnxruntime-web's WebAssembly (served from
+ * /ort/, never fetched from elsewhere); it allows no JavaScript eval.
  * Kept in this file: next.config.ts is loaded before the app's own TypeScript can be.
  */
 export function securityHeaders(dev = process.env.NODE_ENV !== 'production'): { key: string; value: string }[] {
   const csp = [
     `default-src 'self'`,
-    `script-src 'self' 'unsafe-inline'${dev ? ` 'unsafe-eval'` : ''}`,
+    `script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'${dev ? ` 'unsafe-eval'` : ''}`,
     `style-src 'self' 'unsafe-inline'`,
     `img-src 'self' data: blob:`,
     `font-src 'self' data:`,

@@ -12,6 +12,11 @@ export const roundConfigSchema = z
     train: trainConfigSchema.default({} as never),
     /** Weight of an item with a human label against one teacher-labelled item. */
     humanWeight: z.number().min(0).max(1000).default(5),
+    /**
+     * Extra weight of a human label where it overrules the teacher: × (1 + correctionBoost × the
+     * teacher's probability off the human label). 0 = every human label weighs humanWeight.
+     */
+    correctionBoost: z.number().min(0).max(100).default(0),
     /** Keep the teacher's soft target next to a human label (default: the human overrules the teacher). */
     keepTeacherForHuman: z.boolean().default(false),
     /**

@@ -27,7 +27,7 @@ import { decide, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows, type PhaseRows } from '../tasks/items.ts';
 import { decodeProbsInto } from '../db/probs.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
-import { trainingSet, type TrainSetSnapshot } from './training-set.ts';
+import { correctionWeights, trainingSet, type TrainSetSnapshot } from './training-set.ts';
 import { writeStudentScores } from './scores.ts';
 import { rebuildQueue } from '../queue/rebuild.ts';
 
@@ -212,7 +212,9 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   const vocab = warm?.vocab ?? Vocab.build(data.texts);
   const ids = vocab.encodeAll(data.texts, config.model.maxLen);
   const valIds = vocab.encodeAll(data.validation.texts, config.model.maxLen);
-  const targets = prepareDistillationTargets({ numClasses: C, teacherProbs: data.teacherProbs, humanLabels: data.human, humanWeight: config.humanWeight, keepTeacherForHuman: config.keepTeacherForHuman, baseWeights: data.base });
+  const boost = correctionWeights(data.teacherProbs, data.hasTeacher, data.human, C, config.correctionBoost);
+  const baseWeights = Float32Array.from(data.base, (w, i) => w * boost[i]);
+  const targets = prepareDistillationTargets({ numClasses: C, teacherProbs: data.teacherProbs, humanLabels: data.human, humanWeight: config.humanWeight, keepTeacherForHuman: config.keepTeacherForHuman, baseWeights });
   // An item without a teacher output trains on its human label alone.
   for (let i = 0; i < data.hasTeacher.length; i++) if (!data.hasTeacher[i]) targets.softMask[i] = 0;
   const train = warm ? { ...config.train, epochs: config.warmEpochs } : config.train;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inValidation, lossGuidedWeights } from './training-set.ts';
+import { correctionWeights, inValidation, lossGuidedWeights } from './training-set.ts';
 
 // Two classes. Items 0-3: the teacher is confidently wrong (says class 0) and people labelled
 // them class 1; the last student learned the human label (high loss against the teacher).
@@ -42,5 +42,17 @@ describe('inValidation', () => {
     expect(held.length / ids.length).toBeLessThan(0.18);
     expect(ids.filter((id) => inValidation(id, 0.15))).toEqual(held);
     expect(ids.some((id) => inValidation(id, 0))).toBe(false);
+  });
+});
+
+describe('correctionWeights', () => {
+  it('weighs a correction of a confident teacher most, a confirmation of a sure teacher about 1', () => {
+    const teacher = Float32Array.from([0.95, 0.05, 0.95, 0.05, 0.6, 0.4, 0.5, 0.5]);
+    const w = correctionWeights(teacher, Uint8Array.from([1, 1, 1, 0]), Int32Array.from([1, 0, 1, 1]), 2, 3);
+    expect(w[0]).toBeCloseTo(1 + 3 * 0.95); // teacher sure and wrong
+    expect(w[1]).toBeCloseTo(1 + 3 * 0.05); // teacher sure and right
+    expect(w[2]).toBeCloseTo(1 + 3 * 0.6); // teacher unsure and wrong
+    expect(w[3]).toBe(1); // no teacher output
+    expect(Array.from(correctionWeights(teacher, Uint8Array.from([1, 1, 1, 1]), Int32Array.from([1, -1, 1, 1]), 2, 0))).toEqual([1, 1, 1, 1]);
   });
 });

@@ -48,6 +48,22 @@ export function lossGuidedWeights(input: { studentProbs: Float32Array; teacherLo
   return Float32Array.from(loss, (l) => (Number.isFinite(l) && mean > 0 ? Math.min(max, Math.max(min, l / mean)) : 1));
 }
 
+/**
+ * How much more a human label weighs where it overrules a confident teacher: 1 + boost × the
+ * teacher's probability mass off the human label (≈ 1 where the person confirms a sure teacher,
+ * up to 1 + boost where the teacher was sure and wrong). Items without a human label or without
+ * a teacher output get 1. A correction then counts in proportion to how much it teaches.
+ */
+export function correctionWeights(teacherProbs: Float32Array, hasTeacher: Uint8Array, human: Int32Array, numClasses: number, boost: number): Float32Array {
+  const out = new Float32Array(human.length).fill(1);
+  if (!(boost > 0)) return out;
+  for (let i = 0; i < human.length; i++) {
+    if (human[i] < 0 || !hasTeacher[i]) continue;
+    out[i] = 1 + boost * Math.min(1, Math.max(0, 1 - teacherProbs[i * numClasses + human[i]]));
+  }
+  return out;
+}
+
 /** A stable share of the items by id (the same item is in or out in every round). */
 export function inValidation(itemId: number, share: number): boolean {
   if (share <= 0) return false;
