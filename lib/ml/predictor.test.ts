@@ -21,19 +21,19 @@ describe('Predictor contract', () => {
     const w = weights(1);
     const model: Predictor = await OnnxStudent.load(exportOnnx(w, { vocab: vocab.toJSON(), modelVersion: studentModelVersion(4, 2) }));
     const p = await model.predict(texts);
-    expect(p.modelVersion).toBe('phase-4/round-2');
-    expect(model.modelVersion).toBe('phase-4/round-2');
+    expect(p.modelVersion).toBe('p4.r2');
+    expect(model.modelVersion).toBe('p4.r2');
     expect(p.numClasses).toBe(3);
     expect(p.probs).toHaveLength(texts.length * 3);
     const reference = predictProbs(w, vocab.encodeAll(texts, config.maxLen));
     for (let i = 0; i < reference.length; i++) expect(p.probs[i]).toBeCloseTo(reference[i], 5);
-    expect(await model.predict([])).toEqual({ probs: new Float32Array(0), numClasses: 3, modelVersion: 'phase-4/round-2' });
+    expect(await model.predict([])).toEqual({ probs: new Float32Array(0), numClasses: 3, modelVersion: 'p4.r2' });
     await model.release();
   });
 
   it('a model without a version is known by its round metadata, else by its content', async () => {
     const fromRound = await OnnxStudent.load(exportOnnx(weights(1), { vocab: vocab.toJSON(), metadata: { 'distillery.phase': '7', 'distillery.round': '0' } }));
-    expect(fromRound.modelVersion).toBe('phase-7/round-0');
+    expect(fromRound.modelVersion).toBe('p7.r0');
     const a = await OnnxStudent.load(exportOnnx(weights(1), { vocab: vocab.toJSON() }));
     const again = await OnnxStudent.load(exportOnnx(weights(1), { vocab: vocab.toJSON() }));
     const other = await OnnxStudent.load(exportOnnx(weights(2), { vocab: vocab.toJSON() }));

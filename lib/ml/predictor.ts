@@ -23,9 +23,12 @@ export interface Predictor {
   release(): Promise<void>;
 }
 
-/** A round's student: the same path as its artifacts (`models/<version>/student.onnx`). */
+/**
+ * A round's student, as every stored or served prediction names it: phase and round, `p1.r0`
+ * (the registry, the predict API, the ONNX metadata and the scores all use this one spelling).
+ */
 export function studentModelVersion(phaseId: number, roundNumber: number): string {
-  return `phase-${phaseId}/round-${roundNumber}`;
+  return `p${phaseId}.r${roundNumber}`;
 }
 
 /** A teacher: `<name>@<version>`, or the bare name when it has no version (and no `@` of its own). */

@@ -1,3 +1,4 @@
+import { studentModelVersion } from '../ml/predictor.ts';
 import { conflict } from '../errors.ts';
 
 /**
@@ -26,7 +27,5 @@ export function transition(status: string, action: ModelAction): ModelStatus {
   return rule.to;
 }
 
-/** The version string every served prediction carries: phase and round, e.g. `p1.r0`. */
-export function modelVersion(phaseId: number, roundNumber: number): string {
-  return `p${phaseId}.r${roundNumber}`;
-}
+/** The version string every served prediction carries: phase and round, e.g. `p1.r0` (the one spelling, lib/ml/predictor.ts). */
+export const modelVersion = studentModelVersion;

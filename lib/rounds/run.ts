@@ -88,7 +88,7 @@ const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const dec = <T>(b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as T;
 
 export function modelArtifactKey(phaseId: number, roundNumber: number): string {
-  return `models/${studentModelVersion(phaseId, roundNumber)}`;
+  return `models/phase-${phaseId}/round-${roundNumber}`;
 }
 
 async function updateRound(db: Db, roundId: number, data: Record<string, unknown>) {
