@@ -45,8 +45,8 @@ const ID_ROUTES = [/^\/phases\/([^/]+)/, /^\/rounds\/([^/]+)/, /^\/annotate\/([^
 
 /**
  * True when a page path names an id that cannot exist (`/phases/abc`, `/rounds/0`, `/models/1e99`).
- * proxy.ts answers those with the 404 page before rendering: inside the console the pages stream
- * (loading.tsx), and a notFound() thrown after streaming starts can no longer set the status.
+ * proxy.ts answers those with the 404 page before any page code runs (the pages check again with
+ * pageIdOr404, so a page reached another way still never hands `NaN` to the database).
  */
 export function hasMalformedPageId(pathname: string): boolean {
   for (const re of ID_ROUTES) {

@@ -1,5 +1,9 @@
-/** Shown in the page area while a console page's server data loads (the sidebar stays). */
-export default function Loading() {
+/**
+ * The skeleton a console page shows while its server data loads (the sidebar stays).
+ * Only list pages and leaf pages without a 403/404 use it: a loading.tsx makes the page stream,
+ * and once streaming has started notFound()/forbidden() can no longer set the status code.
+ */
+export function PageLoading() {
   return (
     <div aria-busy="true" aria-live="polite" className="animate-pulse" data-testid="loading">
       <span className="sr-only">Loading…</span>
