@@ -32,7 +32,7 @@ export default async function AnnotatePhasePage({ params }: { params: Promise<{ 
         subtitle={<><Link href="/annotate" className="text-indigo-700 hover:underline">All phases</Link> · {phase.taskName} / {phase.key} · labels {phase.labels.join(', ')} · press <kbd className="font-mono">?</kbd> for the keys</>}
         actions={hasRole(user.role, 'lead') ? <Link href={`/annotate/${phaseId}/review`} className="btn">Agreement &amp; review</Link> : undefined}
       />
-      <Annotator phaseId={phaseId} userId={user.id} phaseName={phase.name} initialLabels={phase.labels} />
+      <Annotator phaseId={phaseId} userId={user.id} phaseName={phase.name} initialLabels={phase.labels} showScores={hasRole(user.role, 'lead')} />
     </>
   );
 }
