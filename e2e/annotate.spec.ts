@@ -434,7 +434,8 @@ test('after a round has scored the pool, the annotator sees both distributions a
   expect(Math.abs(sum - 100)).toBeLessThan(0.5);
   // The models' choices are marked but not pre-chosen: no label is highlighted, one row says "student".
   await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(0);
-  await expect(page.locator('[role="radio"]', { hasText: 'student' })).toHaveCount(1);
+  await expect(page.locator('[role="radio"]').filter({ has: page.getByTestId('choice-student') })).toHaveCount(1);
+  await expect(page.locator('[role="radio"]').filter({ has: page.getByTestId('choice-teacher') })).toHaveCount(1);
   await expect(page.getByTestId('score-words')).toContainText('The two models');
   await page.screenshot({ path: 'test-results/annotate-scored.png', fullPage: true });
   await page.keyboard.press('ArrowUp');
@@ -522,10 +523,12 @@ test('on a 390 × 844 phone: the menu collapses, five items are labelled by tapp
   await ctx.close();
 });
 
-test('with the key help open, number keys, Enter, S, F and Backspace change nothing; Escape closes it and keys act again', async ({ page }) => {
+test('with the key help open, number keys, arrows, S, F and Backspace change nothing; Escape closes it and keys act again', async ({ page }) => {
   await login(page, ACCOUNTS.annotator2);
   await page.goto(`/annotate/${soloId}`);
   await expect(item(page)).toBeVisible();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.screenshot({ path: 'test-results/annotate-1440.png', fullPage: true });
   await expect(page.getByTestId('save-status')).toHaveText('all saved');
   const before = await mine(page, soloId);
   const shown = await currentId(page);

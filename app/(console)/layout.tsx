@@ -9,7 +9,8 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   const account = (testIds: boolean) => (
     <div className="border-t border-zinc-200 px-4 py-3 text-xs">
       <div className="font-medium" data-testid={testIds ? 'current-user' : undefined}>{user.name}</div>
-      <div className="break-words text-zinc-500">{user.email} · <span data-testid={testIds ? 'current-role' : undefined}>{user.role}</span></div>
+      <div className="truncate text-zinc-500" title={user.email}>{user.email}</div>
+      <div className="text-zinc-500" data-testid={testIds ? 'current-role' : undefined}>{user.role}</div>
       <LogoutButton />
     </div>
   );

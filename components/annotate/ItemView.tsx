@@ -60,8 +60,8 @@ export function ItemView({ item, labels, highlight, showScores, onPick, onSkip, 
                 <kbd className={`inline-flex h-7 w-7 items-center justify-center rounded border font-mono text-sm ${on ? 'border-indigo-500 bg-white text-indigo-700' : 'border-zinc-300 bg-zinc-50 text-zinc-700'}`}>{labelKey(i)}</kbd>
                 <span className={`min-w-0 break-words text-base sm:truncate ${on ? 'font-semibold text-indigo-900' : 'text-zinc-800'}`}>
                   {l}
-                  {item.teacher?.label === l && <span className="ml-1.5 whitespace-nowrap rounded bg-sky-50 px-1 text-xs font-normal text-sky-800">teacher</span>}
-                  {item.student?.label === l && <span className="ml-1.5 whitespace-nowrap rounded bg-violet-50 px-1 text-xs font-normal text-violet-800">student</span>}
+                  {item.teacher?.label === l && <span data-testid="choice-teacher" className="ml-1.5 whitespace-nowrap rounded bg-sky-50 px-1 text-xs font-normal text-sky-800">teacher</span>}
+                  {item.student?.label === l && <span data-testid="choice-student" className="ml-1.5 whitespace-nowrap rounded bg-violet-50 px-1 text-xs font-normal text-violet-800">student</span>}
                 </span>
                 <span className="col-span-2 col-start-1 flex min-w-0 items-center gap-2 sm:col-span-1 sm:col-start-auto">
                   <span className="w-14 shrink-0 text-xs text-zinc-500 sm:hidden">teacher</span>
@@ -78,12 +78,12 @@ export function ItemView({ item, labels, highlight, showScores, onPick, onSkip, 
       </div>
 
       <div className="flex flex-wrap items-center gap-2 border-t border-zinc-200 bg-zinc-50 px-3 py-3 sm:px-6">
-        <button type="button" className="btn btn-primary min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 focus-visible:ring-offset-1 sm:min-h-0" onClick={() => chosen != null && onPick(chosen)} disabled={chosen == null} data-testid="accept">
-          {chosen != null ? <>Accept “{labels[chosen]}” <kbd className="font-mono text-xs opacity-80">Enter</kbd></> : <>Choose a label <kbd className="font-mono text-xs opacity-80">1–{Math.min(labels.length, 9)} ↑↓</kbd></>}
+        <button type="button" className={`btn btn-primary min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 focus-visible:ring-offset-1 sm:min-h-0 ${chosen == null ? 'hidden sm:inline-flex' : ''}`} onClick={() => chosen != null && onPick(chosen)} disabled={chosen == null} data-testid="accept">
+          {chosen != null ? <>Accept “{labels[chosen]}” <kbd className="hidden font-mono text-xs opacity-80 sm:inline">Enter</kbd></> : <>Choose a label <kbd className="hidden font-mono text-xs opacity-80 sm:inline">1–{Math.min(labels.length, 9)} ↑↓</kbd></>}
         </button>
-        <button type="button" className="btn min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 sm:min-h-0" onClick={onSkip}>Skip <kbd className="font-mono text-xs text-zinc-500">S</kbd></button>
-        <button type="button" className="btn min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 sm:min-h-0" onClick={onFlag}>Flag <kbd className="font-mono text-xs text-zinc-500">F</kbd></button>
-        <button type="button" className="btn ml-auto min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 sm:min-h-0" onClick={onUndo} disabled={!canUndo}>Undo <kbd className="font-mono text-xs text-zinc-500">⌫</kbd></button>
+        <button type="button" className="btn min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 sm:min-h-0" onClick={onSkip}>Skip <kbd className="hidden font-mono text-xs text-zinc-500 sm:inline">S</kbd></button>
+        <button type="button" className="btn min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 sm:min-h-0" onClick={onFlag}>Flag <kbd className="hidden font-mono text-xs text-zinc-500 sm:inline">F</kbd></button>
+        <button type="button" className="btn ml-auto min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 sm:min-h-0" onClick={onUndo} disabled={!canUndo}>Undo <kbd className="hidden font-mono text-xs text-zinc-500 sm:inline">⌫</kbd></button>
       </div>
     </article>
   );

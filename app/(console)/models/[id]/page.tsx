@@ -16,7 +16,7 @@ export const dynamic = 'force-dynamic';
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
   const id = parsePageId((await params).id);
   const model = id ? await getModelOrThrow(await getDb(), id).catch(() => null) : null;
-  return { title: model ? `Model ${model.version}` : 'Model' };
+  return { title: model ? `Model ${model.version}` : 'Not found' };
 }
 
 export default async function ModelPage({ params }: { params: Promise<{ id: string }> }) {

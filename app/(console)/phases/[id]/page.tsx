@@ -12,11 +12,11 @@ import { DataTable } from '@/components/ui/DataTable';
 
 export const dynamic = 'force-dynamic';
 
-/** The tab title names the phase; an unknown id falls back to a plain title (the page itself answers 404). */
+/** The tab title names the phase; an unknown id gets the 404 page's title (the page itself answers 404). */
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
   const id = parsePageId((await params).id);
   const phase = id ? await getPhase(await getDb(), id).catch(() => null) : null;
-  return { title: phase ? phase.name : 'Phase' };
+  return { title: phase ? phase.name : 'Not found' };
 }
 
 /** ISO times are stored as epoch milliseconds; show those as dates, other keys as they are. */

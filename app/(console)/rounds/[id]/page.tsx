@@ -12,7 +12,7 @@ export const dynamic = 'force-dynamic';
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
   const id = parsePageId((await params).id);
   const round = id ? await roundHeading(await getDb(), id).catch(() => null) : null;
-  return { title: round ? `Round ${round.number} · ${round.phaseName}` : 'Round' };
+  return { title: round ? `Round ${round.number} · ${round.phaseName}` : 'Not found' };
 }
 
 export default async function RoundPage({ params }: { params: Promise<{ id: string }> }) {

@@ -12,7 +12,7 @@ export const dynamic = 'force-dynamic';
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const task = await getTask(await getDb(), parsePageId(id) ?? id).catch(() => null);
-  return { title: task ? task.name : 'Task' };
+  return { title: task ? task.name : 'Not found' };
 }
 
 export default async function TaskPage({ params }: { params: Promise<{ id: string }> }) {

@@ -10,11 +10,11 @@ import { parsePageId } from '@/lib/http/page-params.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** The tab title names the phase; an unknown id falls back to a plain title (the page itself answers 404). */
+/** The tab title names the phase; an unknown id gets the 404 page's title (the page itself answers 404). */
 export async function generateMetadata({ params }: { params: Promise<{ phaseId: string }> }) {
   const id = parsePageId((await params).phaseId);
   const phase = id ? await getPhase(await getDb(), id).catch(() => null) : null;
-  return { title: phase ? `Review: ${phase.name}` : 'Review' };
+  return { title: phase ? `Review: ${phase.name}` : 'Not found' };
 }
 
 export default async function ReviewPage({ params }: { params: Promise<{ phaseId: string }> }) {
