@@ -78,7 +78,7 @@ export function ItemView({ item, labels, highlight, showScores, onPick, onSkip, 
       </div>
 
       <div className="flex flex-wrap items-center gap-2 border-t border-zinc-200 bg-zinc-50 px-3 py-3 sm:px-6">
-        <button type="button" className={`btn btn-primary min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 focus-visible:ring-offset-1 sm:min-h-0 ${chosen == null ? 'hidden sm:inline-flex' : ''}`} onClick={() => chosen != null && onPick(chosen)} disabled={chosen == null} data-testid="accept">
+        <button type="button" className="btn btn-primary min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 focus-visible:ring-offset-1 sm:min-h-0" onClick={() => chosen != null && onPick(chosen)} disabled={chosen == null} data-testid="accept">
           {chosen != null ? <>Accept “{labels[chosen]}” <kbd className="hidden font-mono text-xs opacity-80 sm:inline">Enter</kbd></> : <>Choose a label <kbd className="hidden font-mono text-xs opacity-80 sm:inline">1–{Math.min(labels.length, 9)} ↑↓</kbd></>}
         </button>
         <button type="button" className="btn min-h-11 focus-visible:ring-2 focus-visible:ring-indigo-400 sm:min-h-0" onClick={onSkip}>Skip <kbd className="hidden font-mono text-xs text-zinc-500 sm:inline">S</kbd></button>
