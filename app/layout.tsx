@@ -4,7 +4,7 @@ import './globals.css';
 import { Providers } from './providers';
 
 export const metadata: Metadata = {
-  title: 'Distillery',
+  title: { default: 'Distillery', template: '%s · Distillery' },
   description: 'BERT → TextCNN/BiLSTM distillation console',
 };
 

@@ -163,8 +163,17 @@ test('an annotator labels 20 items with the keyboard only; the next item appears
   const keys = ['1', '2', '3', 'Enter'];
   for (let i = 0; i < 20; i++) {
     const key = keys[i % keys.length];
-    // Enter confirms the highlighted label, which starts at the model's label.
-    if (key === 'Enter') await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(1);
+    // Enter confirms the highlighted label. No label is highlighted when an item appears, and Enter
+    // alone does nothing; an arrow chooses one first.
+    if (key === 'Enter') {
+      await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(0);
+      const shown = await currentId(page);
+      await page.keyboard.press('Enter');
+      await expect(page.getByTestId('accept')).toBeDisabled();
+      await expect(item(page)).toHaveAttribute('data-item-id', String(shown));
+      await page.keyboard.press('ArrowDown');
+      await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(1);
+    }
     seen.push((await pressAndAdvance(page, key))!);
     await expect(page.getByTestId('session-count')).toHaveText(String(i + 1));
   }
@@ -176,6 +185,8 @@ test('an annotator labels 20 items with the keyboard only; the next item appears
 
   // Arrows move the highlight that Enter accepts; F flags, S skips.
   const checked = page.locator('[role="radio"][aria-checked="true"]');
+  await page.keyboard.press('ArrowDown'); // from no label to the first
+  await expect(checked).toHaveAttribute('data-testid', `label-${SOLO_LABELS[0]}`);
   const from = SOLO_LABELS.indexOf((await checked.getAttribute('data-testid'))!.slice('label-'.length));
   await page.keyboard.press('ArrowDown');
   await expect(checked).toHaveAttribute('data-testid', `label-${SOLO_LABELS[(from + 1) % 3]}`);
@@ -285,6 +296,8 @@ test('two annotators in two browsers never see the same item (overlap k = 1)', a
   const seenA = [await currentId(a)];
   const seenB = [await currentId(b)];
   for (let i = 0; i < 8; i++) {
+    await a.keyboard.press('ArrowDown'); // choose a label, then Enter accepts it
+    await expect(a.locator('[role="radio"][aria-checked="true"]')).toHaveCount(1);
     seenA.push((await pressAndAdvance(a, 'Enter'))!);
     seenB.push((await pressAndAdvance(b, '2'))!);
   }
@@ -419,9 +432,14 @@ test('after a round has scored the pool, the annotator sees both distributions a
   const pcts = await page.getByTestId('bar-student').allInnerTexts();
   const sum = pcts.map((t) => Number(t.replace('%', ''))).reduce((a, b) => a + b, 0);
   expect(Math.abs(sum - 100)).toBeLessThan(0.5);
-  // The highlight starts at the student's label.
-  await expect(page.locator('[role="radio"][aria-checked="true"]')).toContainText('student');
+  // The models' choices are marked but not pre-chosen: no label is highlighted, one row says "student".
+  await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(0);
+  await expect(page.locator('[role="radio"]').filter({ has: page.getByTestId('choice-student') })).toHaveCount(1);
+  await expect(page.locator('[role="radio"]').filter({ has: page.getByTestId('choice-teacher') })).toHaveCount(1);
+  await expect(page.getByTestId('score-words')).toContainText('The two models');
   await page.screenshot({ path: 'test-results/annotate-scored.png', fullPage: true });
+  await page.keyboard.press('ArrowUp');
+  await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(1);
   await pressAndAdvance(page, 'Enter');
   // Forty more answers: one in twenty served items is a random audit pick, so the yield has its baseline.
   for (let i = 0; i < 40; i++) if ((await pressAndAdvance(page, '1')) === null) break;
@@ -457,4 +475,79 @@ test('with more than nine labels the number is typed: "1","2" picks the twelfth 
   await lead.dispose();
   const labelOf = (id: number) => rows.find((r) => r.itemId === id)?.label;
   expect([labelOf(first), labelOf(second)]).toEqual(['intent_l', 'intent_e']);
+});
+
+test('on a 390 × 844 phone: the menu collapses, five items are labelled by tapping, nothing scrolls sideways, text wraps normally', async ({ browser }) => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await ctx.newPage();
+  watchConsole(page);
+  await login(page, ACCOUNTS.annotator2);
+  await page.goto(`/annotate/${soloId}`);
+  await expect(item(page)).toBeVisible();
+  // The sidebar is a menu.
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeHidden();
+  await page.getByTestId('menu-button').tap();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  await page.getByTestId('menu-button').tap();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeHidden();
+
+  const noSideways = async () => expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await noSideways();
+  for (const l of SOLO_LABELS) {
+    const box = (await page.getByTestId(`label-${l}`).boundingBox())!;
+    expect(box.height, `${l} tap target height`).toBeGreaterThanOrEqual(44);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+  }
+  await page.screenshot({ path: 'test-results/annotate-390.png', fullPage: true });
+
+  const before = await mine(page, soloId);
+  const seen: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const id = await currentId(page);
+    seen.push(id);
+    await page.getByTestId(`label-${SOLO_LABELS[i % SOLO_LABELS.length]}`).tap();
+    await expect(page.locator(`[data-testid="annotate-item"]:not([data-item-id="${id}"])`)).toBeVisible();
+    await expect(page.getByTestId('session-count')).toHaveText(String(i + 1));
+  }
+  expect(new Set(seen).size).toBe(5);
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  expect((await mine(page, soloId)).labelled - before.labelled).toBe(5);
+
+  // Mixed Chinese / Arabic / emoji text wraps across the width of the phone, not every few characters.
+  await page.goto(`/annotate/${xssId}`);
+  await expect(item(page)).toBeVisible();
+  const text = page.getByTestId('item-text');
+  expect((await text.boundingBox())!.width).toBeGreaterThan(300);
+  await noSideways();
+  await page.screenshot({ path: 'test-results/annotate-390-text.png', fullPage: true });
+  await ctx.close();
+});
+
+test('with the key help open, number keys, arrows, S, F and Backspace change nothing; Escape closes it and keys act again', async ({ page }) => {
+  await login(page, ACCOUNTS.annotator2);
+  await page.goto(`/annotate/${soloId}`);
+  await expect(item(page)).toBeVisible();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.screenshot({ path: 'test-results/annotate-1440.png', fullPage: true });
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  const before = await mine(page, soloId);
+  const shown = await currentId(page);
+
+  await page.keyboard.press('?');
+  const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(dialog).toBeVisible();
+  for (const k of ['1', '2', '3', 'ArrowDown', 's', 'f', 'Backspace']) await page.keyboard.press(k);
+  await expect(dialog).toBeVisible();
+  await expect(item(page)).toHaveAttribute('data-item-id', String(shown));
+  await expect(page.getByTestId('session-count')).toHaveText('0');
+  await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(0);
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  expect((await mine(page, soloId)).total).toBe(before.total);
+
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await pressAndAdvance(page, '1');
+  await expect(page.getByTestId('session-count')).toHaveText('1');
+  await expect(page.getByTestId('save-status')).toHaveText('all saved');
+  expect((await mine(page, soloId)).total).toBe(before.total + 1);
 });

@@ -7,7 +7,7 @@ import { ItemView } from './ItemView';
 import { KeyHelp } from './KeyHelp';
 import { LeaseBuffer } from './lease-buffer';
 import { Outbox, type OutboxOp } from './outbox';
-import { suggestedLabel } from './suggested-label';
+import { initialHighlight } from './suggested-label';
 import { useAnnotatorKeys } from './use-annotator-keys';
 
 /** The undo stack: answers of this page session (and answers still pending from an earlier one). */
@@ -35,7 +35,14 @@ const permanent = (e: unknown) => e instanceof ApiError && e.status >= 400 && e.
 const saveErrorMessage = (e: unknown) =>
   e instanceof ApiError && e.status === 401 ? 'Your session has expired: log in again in another tab; your answers are kept here and sent then.' : e instanceof ApiError ? e.message : 'the server cannot be reached';
 
-export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phaseId: number; userId: number; phaseName: string; initialLabels: string[] }) {
+/** An undone item shows the label it had (to change it with one key); an undone skip or flag starts unchosen. */
+function undoneHighlight(label: string | null | undefined, item: Parameters<typeof initialHighlight>[0], labels: string[]): number | null {
+  const i = label ? labels.indexOf(label) : -1;
+  return i >= 0 ? i : initialHighlight(item, labels);
+}
+
+/** `showScores`: leads see the JS / KL / margin / loss numbers; annotators see them in plain words. */
+export function Annotator({ phaseId, userId, phaseName, initialLabels, showScores = false }: { phaseId: number; userId: number; phaseName: string; initialLabels: string[]; showScores?: boolean }) {
   const qc = useQueryClient();
   const key = storageKey(userId, phaseId);
   // Mutable session state lives in a ref (async senders read it); render() redraws.
@@ -48,7 +55,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
   const [, render] = useReducer((x: number) => x + 1, 0);
   const [labels, setLabels] = useState(initialLabels);
   const [remaining, setRemaining] = useState<number | null>(null);
-  const [highlight, setHighlight] = useState(0);
+  const [highlight, setHighlight] = useState<number | null>(null);
   const [help, setHelp] = useState(false);
   const [sessionCount, setSessionCount] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
@@ -85,7 +92,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
       const wasEmpty = buffer.size === 0;
       const fresh = buffer.add(batch.items, answeredIds(), Date.now());
       setRemaining(batch.remaining);
-      if (wasEmpty && fresh.length) setHighlight(suggestedLabel(buffer.current, batch.labels ?? labels));
+      if (wasEmpty && fresh.length) setHighlight(initialHighlight(buffer.current, batch.labels ?? labels));
       render();
     } catch (e) {
       setFetchError((e as Error).message);
@@ -167,7 +174,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
       setNotice(null);
       setSessionCount((n) => n + 1);
       if (action !== 'skip') setRemaining((r) => (r == null ? r : Math.max(0, r - 1))); // a skipped item stays queued for others
-      if (st.buffer.current) setHighlight(suggestedLabel(st.buffer.current, labels));
+      setHighlight(initialHighlight(st.buffer.current, labels));
       render();
       void st.outbox.push(op);
     },
@@ -182,7 +189,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
       st.buffer.putFirst(last.item);
       setSessionCount((n) => Math.max(0, n - 1));
       if (last.action !== 'skip') setRemaining((r) => (r == null ? r : r + 1));
-      setHighlight(last.label ? Math.max(0, labels.indexOf(last.label)) : suggestedLabel(last.item, labels));
+      setHighlight(undoneHighlight(last.label, last.item, labels));
       setNotice(null);
       render();
       void st.outbox.undo({ clientId: last.clientId, itemId: last.item.itemId }, newClientId());
@@ -193,7 +200,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
     try {
       const r = await api<UndoResult>(`/api/phases/${phaseId}/annotations/undo`, { method: 'POST', body: { opId: newClientId() } });
       st.buffer.putFirst(r.item);
-      setHighlight(r.undone.label ? Math.max(0, labels.indexOf(r.undone.label)) : suggestedLabel(r.item, labels));
+      setHighlight(undoneHighlight(r.undone.label, r.item, labels));
       setRemaining((x) => (x == null ? x : x + 1));
       void qc.invalidateQueries({ queryKey: ['annotations-mine', phaseId] });
       render();
@@ -202,7 +209,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
     }
   }, [labels, phaseId, qc]);
 
-  useAnnotatorKeys({ labels, highlight, setHighlight, setHelp, answer, undo });
+  useAnnotatorKeys({ labels, highlight, setHighlight, help, setHelp, answer, undo });
 
   const st = s.current;
   const pending = st.outbox?.size ?? 0;
@@ -238,7 +245,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels }: { phase
       {help && <KeyHelp labels={labels} onClose={() => setHelp(false)} />}
 
       {current ? (
-        <ItemView key={current.itemId} item={current} labels={labels} highlight={highlight} onPick={(i) => answer('label', labels[i])} onSkip={() => answer('skip', null)} onFlag={() => answer('flag', null)} onUndo={() => void undo()} canUndo={st.history.length > 0} />
+        <ItemView key={current.itemId} item={current} labels={labels} highlight={highlight} showScores={showScores} onPick={(i) => answer('label', labels[i])} onSkip={() => answer('skip', null)} onFlag={() => answer('flag', null)} onUndo={() => void undo()} canUndo={st.history.length > 0} />
       ) : (
         <div className="card px-6 py-12 text-center text-base text-zinc-500" data-testid={loading ? 'queue-loading' : 'queue-empty'}>
           {loading ? 'Loading items…' : 'Nothing left to annotate in this phase right now. New items arrive when the queue is rebuilt after a round.'}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyCommand, labelForDigits, type KeyInput } from './keymap';
+import { keyCommand, labelForDigits, moveHighlight, type KeyInput } from './keymap';
 
 const press = (key: string, more: Partial<KeyInput> = {}): KeyInput => ({ key, repeat: false, ctrlKey: false, metaKey: false, altKey: false, inTextField: false, ...more });
 
@@ -53,5 +53,28 @@ describe('keyCommand', () => {
     expect(keyCommand(press('1'), '', 12).command).toMatchObject({ complete: false });
     expect(keyCommand(press('2'), '', 12).command).toMatchObject({ typed: '2', complete: true });
     expect(keyCommand(press('2'), '1', 12).command).toMatchObject({ typed: '12', complete: true });
+  });
+
+  it('with the key help open only ? and Escape act: the hidden item cannot be labelled, skipped, flagged or undone', () => {
+    const open = (key: string) => keyCommand(press(key, { dialogOpen: true }), '', 3);
+    for (const k of ['1', '2', '3', 'Enter', 's', 'f', 'Backspace', 'ArrowDown', 'ArrowUp']) expect(open(k), k).toEqual({ command: null, preventDefault: false });
+    expect(open('?').command).toEqual({ kind: 'toggle-help' });
+    expect(open('Escape').command).toEqual({ kind: 'close-help' });
+    // Closed again, the same keys act.
+    expect(keyCommand(press('1', { dialogOpen: false }), '', 3).command).toMatchObject({ kind: 'digits', typed: '1' });
+  });
+});
+
+describe('moveHighlight', () => {
+  it('starts from no label: down picks the first, up the last', () => {
+    expect(moveHighlight(null, 1, 3)).toBe(0);
+    expect(moveHighlight(null, -1, 3)).toBe(2);
+  });
+  it('then moves and wraps', () => {
+    expect(moveHighlight(0, 1, 3)).toBe(1);
+    expect(moveHighlight(2, 1, 3)).toBe(0);
+    expect(moveHighlight(0, -1, 3)).toBe(2);
+    expect(moveHighlight(5, 1, 3)).toBe(0); // a stale index (labels changed) restarts
+    expect(moveHighlight(null, 1, 0)).toBeNull();
   });
 });

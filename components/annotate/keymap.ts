@@ -15,6 +15,8 @@ export interface KeyInput {
   altKey: boolean;
   /** The key went to a text field (input, textarea, select, contenteditable). */
   inTextField: boolean;
+  /** A dialog (the key help) is open over the item: only ? and Escape act, the rest is the dialog's. */
+  dialogOpen?: boolean;
 }
 
 export type KeyCommand =
@@ -45,6 +47,9 @@ export function keyCommand(e: KeyInput, typed: string, labelCount: number): KeyR
   if (e.ctrlKey || e.metaKey || e.altKey || e.inTextField) return NONE;
   if (e.key === '?') return ours({ kind: 'toggle-help' });
   if (e.key === 'Escape') return { command: { kind: 'close-help' }, preventDefault: false };
+  // The item is hidden behind the dialog: no key may label, skip, flag or undo it (Tab, Enter and
+  // Space stay the browser's, for the dialog's own buttons).
+  if (e.dialogOpen) return NONE;
   if (e.key === 'Backspace') return ours(e.repeat ? null : { kind: 'undo' });
   if (e.repeat) return NONE; // a held key must not label a run of items
   if (/^[0-9]$/.test(e.key)) {
@@ -72,6 +77,16 @@ export function keyCommand(e: KeyInput, typed: string, labelCount: number): KeyR
 export function labelForDigits(typed: string, labelCount: number): number | null {
   const n = Number(typed);
   return n >= 1 && n <= labelCount ? n - 1 : null;
+}
+
+/**
+ * The highlight after an arrow key. `null` is "no label chosen yet" (how every item starts): down
+ * goes to the first label, up to the last, and from there they wrap.
+ */
+export function moveHighlight(highlight: number | null, by: 1 | -1, labelCount: number): number | null {
+  if (labelCount <= 0) return null;
+  if (highlight == null || highlight < 0 || highlight >= labelCount) return by === 1 ? 0 : labelCount - 1;
+  return (highlight + by + labelCount) % labelCount;
 }
 
 /** The key shown next to label i. */

@@ -1,18 +1,20 @@
 import { useEffect, useRef, type Dispatch, type SetStateAction } from 'react';
 import type { AnswerAction } from './types';
-import { DIGIT_PAUSE_MS, keyCommand, labelForDigits } from './keymap';
+import { DIGIT_PAUSE_MS, keyCommand, labelForDigits, moveHighlight } from './keymap';
 
 interface AnnotatorKeys {
   labels: string[];
-  highlight: number;
-  setHighlight: Dispatch<SetStateAction<number>>;
+  /** The label Enter accepts; null until one is chosen with an arrow, a number or a tap. */
+  highlight: number | null;
+  setHighlight: Dispatch<SetStateAction<number | null>>;
+  help: boolean;
   setHelp: Dispatch<SetStateAction<boolean>>;
   answer: (action: AnswerAction, label: string | null) => void;
   undo: () => Promise<void>;
 }
 
 /** Carries out the key map (keymap.ts) on the page: the annotator works with the keyboard alone. */
-export function useAnnotatorKeys({ labels, highlight, setHighlight, setHelp, answer, undo }: AnnotatorKeys): void {
+export function useAnnotatorKeys({ labels, highlight, setHighlight, help, setHelp, answer, undo }: AnnotatorKeys): void {
   // Digits typed towards a label number of two or more digits, and the pause that takes them.
   const digits = useRef<{ typed: string; timer: ReturnType<typeof setTimeout> | null }>({ typed: '', timer: null });
   useEffect(() => {
@@ -26,10 +28,13 @@ export function useAnnotatorKeys({ labels, highlight, setHighlight, setHelp, ans
       const t = e.target as HTMLElement | null;
       const inTextField = !!t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
       const d = digits.current;
-      const { command, preventDefault } = keyCommand({ key: e.key, repeat: e.repeat, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inTextField }, d.typed, labels.length);
+      const { command, preventDefault } = keyCommand({ key: e.key, repeat: e.repeat, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inTextField, dialogOpen: help }, d.typed, labels.length);
       if (preventDefault) e.preventDefault();
       switch (command?.kind) {
         case 'toggle-help':
+          if (d.timer) clearTimeout(d.timer); // a half-typed label number must not be taken behind the dialog
+          d.timer = null;
+          d.typed = '';
           return setHelp((h) => !h);
         case 'close-help':
           return setHelp(false);
@@ -50,17 +55,17 @@ export function useAnnotatorKeys({ labels, highlight, setHighlight, setHelp, ans
           return;
         }
         case 'accept':
-          if (labels[highlight]) answer('label', labels[highlight]);
+          if (highlight != null && labels[highlight]) answer('label', labels[highlight]);
           return;
         case 'skip':
           return answer('skip', null);
         case 'flag':
           return answer('flag', null);
         case 'move':
-          return setHighlight((h) => (h + command.by + labels.length) % labels.length);
+          return setHighlight((h) => moveHighlight(h, command.by, labels.length));
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [answer, undo, labels, highlight, setHighlight, setHelp]);
+  }, [answer, undo, labels, highlight, setHighlight, help, setHelp]);
 }

@@ -2,7 +2,8 @@
 import { useState } from 'react';
 import { api } from '@/components/api';
 
-export function LoginForm() {
+/** `next` is a same-site path already checked by safeNextPath on the server. */
+export function LoginForm({ next = '/tasks' }: { next?: string }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   async function submit(e: React.FormEvent<HTMLFormElement>) {
@@ -12,7 +13,7 @@ export function LoginForm() {
     setError(null);
     try {
       await api('/api/auth/login', { body: { email: form.get('email'), password: form.get('password') } });
-      window.location.assign('/tasks');
+      window.location.assign(next);
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);

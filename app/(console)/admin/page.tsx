@@ -8,6 +8,8 @@ import { UserAdmin } from '@/components/admin/UserAdmin';
 import { DataTable } from '@/components/ui/DataTable';
 import { UserTokensAdmin } from '@/components/admin/UserTokensAdmin';
 
+export const metadata = { title: 'Admin' };
+
 export const dynamic = 'force-dynamic';
 
 export default async function AdminPage() {

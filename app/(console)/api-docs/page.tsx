@@ -2,6 +2,8 @@ import { currentUser } from '@/lib/http/page-auth.ts';
 import { openApiDocument } from '@/lib/openapi/document.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 
+export const metadata = { title: 'REST API' };
+
 export const dynamic = 'force-dynamic';
 
 type Op = { summary: string; description: string; tags: string[]; requestBody?: { content: { 'application/json': { schema: unknown; example?: unknown } } } };

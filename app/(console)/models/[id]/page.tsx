@@ -2,7 +2,8 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { getDb } from '@/lib/db/client.ts';
-import { currentUser } from '@/lib/http/page-auth.ts';
+import { currentUser, pageIdOr404 } from '@/lib/http/page-auth.ts';
+import { parsePageId } from '@/lib/http/page-params.ts';
 import { getModelOrThrow, modelFile, modelHistory } from '@/lib/models/registry.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { ModelActions, PhaseServingBar } from '@/components/models/ModelControls';
@@ -12,11 +13,17 @@ import type { ModelRow } from '@/components/models/types';
 
 export const dynamic = 'force-dynamic';
 
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  const id = parsePageId((await params).id);
+  const model = id ? await getModelOrThrow(await getDb(), id).catch(() => null) : null;
+  return { title: model ? `Model ${model.version}` : 'Not found' };
+}
+
 export default async function ModelPage({ params }: { params: Promise<{ id: string }> }) {
   const user = await currentUser();
-  const id = Number((await params).id);
+  const id = pageIdOr404((await params).id);
   const db = await getDb();
-  const model = Number.isInteger(id) ? await getModelOrThrow(db, id).catch(() => null) : null;
+  const model = await getModelOrThrow(db, id).catch(() => null);
   if (!model) notFound();
   const card = await modelFile(db, model, 'model-card.md').then((b) => b.toString('utf8')).catch(() => null);
   const history = await modelHistory(db, model.id);

@@ -3,13 +3,21 @@ import { notFound } from 'next/navigation';
 import { getDb } from '@/lib/db/client.ts';
 import { DomainError } from '@/lib/errors.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
-import { currentUser } from '@/lib/http/page-auth.ts';
+import { currentUser, pageIdOr404 } from '@/lib/http/page-auth.ts';
+import { parsePageId } from '@/lib/http/page-params.ts';
 import { getPhase, listItems, phaseStats } from '@/lib/tasks/tasks.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { ImportForm } from '@/components/import/ImportForm';
 import { DataTable } from '@/components/ui/DataTable';
 
 export const dynamic = 'force-dynamic';
+
+/** The tab title names the phase; an unknown id gets the 404 page's title (the page itself answers 404). */
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  const id = parsePageId((await params).id);
+  const phase = id ? await getPhase(await getDb(), id).catch(() => null) : null;
+  return { title: phase ? phase.name : 'Not found' };
+}
 
 /** ISO times are stored as epoch milliseconds; show those as dates, other keys as they are. */
 function timeLabel(timeKey: number | null, ordinal: number): string {
@@ -23,18 +31,25 @@ export default async function PhasePage({ params, searchParams }: { params: Prom
   const { id } = await params;
   const q = await searchParams;
   const db = await getDb();
-  const phaseId = Number(id);
+  const phaseId = pageIdOr404(id);
   const phase = await getPhase(db, phaseId).catch((e) => {
     if (e instanceof DomainError && e.status === 404) notFound();
     throw e;
   });
   const split = q.split === 'train' || q.split === 'test' ? q.split : undefined;
-  const [stats, page] = await Promise.all([phaseStats(db, phaseId), listItems(db, phaseId, { split, limit: 50, afterId: q.after ? Number(q.after) : undefined })]);
+  const [stats, page] = await Promise.all([phaseStats(db, phaseId), listItems(db, phaseId, { split, limit: 50, afterId: parsePageId(q.after) ?? undefined })]);
   return (
     <>
       <PageHeader
         title={phase.name}
         subtitle={<><Link href={`/tasks/${phase.taskId}`} className="text-indigo-700 hover:underline">{phase.taskName}</Link> / {phase.key} · labels {phase.labels.join(', ')}</>}
+        actions={
+          <nav aria-label="This phase" className="flex flex-wrap gap-2">
+            <Link href={`/rounds#phase-${phaseId}`} className="btn" data-testid="phase-link-rounds">Rounds</Link>
+            <Link href={`/annotate/${phaseId}`} className="btn" data-testid="phase-link-annotate">Annotate</Link>
+            {hasRole(user.role, 'lead') && <Link href={`/annotate/${phaseId}/review`} className="btn" data-testid="phase-link-review">Review</Link>}
+          </nav>
+        }
       />
       <div className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-6">
         {[['Items', stats.items], ['Train', stats.train], ['Test slice', stats.test], ['Gold labels', stats.gold], ['Human labels', stats.humanLabels], ['Teachers', stats.teachers.length]].map(([k, v]) => (

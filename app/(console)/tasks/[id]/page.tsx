@@ -3,15 +3,22 @@ import { notFound } from 'next/navigation';
 import { getDb } from '@/lib/db/client.ts';
 import { DomainError } from '@/lib/errors.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
+import { parsePageId } from '@/lib/http/page-params.ts';
 import { getTask } from '@/lib/tasks/tasks.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 
 export const dynamic = 'force-dynamic';
 
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const task = await getTask(await getDb(), parsePageId(id) ?? id).catch(() => null);
+  return { title: task ? task.name : 'Not found' };
+}
+
 export default async function TaskPage({ params }: { params: Promise<{ id: string }> }) {
   await currentUser();
   const { id } = await params;
-  const task = await getTask(await getDb(), /^\d+$/.test(id) ? Number(id) : id).catch((e) => {
+  const task = await getTask(await getDb(), parsePageId(id) ?? id).catch((e) => {
     if (e instanceof DomainError && e.status === 404) notFound();
     throw e;
   });

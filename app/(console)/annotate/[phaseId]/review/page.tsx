@@ -2,18 +2,25 @@ import Link from 'next/link';
 import { forbidden, notFound } from 'next/navigation';
 import { getDb } from '@/lib/db/client.ts';
 import { DomainError } from '@/lib/errors.ts';
-import { userWithRole } from '@/lib/http/page-auth.ts';
+import { pageIdOr404, userWithRole } from '@/lib/http/page-auth.ts';
 import { getPhase } from '@/lib/tasks/tasks.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { PhaseReview } from '@/components/review/PhaseReview';
+import { parsePageId } from '@/lib/http/page-params.ts';
 
 export const dynamic = 'force-dynamic';
+
+/** The tab title names the phase; an unknown id gets the 404 page's title (the page itself answers 404). */
+export async function generateMetadata({ params }: { params: Promise<{ phaseId: string }> }) {
+  const id = parsePageId((await params).phaseId);
+  const phase = id ? await getPhase(await getDb(), id).catch(() => null) : null;
+  return { title: phase ? `Review: ${phase.name}` : 'Not found' };
+}
 
 export default async function ReviewPage({ params }: { params: Promise<{ phaseId: string }> }) {
   const { allowed } = await userWithRole('lead');
   if (!allowed) forbidden();
-  const phaseId = Number((await params).phaseId);
-  if (!Number.isInteger(phaseId) || phaseId < 1) notFound();
+  const phaseId = pageIdOr404((await params).phaseId);
   const db = await getDb();
   const phase = await getPhase(db, phaseId).catch((e) => {
     if (e instanceof DomainError && e.status === 404) notFound();

@@ -1,17 +1,19 @@
 import { forbidden, notFound } from 'next/navigation';
 import { getDb } from '@/lib/db/client.ts';
-import { userWithRole } from '@/lib/http/page-auth.ts';
+import { pageIdOr404, userWithRole } from '@/lib/http/page-auth.ts';
 import { tryItContext } from '@/lib/models/try-it.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { TryIt } from '@/components/models/TryIt';
 
 export const dynamic = 'force-dynamic';
 
+export const metadata = { title: 'Try it' };
+
 export default async function TryItPage({ params }: { params: Promise<{ phaseId: string }> }) {
   const { allowed } = await userWithRole('lead');
   if (!allowed) forbidden();
-  const phaseId = Number((await params).phaseId);
-  const ctx = Number.isInteger(phaseId) && phaseId > 0 && phaseId <= 2147483647 ? await tryItContext(await getDb(), phaseId) : null;
+  const phaseId = pageIdOr404((await params).phaseId);
+  const ctx = await tryItContext(await getDb(), phaseId);
   if (!ctx) notFound();
   const { phase, live } = ctx;
   return (

@@ -7,6 +7,8 @@ import { answersByPhase } from '@/lib/queue/annotate.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { DataTable } from '@/components/ui/DataTable';
 
+export const metadata = { title: 'Annotate' };
+
 export const dynamic = 'force-dynamic';
 
 export default async function AnnotatePage() {

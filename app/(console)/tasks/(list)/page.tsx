@@ -7,6 +7,8 @@ import { PageHeader } from '@/components/layout/PageHeader';
 import { CreateTaskForm } from '@/components/tasks/CreateTaskForm';
 import { DataTable } from '@/components/ui/DataTable';
 
+export const metadata = { title: 'Tasks' };
+
 export const dynamic = 'force-dynamic';
 const fmt = (n: number) => n.toLocaleString('en-US');
 

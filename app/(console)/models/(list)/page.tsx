@@ -3,6 +3,8 @@ import { currentUser } from '@/lib/http/page-auth.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { ModelRegistry } from '@/components/models/ModelRegistry';
 
+export const metadata = { title: 'Models' };
+
 export const dynamic = 'force-dynamic';
 
 export default async function ModelsPage() {

@@ -6,6 +6,8 @@ import { PageHeader } from '@/components/layout/PageHeader';
 import { PhaseRounds } from '@/components/rounds/PhaseRounds';
 import { JobsPanel } from '@/components/rounds/JobsPanel';
 
+export const metadata = { title: 'Rounds' };
+
 export const dynamic = 'force-dynamic';
 
 export default async function RoundsPage() {
@@ -18,7 +20,7 @@ export default async function RoundsPage() {
       <div className="space-y-4">
         {tasks.flatMap((t) =>
           t.phases.map((p) => (
-            <section key={p.id} className="card">
+            <section key={p.id} id={`phase-${p.id}`} className="card scroll-mt-4">
               <header className="flex items-baseline justify-between border-b border-zinc-200 px-4 py-2">
                 <h2 className="font-semibold">{t.name} / {p.name}</h2>
                 <span className="text-xs text-zinc-500">{p.stats.teachers.length ? `teacher: ${p.stats.teachers.map((x) => x.name).join(', ')}` : 'no teacher outputs yet'} · {p.stats.gold.toLocaleString("en-US")} gold, {p.stats.humanLabels.toLocaleString("en-US")} annotated labels</span>
