@@ -1,5 +1,5 @@
 /**
- * npm run bench -- <name> [<name> …]   (no name: all but `loop` and `load`)
+ * npm run bench -- <name> [<name> …]   (no name: all but `loop`, `load` and `peers`)
  * Each benchmark prints one JSON line and writes bench/results/<name>.json (git-ignored: a run
  * never dirties the tree) with the machine it ran on. The committed reference results the README
  * quotes are bench/reference/<name>.json; copy a run's file there to update them. Speed is
@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   loop: async () => (await import('./loop.ts')).benchLoop,
   load: async () => (await import('./load.ts')).benchLoad,
   infer: async () => (await import('./infer.ts')).benchInfer,
+  peers: async () => (await import('./peers.ts')).benchPeers,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -28,8 +29,10 @@ if (unknown.length) {
 }
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', mem_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
 mkdirSync(join('bench', 'results'), { recursive: true });
-// `loop` trains 60 rounds and `load` starts a production console and two databases, for many minutes: only when named.
-for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => n !== 'load' && n !== 'loop')) {
+// `loop` trains 60 rounds, `load` starts a production console and two databases, `peers` trains fastText,
+// TF-IDF + LR and two students on two datasets, for many minutes: only when named.
+const LONG = new Set(['loop', 'load', 'peers']);
+for (const name of names.length ? names : Object.keys(BENCHES).filter((n) => !LONG.has(n))) {
   let load: Bench;
   try {
     load = await BENCHES[name]();
