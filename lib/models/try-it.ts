@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.ts';
-import { phaseMeta } from '../tasks/phase.ts';
+import { parsePhase } from '../tasks/phase.ts';
 import { servingState } from './deploy.ts';
 
 /**
@@ -8,9 +8,9 @@ import { servingState } from './deploy.ts';
  * phase does not exist.
  */
 export async function tryItContext(db: Db, phaseId: number) {
-  const phase = await db.phase.findUnique({ where: { id: phaseId }, select: { id: true, name: true } });
+  const phase = await db.phase.findUnique({ where: { id: phaseId } });
   if (!phase) return null;
-  const meta = await phaseMeta(db, phaseId);
+  const meta = parsePhase(phase);
   const live = (await servingState(db, phaseId)).live;
   const model = live ? await db.studentModel.findUnique({ where: { id: live.modelId }, select: { config: true } }) : null;
   const maxLen = model ? ((JSON.parse(model.config) as { student?: { maxLen?: number } }).student?.maxLen ?? 128) : 128;

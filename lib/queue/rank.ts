@@ -3,6 +3,8 @@
  * (lib/queue/rebuild.ts) loads the candidates and writes the result.
  */
 
+import { Rng } from '../ml/rng.ts';
+
 export const QUEUE_STRATEGIES = ['js', 'kl', 'flip', 'margin', 'loss'] as const;
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
 
@@ -151,14 +153,7 @@ export function rankQueue(candidates: Candidate[], opts: RankOptions): Ranked[] 
 export function withAudit(order: number[], share: number, seed: number): { i: number; audit: boolean }[] {
   if (!(share > 0) || order.length < 2) return order.map((i) => ({ i, audit: false }));
   const every = Math.max(2, Math.round(1 / Math.min(share, 0.5)));
-  let state = (seed >>> 0) || 1;
-  const rand = () => {
-    // xorshift32: small, seedable, and enough for drawing positions.
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
   const taken = new Uint8Array(order.length);
   const out: { i: number; audit: boolean }[] = [];
   let next = 0;
@@ -167,7 +162,7 @@ export function withAudit(order: number[], share: number, seed: number): { i: nu
       // Rejection sampling among the not yet placed; after 64 misses the place goes to the ranked order.
       let j = -1;
       for (let tries = 0; tries < 64 && j < 0; tries++) {
-        const r = Math.floor(rand() * order.length);
+        const r = rng.int(order.length);
         if (!taken[r]) j = r;
       }
       if (j >= 0) {

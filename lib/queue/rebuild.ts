@@ -11,7 +11,7 @@ import { decodeProbs, decodeProbsInto } from '../db/probs.ts';
 import { decide, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows } from '../tasks/items.ts';
 import { mixTeachers, type TeacherMatrix } from '../ml/loss.ts';
-import { isRegression } from '../models/regression.ts';
+import { goodStudents } from '../models/regression.ts';
 import { earlierPhaseLabel, filterByDependency, isQueueStrategy, rankQueue, type Candidate, type QueueStrategy } from './rank.ts';
 
 const ROWS_PER_INSERT = 5000;
@@ -36,9 +36,7 @@ export function parseQuotas(raw: string | null): Record<string, number> | null {
  * neither rejected nor flagged as a regression (a worse round must not silently re-rank the queue).
  */
 export async function queueModel(db: Db, phaseId: number): Promise<number | null> {
-  const models = await db.studentModel.findMany({ where: { phaseId, status: { not: 'rejected' } }, orderBy: { id: 'desc' }, select: { id: true, metrics: true }, take: 10 });
-  for (const m of models) {
-    if (isRegression(m.metrics)) continue;
+  for (const m of await goodStudents(db, phaseId)) {
     if (await db.studentScore.findFirst({ where: { modelId: m.id }, select: { itemId: true } })) return m.id;
   }
   return null;

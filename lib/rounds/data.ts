@@ -3,7 +3,7 @@ import { providerOf, placeholders } from '../db/sql.ts';
 import { decodeProbs } from '../db/probs.ts';
 import type { PhaseRows } from '../tasks/items.ts';
 import type { PhaseMeta } from '../tasks/phase.ts';
-import { isRegression } from '../models/regression.ts';
+import { goodStudents } from '../models/regression.ts';
 
 const kept = (keep: Uint8Array) => {
   const idx: number[] = [];
@@ -38,12 +38,7 @@ export function selectRows(rows: PhaseRows, keep: Uint8Array, C: number): PhaseR
  * sampling, or null when there is none. A student flagged as a regression is skipped.
  */
 export async function lastStudentScores(db: Db, phase: PhaseMeta, beforeRoundId: number): Promise<{ modelId: number; scores: Map<number, { probs: Float32Array; loss: number }> } | null> {
-  const models = await db.studentModel.findMany({
-    where: { phaseId: phase.id, roundId: { lt: beforeRoundId }, status: { not: 'rejected' } },
-    orderBy: { id: 'desc' },
-    take: 10,
-  });
-  const model = models.find((m) => !isRegression(m.metrics));
+  const [model] = await goodStudents(db, phase.id, beforeRoundId);
   if (!model) return null;
   const provider = providerOf(db);
   const rows = await db.$queryRawUnsafe<{ itemId: number; loss: number; probs: Uint8Array }[]>(

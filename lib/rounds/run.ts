@@ -22,7 +22,7 @@ import { OnnxStudent } from '../ml/inference.ts';
 import { studentModelVersion } from '../ml/predictor.ts';
 import { parseRoundConfig, type RoundConfig } from './config.ts';
 import { selectProbs, selectRows } from './data.ts';
-import { isRegression } from '../models/regression.ts';
+import { goodStudents } from '../models/regression.ts';
 import { decide, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows, type PhaseRows } from '../tasks/items.ts';
 import { decodeProbsInto } from '../db/probs.ts';
@@ -112,9 +112,7 @@ async function warmStartFrom(db: Db, store: ArtifactStore, roundKey: string, pha
   let modelId: number | null = saved ? dec<{ modelId: number | null }>(saved).modelId : null;
   if (!saved) {
     if (config.warmStart) {
-      const models = await db.studentModel.findMany({ where: { phaseId: phase.id, roundId: { lt: roundId }, status: { not: 'rejected' } }, orderBy: { id: 'desc' }, take: 10 });
-      for (const m of models) {
-        if (isRegression(m.metrics)) continue;
+      for (const m of await goodStudents(db, phase.id, roundId)) {
         const cfg = JSON.parse(m.config) as { student?: unknown; labels?: string[] };
         if (JSON.stringify(cfg.student) !== JSON.stringify(config.model) || cfg.labels?.length !== phase.labels.length) continue;
         if (!(await store.get(`${m.artifactKey}/weights.bin`))) continue;
@@ -161,15 +159,13 @@ function decisionAccuracy(phase: PhaseMeta, probs: Float32Array, labels: Int32Ar
  * Compares the new student with the earlier ones on the round's validation items, from the
  * scores every student stored for them.
  */
-async function regressionCheck(db: Db, phase: PhaseMeta, roundId: number, modelId: number, valIds: number[], valLabels: Int32Array, newProbs: Float32Array): Promise<RegressionCheck | null> {
+async function regressionCheck(db: Db, phase: PhaseMeta, roundId: number, valIds: number[], valLabels: Int32Array, newProbs: Float32Array): Promise<RegressionCheck | null> {
   if (!valIds.length) return null;
   const C = phase.labels.length;
   const acc = decisionAccuracy(phase, newProbs, valLabels);
   const se = Math.sqrt((acc * (1 - acc)) / valIds.length);
-  const earlier = await db.studentModel.findMany({ where: { phaseId: phase.id, roundId: { lt: roundId }, status: { not: 'rejected' }, id: { not: modelId } }, orderBy: { id: 'desc' }, take: 10, include: { round: { select: { number: true } } } });
   let best: RegressionCheck['best'] = null;
-  for (const m of earlier) {
-    if (isRegression(m.metrics)) continue;
+  for (const m of await goodStudents(db, phase.id, roundId)) {
     const scores = await db.studentScore.findMany({ where: { modelId: m.id, itemId: { in: valIds } }, select: { itemId: true, probs: true } });
     if (scores.length !== valIds.length) continue;
     const byId = new Map(scores.map((s) => [s.itemId, s.probs]));
@@ -334,11 +330,10 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   metrics.scoring.meanJs = written.meanJs;
   metrics.scoring.flips = written.flips;
   const at = new Map(Array.from(all.ids, (id, i) => [id, i]));
-  const valItems = snap.validation.ids.filter((id) => at.has(id));
-  const valProbs = new Float32Array(valItems.length * C);
-  valItems.forEach((id, k) => valProbs.set(allProbs.subarray(at.get(id)! * C, at.get(id)! * C + C), k * C));
-  const valLabels = Int32Array.from(valItems, (id) => snap.validation.labels[snap.validation.ids.indexOf(id)]);
-  metrics.regression = await regressionCheck(db, phase, roundId, model.id, valItems, valLabels, valProbs);
+  const val = snap.validation.ids.flatMap((id, k) => (at.has(id) ? [{ id, row: at.get(id)!, label: snap.validation.labels[k] }] : []));
+  const valProbs = new Float32Array(val.length * C);
+  val.forEach((v, k) => valProbs.set(allProbs.subarray(v.row * C, v.row * C + C), k * C));
+  metrics.regression = await regressionCheck(db, phase, roundId, val.map((v) => v.id), Int32Array.from(val, (v) => v.label), valProbs);
   if (metrics.regression?.flagged) log(`round ${round.number} is a regression: validation accuracy ${metrics.regression.accuracy.toFixed(4)} against ${metrics.regression.best!.accuracy.toFixed(4)} of round ${metrics.regression.best!.roundNumber} (± ${metrics.regression.se.toFixed(4)}); it will not rank the queue nor be fine-tuned`);
   await store.put(`${key}/model-card.md`, new TextEncoder().encode(modelCard(phase, round.number, config, metrics)));
   await db.studentModel.update({ where: { id: model.id }, data: { metrics: JSON.stringify(metrics) } });
