@@ -12,11 +12,19 @@ export interface WorkerProcess {
   kill(): void;
 }
 
+export interface WorkerOptions {
+  /** An argv prefix the worker runs under (e.g. another network namespace: tests/helpers/netns.ts). */
+  wrap?: string[];
+  /** Only `env`, nothing inherited from the test process (a worker on another machine knows nothing of ours). */
+  cleanEnv?: boolean;
+}
+
 /** A real `npm run worker` process (workers/main.ts) on the given database. */
-export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
-  const child = spawn(resolve(root, 'node_modules/.bin/tsx'), [resolve(root, 'workers/main.ts')], {
+export function startWorkerProcess(env: Record<string, string>, opts: WorkerOptions = {}): WorkerProcess {
+  const argv = [...(opts.wrap ?? []), resolve(root, 'node_modules/.bin/tsx'), resolve(root, 'workers/main.ts')];
+  const child = spawn(argv[0], argv.slice(1), {
     cwd: root,
-    env: { ...process.env, WORKER_POLL_MS: '100', ...env },
+    env: (opts.cleanEnv ? env : { ...process.env, WORKER_POLL_MS: '100', ...env }) as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: .bin/tsx runs the script in a child node process, and a crash has to
     // take both down (SIGKILL is not relayed).
