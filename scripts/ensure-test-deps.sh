@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and a fresh machine lacks: Debian's Chromium (Playwright
-# cannot download its own browser here) and PostgreSQL 15. Idempotent; skips what is present.
+# cannot download its own browser here), PostgreSQL 15, and iproute2 + nftables for the scale-out
+# test (tests/netns.test.ts: a worker in its own network namespace; skipped on purpose with
+# DISTILLERY_TEST_NO_NETNS=1). Idempotent; skips what is present.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
@@ -13,6 +15,16 @@ apt_install() {
 if [ ! -x /usr/bin/chromium ]; then
   echo "[deps] installing Debian's chromium"
   apt_install chromium
+fi
+
+if [ "${DISTILLERY_TEST_NO_NETNS:-}" != "1" ]; then
+  missing=()
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  command -v nft >/dev/null 2>&1 || missing+=(nftables)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "[deps] installing ${missing[*]} (the scale-out test's network namespace and firewall)"
+    apt_install "${missing[@]}"
+  fi
 fi
 
 pg_ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
