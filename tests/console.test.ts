@@ -156,7 +156,7 @@ describe.each(providers)('console on %s', (provider) => {
       ['token.create', null],
     ]);
     expect(cli[0].target).toBe(`task:${task.id}`);
-    expect(JSON.parse(cli[1].details!)).toEqual({ file: join(dir, 'items.jsonl'), imported: 2, invalid: 0 });
+    expect(JSON.parse(cli[1].details!)).toEqual({ file: join(dir, 'items.jsonl'), imported: 2, invalid: 0, queueRebuildJob: expect.any(Number) });
     expect(JSON.parse(cli[3].details!)).toEqual({ role: 'lead', passwordChanged: false });
 
     const tasks = await import('../app/api/tasks/route.ts');

@@ -102,6 +102,11 @@ export function ImportForm({ phaseId, labels }: { phaseId: number; labels: strin
             Imported {status.report.imported.toLocaleString('en-US')} of {status.report.rows.toLocaleString('en-US')} rows
             {' '}({status.report.duplicates} duplicates, {Object.entries(status.report.filtered).map(([k, v]) => `${v} ${k}`).join(', ')} filtered
             {status.report.invalid.count ? `, ${status.report.invalid.count} invalid skipped` : ''}) in {(status.report.durationMs / 1000).toFixed(1)} s.
+            {status.report.queueRebuild && (
+              <>
+                {' '}The annotation queue is being rebuilt (job {status.report.queueRebuild.jobId}): <a href={`/annotate/${phaseId}`} className="text-indigo-700 underline">annotate</a> as soon as it is done.
+              </>
+            )}
           </p>
         )}
         {status.kind === 'error' && (

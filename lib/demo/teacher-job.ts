@@ -11,6 +11,7 @@ import { loadPhaseRows } from '../tasks/items.ts';
 import { startRound } from '../rounds/rounds.ts';
 import { REFERENCE_V1, ReferenceTeacher, trainTeacher } from '../teachers/reference.ts';
 import { writeTeacherPredictions } from '../teachers/outputs.ts';
+import { enqueueQueueRebuild } from '../queue/rebuild-job.ts';
 
 export const DEMO_TEACHER_JOB = 'demo.teacher';
 
@@ -106,6 +107,8 @@ export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) =>
   await model.release();
   await writeTeacherPredictions(db, { phaseId: phase.id }, all.ids, prediction);
   ctx.log(`${spec.name}: outputs recorded for ${all.ids.length} items of phase ${phase.id}`);
+  // Until round 0 scores the pool, the queue serves the items this teacher is least sure about.
+  await enqueueQueueRebuild(db, phase.id, null, { audit: false });
 
   let roundId: number | null = null;
   if (job.payload.startRound && !(await db.round.findFirst({ where: { phaseId: phase.id } }))) {

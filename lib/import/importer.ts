@@ -22,6 +22,7 @@ import { COLUMN_ROLES, csvRow, jsonlRow, makeRules, planCsv, type ColumnRole, ty
 import { recomputeSplit } from './split.ts';
 import { parseLabels } from '../tasks/phase.ts';
 import { audit, type Actor } from '../audit.ts';
+import { enqueueQueueRebuild } from '../queue/rebuild-job.ts';
 import { nextOrdinal, openBatchWriter, upsertTeachers, type BatchWriter, type PendingItem } from './write.ts';
 
 export type ImportFormat = 'csv' | 'jsonl';
@@ -78,6 +79,11 @@ export interface ImportReport {
   durationMs: number;
   /** Imported items per second of wall time, both passes and the split included. */
   itemsPerSecond: number;
+  /**
+   * The queue rebuild job the import enqueued (a worker ranks the new items, so the phase can be
+   * labelled without a lead acting); null when the import changed nothing.
+   */
+  queueRebuild: { jobId: number } | null;
 }
 
 export const DEFAULT_BATCH_SIZE = 10_000;
@@ -130,7 +136,9 @@ export async function importFile(db: Db, options: ImportOptions): Promise<Import
   }
 
   const split = await recomputeSplit(db, phase.id);
-  await audit(db, options.by, 'phase.import', `phase:${phase.id}`, { file: options.source ?? options.path ?? null, imported: written.imported, invalid: checked.invalid.count });
+  const changed = written.imported > 0 || written.predictions.some((n) => n > 0);
+  const rebuild = changed ? await enqueueQueueRebuild(db, phase.id, options.by, { audit: false }) : null;
+  await audit(db, options.by, 'phase.import', `phase:${phase.id}`, { file: options.source ?? options.path ?? null, imported: written.imported, invalid: checked.invalid.count, queueRebuildJob: rebuild?.id ?? null });
   const durationMs = performance.now() - started;
   return {
     phaseId: phase.id,
@@ -143,6 +151,7 @@ export async function importFile(db: Db, options: ImportOptions): Promise<Import
     split,
     durationMs: Math.round(durationMs),
     itemsPerSecond: written.imported / Math.max(durationMs / 1000, 1e-3),
+    queueRebuild: rebuild ? { jobId: rebuild.id } : null,
   };
 }
 

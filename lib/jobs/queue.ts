@@ -81,6 +81,15 @@ function isUniqueViolation(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'P2002';
 }
 
+/**
+ * Lets the next enqueue with this job's key add a new job while this one still runs: for work
+ * whose input may change during the run (a queue rebuild reads the pool once; an import that
+ * lands meanwhile needs a rebuild after it, not this one).
+ */
+export async function releaseDedupeKey(db: Db, id: number): Promise<void> {
+  await db.job.updateMany({ where: { id, status: 'running' }, data: { dedupeKey: null } });
+}
+
 export async function getJob(db: Db, id: number): Promise<Job | null> {
   return db.job.findUnique({ where: { id } });
 }

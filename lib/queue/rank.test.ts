@@ -33,6 +33,12 @@ describe('rankQueue strategies', () => {
     expect(ids(rankQueue(pool, { strategy: 'margin', overlap: 1 }))).toEqual([2, 4, 3, 1]);
     expect(ids(rankQueue(pool, { strategy: 'loss', overlap: 1 }))).toEqual([3, 4, 1, 2]);
   });
+  it('before any student (by: teacher): the least sure teacher decisions first, whatever the strategy; no teacher output last, in import order', () => {
+    const cold = [c(1, { teacherMargin: 0.9 }), c(2, { teacherMargin: null }), c(3, { teacherMargin: 0.02 }), c(4, { teacherMargin: 0.4 }), c(5)];
+    for (const strategy of ['js', 'loss', 'margin'] as const) expect(ids(rankQueue(cold, { strategy, overlap: 1, by: 'teacher' }))).toEqual([3, 4, 1, 2, 5]);
+    // Without scores and without `by`, every item ties: import order.
+    expect(ids(rankQueue(cold, { strategy: 'js', overlap: 1 }))).toEqual([1, 2, 3, 4, 5]);
+  });
   it('ranks are 0..n-1 and ties break by item id', () => {
     const r = rankQueue([c(9), c(7), c(8)], { strategy: 'js', overlap: 1 });
     expect(r).toEqual([

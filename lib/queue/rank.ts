@@ -25,6 +25,11 @@ export interface Candidate {
   loss: number;
   /** Distinct annotators whose (non-undone) label or flag counts toward the overlap. */
   answers: number;
+  /**
+   * How far the teacher's decision is from flipping, in [0, 1] (lib/tasks/phase.ts decisionMargin);
+   * null without a teacher output. Ranks the queue before any student exists.
+   */
+  teacherMargin?: number | null;
   /** A lead adjudicated the item: it is settled whatever the answer count. */
   adjudicated?: boolean;
   /**
@@ -37,6 +42,12 @@ export interface Candidate {
 
 export interface RankOptions {
   strategy: QueueStrategy;
+  /**
+   * 'student' (default): the strategy's disagreement scores. 'teacher': no student has scored the
+   * pool yet, so every disagreement score is zero; the items the teacher is least sure about come
+   * first instead (they are the likeliest teacher errors), items without a teacher output last.
+   */
+  by?: 'student' | 'teacher';
   /** Annotators per item (k): items with k answers leave the queue. */
   overlap: number;
   /** label → relative share; labels not named get the mean share of the named ones (1 if none); 0 keeps a class out. */
@@ -83,6 +94,11 @@ export function priority(c: Pick<Candidate, 'js' | 'kl' | 'flip' | 'margin' | 'l
   }
 }
 
+/** Before any student: the teacher's least sure decisions first; without a teacher output, after all of those (then import order). */
+export function teacherPriority(c: Pick<Candidate, 'teacherMargin'>): number {
+  return c.teacherMargin == null || !Number.isFinite(c.teacherMargin) ? -1 : 1 - c.teacherMargin;
+}
+
 const NO_LABEL = '\u0000none';
 
 /** Each class's share of the queue, normalised to sum to 1 over the classes present. */
@@ -109,7 +125,7 @@ export function rankQueue(candidates: Candidate[], opts: RankOptions): Ranked[] 
   const n = candidates.length;
   // Index arrays rather than objects: a pool is up to millions of items.
   const prio = new Float64Array(n);
-  for (let i = 0; i < n; i++) prio[i] = priority(candidates[i], opts.strategy);
+  for (let i = 0; i < n; i++) prio[i] = opts.by === 'teacher' ? teacherPriority(candidates[i]) : priority(candidates[i], opts.strategy);
   const byPriority = (a: number, b: number) => prio[b] - prio[a] || candidates[a].itemId - candidates[b].itemId;
 
   const open: number[] = [];

@@ -6,7 +6,7 @@
 import { audit, type Actor } from '../audit.ts';
 import { getDb, type Db } from '../db/client.ts';
 import { badRequest } from '../errors.ts';
-import { enqueue, getJob, isFinal, parseJson, type Job } from '../jobs/queue.ts';
+import { enqueue, getJob, isFinal, parseJson, releaseDedupeKey, type Job } from '../jobs/queue.ts';
 import { rebuildQueue, type RebuildResult } from './rebuild.ts';
 
 export const QUEUE_REBUILD_JOB = 'queue.rebuild';
@@ -15,21 +15,30 @@ export interface QueueRebuildPayload {
   phaseId: number;
 }
 
+export const rebuildDedupeKey = (phaseId: number) => `queue-rebuild:${phaseId}`;
+
 /**
- * One rebuild per phase at a time: a second click while one is queued or running returns that
- * job. The request is audited here (the job's rebuild itself writes no row).
+ * At most one rebuild per phase waits: a second click while one is queued returns that job. The
+ * request is audited here when a person asked (the job's rebuild itself writes no row); an
+ * import's own rebuild is part of the import's audit row.
  */
-export async function enqueueQueueRebuild(db: Db, phaseId: number, by?: Actor): Promise<Job> {
-  const job = await enqueue(db, { type: QUEUE_REBUILD_JOB, payload: { phaseId } satisfies QueueRebuildPayload, dedupeKey: `queue-rebuild:${phaseId}`, priority: 5 });
-  await audit(db, by, 'queue.rebuild', `phase:${phaseId}`, { jobId: job.id });
+export async function enqueueQueueRebuild(db: Db, phaseId: number, by?: Actor, opts: { audit?: boolean } = {}): Promise<Job> {
+  const job = await enqueue(db, { type: QUEUE_REBUILD_JOB, payload: { phaseId } satisfies QueueRebuildPayload, dedupeKey: rebuildDedupeKey(phaseId), priority: 5 });
+  if (opts.audit !== false) await audit(db, by, 'queue.rebuild', `phase:${phaseId}`, { jobId: job.id });
   return job;
 }
 
-/** The worker's handler. */
-export async function queueRebuildJob(job: { payload: QueueRebuildPayload }): Promise<RebuildResult> {
+/**
+ * The worker's handler. The job gives up its dedupe key as it starts: it reads the pool once, so a
+ * rebuild asked for while it runs (an import just landed) must be a new job, which waits for this
+ * one (rebuildQueue's per-phase lock) and then reads the pool with the new items.
+ */
+export async function queueRebuildJob(job: { id?: number; payload: QueueRebuildPayload }): Promise<RebuildResult> {
   const phaseId = Number(job.payload?.phaseId);
   if (!Number.isInteger(phaseId) || phaseId <= 0) throw badRequest('queue.rebuild needs payload.phaseId');
-  return rebuildQueue(await getDb(), phaseId);
+  const db = await getDb();
+  if (job.id) await releaseDedupeKey(db, job.id);
+  return rebuildQueue(db, phaseId);
 }
 
 /** Polls the job (timers, not a busy loop) until it ends or `timeoutMs` passes; the job as last seen. */

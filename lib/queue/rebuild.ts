@@ -8,7 +8,8 @@ import { notFound } from '../errors.ts';
 import { audit, type Actor } from '../audit.ts';
 import { dbNow, placeholders, providerOf, type Provider } from '../db/sql.ts';
 import { decodeProbs, decodeProbsInto } from '../db/probs.ts';
-import { decide, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
+import { decide, decisionMargin, parsePhase, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
+import { withPhaseLock } from '../import/phase-lock.ts';
 import { loadPhaseRows } from '../tasks/items.ts';
 import { mixTeachers, type TeacherMatrix } from '../ml/loss.ts';
 import { goodStudents } from '../models/regression.ts';
@@ -158,16 +159,30 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
   }
   const combined = mixTeachers(per, pool.length, C);
   const labels = labelsOf(phase, combined.probs, combined.has);
-  for (let i = 0; i < pool.length; i++) pool[i].teacherLabel = labels[i];
+  const margins = decisionMargin(phase, combined.probs);
+  for (let i = 0; i < pool.length; i++) {
+    pool[i].teacherLabel = labels[i];
+    pool[i].teacherMargin = combined.has[i] ? margins[i] : null;
+  }
   return pool;
 }
 
 /**
  * Loads the phase's pool (train split) with the latest student's scores, ranks it, and replaces
  * the phase's queue in one transaction (annotators never see a half-written queue). Leases and
- * annotations are untouched: a held item stays held.
+ * annotations are untouched: a held item stays held. Before any student has scored the pool, the
+ * teacher's least sure decisions lead (rank.ts teacherPriority).
+ *
+ * One rebuild of a phase at a time (a per-phase lock, across processes): a rebuild that starts
+ * while another runs waits for it and then reads the pool afresh, so the last rebuild to finish
+ * is always the one that read the newest data (an import that lands during a rebuild is queued by
+ * the rebuild it enqueues, never overwritten by the older one).
  */
 export async function rebuildQueue(db: Db, phaseId: number, requestedBy?: Actor): Promise<RebuildResult> {
+  return withPhaseLock(db, phaseId, 'queue rebuild', () => rebuildQueueNow(db, phaseId, requestedBy));
+}
+
+async function rebuildQueueNow(db: Db, phaseId: number, requestedBy?: Actor): Promise<RebuildResult> {
   const t0 = performance.now();
   const provider = providerOf(db);
   const phase = await db.phase.findUnique({ where: { id: phaseId } });
@@ -188,7 +203,7 @@ export async function rebuildQueue(db: Db, phaseId: number, requestedBy?: Actor)
   if (meta.dependsOn) {
     candidates = filterByDependency(candidates, await earlierLabels(db, meta.dependsOn.phaseId), meta.dependsOn.label);
   }
-  const ranked = rankQueue(candidates, { strategy, overlap: phase.overlap, quotas: parseQuotas(phase.classQuotas), relabelTrusted: phase.relabelTrusted, auditShare: phase.auditShare, seed: (modelId ?? 0) * 31 + phaseId });
+  const ranked = rankQueue(candidates, { strategy, by: modelId == null ? 'teacher' : 'student', overlap: phase.overlap, quotas: parseQuotas(phase.classQuotas), relabelTrusted: phase.relabelTrusted, auditShare: phase.auditShare, seed: (modelId ?? 0) * 31 + phaseId });
 
   const insert =
     provider === 'postgres'

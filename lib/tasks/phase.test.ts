@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, parseLabels, parsePhase } from './phase.ts';
+import { decide, decisionMargin, parseLabels, parsePhase } from './phase.ts';
 
 describe('parsePhase', () => {
   it('reads the stored row once: labels, threshold as a number, the dependency', () => {
@@ -20,5 +20,18 @@ describe('decide', () => {
   it('is P(positive) ≥ threshold for a binary phase with one', () => {
     expect(Array.from(decide({ labels: ['safe', 'offensive'], threshold: 0.3, positiveLabel: 'offensive' }, probs))).toEqual([1, 1]);
     expect(Array.from(decide({ labels: ['offensive', 'safe'], threshold: 0.65, positiveLabel: 'offensive' }, probs))).toEqual([1, 1]);
+  });
+});
+
+describe('decisionMargin', () => {
+  it('is the top-two margin without a threshold', () => {
+    const m = decisionMargin({ labels: ['a', 'b', 'c'], threshold: null, positiveLabel: null }, Float32Array.of(0.5, 0.3, 0.2, 0.34, 0.33, 0.33));
+    expect(m[0]).toBeCloseTo(0.2, 6);
+    expect(m[1]).toBeCloseTo(0.01, 6);
+  });
+  it('is the distance from the threshold, scaled to the room on its side, for a binary phase with one', () => {
+    const phase = { labels: ['safe', 'offensive'], threshold: 0.3, positiveLabel: 'offensive' };
+    const m = decisionMargin(phase, Float32Array.of(0.7, 0.3, 0.85, 0.15, 0, 1, 1, 0));
+    expect(Array.from(m, (x) => Number(x.toFixed(4)))).toEqual([0, 0.5, 1, 1]);
   });
 });

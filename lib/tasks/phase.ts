@@ -64,3 +64,38 @@ export function decide(phase: Pick<PhaseMeta, 'labels' | 'threshold' | 'positive
   }
   return predictLabels(probs, C);
 }
+
+/**
+ * How far each item is from the phase's decision flipping, in [0, 1] (0 = on the edge): for a
+ * binary phase with a threshold t, the distance of P(positive) from t as a share of the room on
+ * its side (p ≥ t: (p − t)/(1 − t), else (t − p)/t); otherwise the top-two probability margin.
+ * Before any student exists the queue serves the items the teacher is least sure about first.
+ */
+export function decisionMargin(phase: Pick<PhaseMeta, 'labels' | 'threshold' | 'positiveLabel'>, probs: Float32Array): Float32Array {
+  const C = phase.labels.length;
+  const n = Math.floor(probs.length / C);
+  const out = new Float32Array(n);
+  if (C === 2 && phase.threshold != null) {
+    const found = phase.positiveLabel ? phase.labels.indexOf(phase.positiveLabel) : 1;
+    const pos = found < 0 ? 1 : found;
+    const t = Math.min(Math.max(phase.threshold, 1e-6), 1 - 1e-6);
+    for (let i = 0; i < n; i++) {
+      const p = probs[i * C + pos];
+      out[i] = Math.min(1, p >= t ? (p - t) / (1 - t) : (t - p) / t);
+    }
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    let a = -Infinity;
+    let b = -Infinity;
+    for (let c = 0; c < C; c++) {
+      const p = probs[i * C + c];
+      if (p > a) {
+        b = a;
+        a = p;
+      } else if (p > b) b = p;
+    }
+    out[i] = C === 1 ? 1 : a - b;
+  }
+  return out;
+}

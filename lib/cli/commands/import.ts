@@ -26,6 +26,7 @@ async function importCommand({ db, args, io, asJson, print }: CliContext): Promi
   print(report, () => {
     const f = Object.entries(report.filtered).map(([k, v]) => `${k} ${v}`).join(', ');
     const lines = [`imported ${report.imported} of ${report.rows} rows in ${(report.durationMs / 1000).toFixed(1)} s (${Math.round(report.itemsPerSecond)} items/s); duplicates ${report.duplicates}; filtered: ${f}`];
+    if (report.queueRebuild) lines.push(`queue rebuild: job ${report.queueRebuild.jobId} (a worker ranks the new items into the annotation queue; run one with npm run worker)`);
     if (report.invalid.count) {
       lines.push(`skipped ${report.invalid.count} invalid rows:`);
       for (const e of report.invalid.errors.slice(0, 50)) lines.push(`  ${path}:${e.line}: ${e.reason}`);
