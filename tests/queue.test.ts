@@ -285,7 +285,7 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     const [a, b] = first.items;
     await submit(t.db, { phaseId: f.phaseId, userId: u.id, itemId: a.itemId, clientId: 'u-a', action: 'label', label: 'offensive' });
     await submit(t.db, { phaseId: f.phaseId, userId: u.id, itemId: b.itemId, clientId: 'u-b', action: 'flag' });
-    expect(await myCounts(t.db, f.phaseId, u.id)).toEqual({ total: 2, labelled: 1, skipped: 0, flagged: 1, today: 2 });
+    expect(await myCounts(t.db, f.phaseId, u.id)).toMatchObject({ total: 2, labelled: 1, skipped: 0, flagged: 1, today: 2, session: 2 });
     expect((await nextItems(t.db, { phaseId: f.phaseId, userId: u.id, limit: 1 })).remaining).toBe(34);
 
     const undoRoute = await import('../app/api/phases/[id]/annotations/undo/route.ts');
@@ -416,7 +416,7 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     await call(annotate.POST, '/x', { token: users[0].token, body: { itemId: tricky.itemId, clientId: 'e1', action: 'label', label: 'offensive', shown: { teacher: tricky.teacher, student: tricky.student } }, params: p });
     await call(annotate.POST, '/x', { token: users[0].token, body: { itemId: next.body.items[1].itemId, clientId: 'e2', action: 'skip' }, params: p });
     const mine = await import('../app/api/phases/[id]/annotations/mine/route.ts');
-    expect((await call(mine.GET, '/x', { token: users[0].token, params: p })).body).toEqual({ total: 2, labelled: 1, skipped: 1, flagged: 0, today: 2 });
+    expect((await call(mine.GET, '/x', { token: users[0].token, params: p })).body).toMatchObject({ total: 2, labelled: 1, skipped: 1, flagged: 0, today: 2, session: 2 });
 
     // The CLI: next batch as another user, answer one, export.
     const out: string[] = [];

@@ -12,6 +12,7 @@ import { commands as importCommands } from './commands/import.ts';
 import { commands as roundCommands } from './commands/rounds.ts';
 import { commands as userCommands } from './commands/users.ts';
 import { commands as queueCommands } from './commands/queue.ts';
+import { commands as flagCommands } from './commands/flags.ts';
 
 export type { CliHooks, Io } from './context.ts';
 import { MODEL_USAGE, runModelCommand } from './models.ts';
@@ -36,13 +37,22 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
   worker                                           run a worker in this process (same as npm run worker)
   queue next --phase ID --user EMAIL [--limit N] [--json]
                                                    lease the next items of the disagreement queue to that user
-  annotate --phase ID --item ID --user EMAIL (--label L | --action skip|flag)
+  queue status --phase ID --user EMAIL [--json]    the queue as that user sees it; when empty, why (and for a lead what fills it)
+  annotate --phase ID --item ID --user EMAIL (--label L | --action skip|flag) [--note TEXT]
                                                    answer an item as that user (leases it first if needed)
+  answers --phase ID --user EMAIL [--limit N] [--json]
+                                                   that user's last answers, with client id and revision
+  answer change --phase ID --user EMAIL --client-id C --revision R (--label L | --action skip|flag) [--note TEXT]
+                                                   change one answer (a retry is a no-op; a stale revision is refused)
+  flags --phase ID [--status open|resolved|all] [--limit N] [--json]
+                                                   flagged items with the annotators' notes
+  flag label|requeue|dismiss --phase ID --item ID --user LEAD [--label L]
+                                                   act on an item's flags: a trusted label, back to the queue, or dismiss
   labels export --phase ID [--format csv|jsonl] [--out FILE]
                                                    every non-undone answer with annotator, time and probabilities shown
 ${MODEL_USAGE}`;
 
-const COMMANDS: Record<string, Command> = { ...taskCommands, ...importCommands, ...roundCommands, ...userCommands, ...queueCommands };
+const COMMANDS: Record<string, Command> = { ...taskCommands, ...importCommands, ...roundCommands, ...userCommands, ...queueCommands, ...flagCommands };
 
 /** Runs one CLI command; returns the process exit code (0 ok, 1 failed, 2 usage). */
 export async function runCli(argv: string[], db: Db, io: Io, hooks: CliHooks = {}): Promise<number> {

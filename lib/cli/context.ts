@@ -1,6 +1,7 @@
 /** What every CLI command gets: the database, its arguments, output, and the process hooks. */
 import type { Db } from '../db/client.ts';
-import { DomainError } from '../errors.ts';
+import { DomainError, forbidden } from '../errors.ts';
+import { hasRole } from '../auth/roles.ts';
 import type { Args } from './args.ts';
 
 export interface Io {
@@ -39,5 +40,12 @@ export const table = (rows: Record<string, unknown>[]): string => {
 export async function userByEmail(db: Db, email: string) {
   const u = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
   if (!u) throw new DomainError(`no user with email ${email}`, 404, 'not_found');
+  return u;
+}
+
+/** The lead named by --user: the actor the audit trail records for a lead's action at the CLI. */
+export async function leadByEmail(db: Db, email: string, doing: string) {
+  const u = await userByEmail(db, email);
+  if (!hasRole(u.role, 'lead')) throw forbidden(`${email} is ${u.role}; ${doing} needs a lead`);
   return u;
 }

@@ -1,13 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import type { Db } from '../db/client.ts';
-import { DomainError, forbidden } from '../errors.ts';
-import { hasRole } from '../auth/roles.ts';
 import { listModels, getModelOrThrow, modelFile, modelHistory } from '../models/registry.ts';
 import { approveModel, deployModel, rejectModel, rollback, promoteCanary } from '../models/deploy.ts';
 import { modelArchive } from '../models/archive.ts';
 import { PredictService } from '../serving/predict.ts';
 import { isLane } from '../serving/batcher.ts';
 import { int, str, UsageError, type Args } from './args.ts';
+import { leadByEmail } from './context.ts';
 
 export const MODEL_USAGE = `
   models [--phase ID] [--json]                     the registry: students with status, metrics, where they serve
@@ -26,12 +25,7 @@ interface Io {
   out: (line: string) => void;
 }
 
-async function lead(db: Db, email: string) {
-  const u = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
-  if (!u) throw new DomainError(`no user with email ${email}`, 404, 'not_found');
-  if (!hasRole(u.role, 'lead')) throw forbidden(`${email} is ${u.role}; approving and deploying needs a lead`);
-  return u;
-}
+const lead = (db: Db, email: string) => leadByEmail(db, email, 'approving and deploying');
 
 const f3 = (x: number | null) => (x == null ? '—' : x.toFixed(3));
 

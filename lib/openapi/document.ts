@@ -8,6 +8,7 @@ import { newUserSchema, userUpdateSchema } from '../auth/users.ts';
 import { tokenCreateSchema } from '../auth/scopes.ts';
 import { taskSpecSchema } from '../tasks/spec.ts';
 import { queueSettingsSchema } from '../queue/settings.ts';
+import { changeAnswerSchema, resolveFlagSchema, submitSchema, undoSchema } from '../queue/schemas.ts';
 import { roundConfigSchema } from '../rounds/config.ts';
 import { asTeacherSchema, deploySchema, reviewSchema, stopSchema } from '../models/schemas.ts';
 import { multiPredictRequestSchema, predictRequestSchema, predictResponseSchema } from '../serving/schemas.ts';
@@ -53,9 +54,15 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/jobs', role: 'annotator', tag: 'rounds', summary: 'background jobs (?status=)' },
   { method: 'get', path: '/api/phases/{id}/queue/next', role: 'annotator', tag: 'annotation', summary: 'lease the next items (?limit=)' },
   { method: 'post', path: '/api/phases/{id}/queue/rebuild', role: 'lead', tag: 'annotation', summary: 're-rank the queue' },
-  { method: 'post', path: '/api/phases/{id}/annotations', role: 'annotator', tag: 'annotation', summary: 'answer an item { itemId, clientId, action, label?, shown? }; idempotent by clientId' },
-  { method: 'post', path: '/api/phases/{id}/annotations/undo', role: 'annotator', tag: 'annotation', summary: 'undo your last answer { opId } (a retried undo with the same opId is a no-op)' },
-  { method: 'get', path: '/api/phases/{id}/annotations/mine', role: 'annotator', tag: 'annotation', summary: 'your counts' },
+  { method: 'get', path: '/api/phases/{id}/queue/status', role: 'annotator', tag: 'annotation', summary: 'the queue as you see it and, when it has nothing for you, why (for leads: the action that fills it)' },
+  { method: 'post', path: '/api/phases/{id}/annotations', role: 'annotator', tag: 'annotation', summary: 'answer an item (label, skip, flag with an optional note); idempotent by clientId', body: submitSchema },
+  { method: 'post', path: '/api/phases/{id}/annotations/undo', role: 'annotator', tag: 'annotation', summary: 'take back an answer (answerClientId, else your last); a retried undo with the same opId is a no-op', body: undoSchema },
+  { method: 'post', path: '/api/phases/{id}/annotations/change', role: 'annotator', tag: 'annotation', summary: 'change one of your answers from the revision you saw; a retry is a no-op, a stale change 409', body: changeAnswerSchema },
+  { method: 'get', path: '/api/phases/{id}/annotations/mine', role: 'annotator', tag: 'annotation', summary: 'your counts: this session, today (?tzOffset=), in all' },
+  { method: 'get', path: '/api/phases/{id}/annotations/recent', role: 'annotator', tag: 'annotation', summary: 'your last answers that stand, with item text and revision (?limit=)' },
+  { method: 'get', path: '/api/phases/{id}/annotators', role: 'lead', tag: 'annotation', summary: 'every annotator of the phase with their counts (?tzOffset=)' },
+  { method: 'get', path: '/api/phases/{id}/flags', role: 'lead', tag: 'annotation', summary: 'flagged items with the annotators’ notes (?status=open|resolved|all&limit=)' },
+  { method: 'post', path: '/api/phases/{id}/flags/{itemId}', role: 'lead', tag: 'annotation', summary: 'act on an item’s open flags: label it (trusted label), send it back to the queue, or dismiss', body: resolveFlagSchema },
   { method: 'get', path: '/api/phases/{id}/agreement', role: 'lead', tag: 'annotation', summary: 'kappa and percent agreement' },
   { method: 'get', path: '/api/phases/{id}/conflicts', role: 'lead', tag: 'annotation', summary: 'disagreeing items' },
   { method: 'post', path: '/api/phases/{id}/adjudicate', role: 'lead', tag: 'annotation', summary: 'final label of a conflicting item { itemId, label }' },

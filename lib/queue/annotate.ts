@@ -28,6 +28,7 @@ import { dbNow, dbNowPlus, durationParam, placeholders, providerOf, toBool, toDa
 import { decodeProbs } from '../db/probs.ts';
 import { mixTeachers } from '../ml/loss.ts';
 import { decide, parsePhase, type PhaseColumns, type PhaseMeta } from '../tasks/phase.ts';
+import { currentSession, localDayStart } from './progress.ts';
 
 export const DEFAULT_LEASE_MS = 10 * 60_000;
 export const MAX_BATCH = 100;
@@ -66,7 +67,7 @@ export async function queuePhase(db: Db, phaseId: number): Promise<QueuePhase> {
  * The phase's label rule and overlap with its queue bookkeeping, in one raw query: the
  * next-batch call runs a handful of statements and each one costs (goal: p95 ≤ 20 ms).
  */
-async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase: QueuePhase; open: number; modelId: number | null }> {
+export async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase: QueuePhase; open: number; modelId: number | null }> {
   const rows = await db.$queryRawUnsafe<(Omit<PhaseColumns, 'id'> & { overlap: unknown; open: unknown; modelId: unknown })[]>(
     placeholders(
       providerOf(db),
@@ -88,7 +89,7 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const ONE = Uint8Array.of(1);
 
 /** Text, teacher and student distributions and scores of leased items, in the given order (two queries). */
-async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expiresAt: Date }[], fallbackModelId: number | null): Promise<QueueItem[]> {
+export async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expiresAt: Date }[], fallbackModelId: number | null): Promise<QueueItem[]> {
   if (!leases.length) return [];
   const provider = providerOf(db);
   // Integers read back from the database: safe to inline, and it keeps one statement shape per batch size.
@@ -137,10 +138,10 @@ async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expi
   });
 }
 
-type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 /** See the top of the file: PostgreSQL serialises a phase's queue changes with an advisory lock; SQLite's statements are atomic one by one. */
-async function phaseTx<T>(db: Db, provider: Provider, phaseId: number, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function phaseTx<T>(db: Db, provider: Provider, phaseId: number, fn: (tx: Tx) => Promise<T>): Promise<T> {
   if (provider === 'sqlite') return fn(db);
   return db.$transaction(
     async (tx) => {
@@ -263,7 +264,7 @@ const view = (a: { id: number; itemId: number; action: string; label: string | n
  * between open and done, keeping QueueState.open in step. Each transition is a guarded UPDATE,
  * so concurrent recounts of one item change the open count once.
  */
-async function recount(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
+export async function recount(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
   const sql = (q: string) => placeholders(provider, q);
   const adjudicated = `EXISTS (SELECT 1 FROM "HumanLabel" h WHERE h."phaseId" = $1 AND h."itemId" = $2 AND h."source" = 'adjudication')`;
   await tx.$executeRawUnsafe(sql(`UPDATE "QueueEntry" SET "answers" = ${ANSWERS_OF_Q.replace(/q\."/g, '"QueueEntry"."')} WHERE "phaseId" = $1 AND "itemId" = $2`), phaseId, itemId);
@@ -283,12 +284,34 @@ async function recount(tx: Tx, provider: Provider, phaseId: number, itemId: numb
 }
 
 /**
+ * An item answered before the last rebuild was left out of the queue by it: before an answer is
+ * taken back (undo, a change to skip, a lead sending a flag back) its entry is put back, counted
+ * as done, so that recount can reopen it. `front`: it moves ahead of every open item.
+ */
+export async function ensureQueueEntry(tx: Tx, provider: Provider, phaseId: number, itemId: number, opts: { front?: boolean } = {}): Promise<void> {
+  const state = await tx.queueState.findUnique({ where: { phaseId }, select: { modelId: true } });
+  await tx.$executeRawUnsafe(
+    placeholders(provider, `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "answers", "done") VALUES ($1, $2, $3, -1, 0, true) ON CONFLICT ("phaseId", "itemId") DO NOTHING`),
+    phaseId,
+    itemId,
+    state?.modelId ?? null,
+  );
+  if (opts.front) {
+    await tx.$executeRawUnsafe(
+      placeholders(provider, `UPDATE "QueueEntry" SET "rank" = (SELECT MIN(q."rank") FROM "QueueEntry" q WHERE q."phaseId" = $1) - 1 WHERE "phaseId" = $1 AND "itemId" = $2`),
+      phaseId,
+      itemId,
+    );
+  }
+}
+
+/**
  * The item's final human label from its annotations: set once k annotators labelled it and all
  * agree (k = 1: the one label), removed when that stops being true (an undo). Disagreements are
  * left for a lead; an adjudicated label is never touched here. Both statements decide in SQL on
  * the current answers, so a stale decision can never overwrite a newer one.
  */
-async function settleHumanLabel(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
+export async function settleHumanLabel(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
   const sql = (q: string) => placeholders(provider, q);
   const labels = `FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."undoneAt" IS NULL AND a."action" = 'label'`;
   await tx.$executeRawUnsafe(
@@ -311,6 +334,16 @@ async function settleHumanLabel(tx: Tx, provider: Provider, phaseId: number, ite
   );
 }
 
+export const NOTE_MAX = 2000;
+
+/** A note as stored: trimmed, empty → null, at most NOTE_MAX characters (400 beyond). */
+export function cleanNote(note: string | null | undefined): string | null {
+  if (note == null) return null;
+  const t = String(note).trim();
+  if (t.length > NOTE_MAX) throw badRequest(`a note is at most ${NOTE_MAX} characters, got ${t.length}`);
+  return t || null;
+}
+
 export interface SubmitInput {
   phaseId: number;
   userId: number;
@@ -319,10 +352,12 @@ export interface SubmitInput {
   action: string;
   label?: string | null;
   shown?: unknown;
+  /** A note for the lead (mostly with a flag). */
+  note?: string | null;
 }
 
 /** A unique-index violation, from a Prisma model call (P2002) or a raw statement (P2010 carrying the driver's message). */
-function isUniqueViolation(e: unknown): boolean {
+export function isUniqueViolation(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const { code, message } = e as { code?: string; message?: string };
   return code === 'P2002' || (code === 'P2010' && /UNIQUE constraint failed|duplicate key value|23505/i.test(message ?? ''));
@@ -353,6 +388,7 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
   if (label != null && !phase.labels.includes(label)) throw badRequest(`unknown label "${label}"; this phase's labels are ${phase.labels.join(', ')}`);
   const shown = input.shown === undefined || input.shown === null ? null : JSON.stringify(input.shown);
   if (shown && shown.length > 64_000) throw badRequest('shown is too large');
+  const note = cleanNote(input.note);
   const provider = providerOf(db);
   const { phaseId, userId, itemId } = input;
   try {
@@ -363,8 +399,8 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
       const inserted = await tx.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
         placeholders(
           provider,
-          `INSERT INTO "Annotation" ("phaseId", "itemId", "userId", "action", "label", "clientId", "shown", "createdAt", "audit", "teacherLabel", "modelId")
-           SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS INTEGER), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), ${now},
+          `INSERT INTO "Annotation" ("phaseId", "itemId", "userId", "action", "label", "clientId", "shown", "note", "createdAt", "audit", "teacherLabel", "modelId")
+           SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS INTEGER), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($9 AS TEXT), ${now},
                   COALESCE((SELECT q."audit" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2), false),
                   (SELECT q."teacherLabel" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2),
                   (SELECT q."modelId" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2)
@@ -383,6 +419,7 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
         clientId,
         shown,
         phase.overlap,
+        note,
       );
       if (!inserted.length) {
         // Say why, most specific first.
@@ -420,7 +457,7 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
  */
 export async function undo(
   db: Db,
-  input: { phaseId: number; userId: number; opId?: string; leaseMs?: number },
+  input: { phaseId: number; userId: number; opId?: string; answerClientId?: string; leaseMs?: number },
 ): Promise<{ item: QueueItem; undone: { id: number; action: string; label: string | null }; duplicate?: boolean }> {
   const provider = providerOf(db);
   const { phase, modelId } = await queuePhaseState(db, input.phaseId);
@@ -443,10 +480,16 @@ export async function undo(
   let outcome: { undone: { id: number; itemId: number; action: string; label: string | null }; lease: { itemId: number; expiresAt: Date } };
   try {
     outcome = await phaseTx(db, provider, phaseId, async (tx) => {
+      // The answer named by its client id (the browser's undo knows which one it means: a lead may
+      // have taken a flag back meanwhile), else the user's last one.
       const last =
         before?.resume ??
-        (await tx.annotation.findFirst({ where: { phaseId, userId, undoneAt: null }, orderBy: { id: 'desc' }, select: { id: true, itemId: true, action: true, label: true } }));
-      if (!last) throw new DomainError('nothing to undo', 404, 'not_found');
+        (await tx.annotation.findFirst({
+          where: { phaseId, userId, undoneAt: null, ...(input.answerClientId ? { clientId: input.answerClientId } : {}) },
+          orderBy: { id: 'desc' },
+          select: { id: true, itemId: true, action: true, label: true },
+        }));
+      if (!last) throw new DomainError(input.answerClientId ? 'nothing to undo: that answer was already taken back' : 'nothing to undo', 404, 'not_found');
       if (opId && !before?.resume) {
         // Claim the operation on this answer first: a concurrent copy of this undo hits the unique index.
         const claimed = await tx.$executeRawUnsafe(
@@ -473,14 +516,7 @@ export async function undo(
       );
       const marked = await tx.$executeRawUnsafe(placeholders(provider, `UPDATE "Annotation" SET "undoneAt" = ${dbNow(provider)} WHERE "id" = $1 AND "undoneAt" IS NULL`), last.id);
       if (marked !== 1) throw conflict('that answer was just undone by another request; try again');
-      // Answered before the last rebuild, so the rebuild left it out: put it back at the queue's front.
-      const state = await tx.queueState.findUnique({ where: { phaseId }, select: { modelId: true } });
-      await tx.$executeRawUnsafe(
-        placeholders(provider, `INSERT INTO "QueueEntry" ("phaseId", "itemId", "modelId", "rank", "answers", "done") VALUES ($1, $2, $3, -1, 0, true) ON CONFLICT ("phaseId", "itemId") DO NOTHING`),
-        phaseId,
-        last.itemId,
-        state?.modelId ?? null,
-      );
+      await ensureQueueEntry(tx, provider, phaseId, last.itemId);
       await recount(tx, provider, phaseId, last.itemId, phase.overlap);
       await settleHumanLabel(tx, provider, phaseId, last.itemId, phase.overlap);
       return { undone: last, lease: { itemId: last.itemId, expiresAt: toDate(leased[0].expiresAt)! } };
@@ -502,19 +538,44 @@ export interface MyCounts {
   labelled: number;
   skipped: number;
   flagged: number;
+  /** Since the start of the annotator's local day (`tzOffset`, else UTC). */
   today: number;
+  /** The session going on: answers back from now with no pause over 30 min (progress.ts). */
+  session: number;
+  sessionStartedAt: string | null;
 }
 
-/** The annotator's own counts in the phase (non-undone answers); "today" is since 00:00 UTC. */
-export async function myCounts(db: Db, phaseId: number, userId: number): Promise<MyCounts> {
-  const start = new Date();
-  start.setUTCHours(0, 0, 0, 0);
-  const [byAction, today] = await Promise.all([
+/**
+ * The annotator's own counts in the phase (non-undone answers), from the database, so that they
+ * survive a reload. `tzOffset`: the browser's getTimezoneOffset() (minutes), for "today".
+ */
+export async function myCounts(db: Db, phaseId: number, userId: number, opts: { tzOffset?: number; now?: Date } = {}): Promise<MyCounts> {
+  const now = opts.now ?? new Date();
+  const tz = opts.tzOffset ?? 0;
+  if (!Number.isInteger(tz) || Math.abs(tz) > 16 * 60) throw badRequest(`tzOffset must be whole minutes between -960 and 960, got ${opts.tzOffset}`);
+  const start = localDayStart(now, tz);
+  // A session never spans more than a day in practice; the last day's answers (at most 5,000) decide it.
+  const [byAction, today, recent] = await Promise.all([
     db.annotation.groupBy({ by: ['action'], where: { phaseId, userId, undoneAt: null }, _count: { _all: true } }),
     db.annotation.count({ where: { phaseId, userId, undoneAt: null, createdAt: { gte: start } } }),
+    db.annotation.findMany({
+      where: { phaseId, userId, undoneAt: null, createdAt: { gte: new Date(now.getTime() - 86_400_000) } },
+      orderBy: { createdAt: 'desc' },
+      take: 5000,
+      select: { createdAt: true },
+    }),
   ]);
   const n = (a: string) => byAction.find((b) => b.action === a)?._count._all ?? 0;
-  return { total: n('label') + n('skip') + n('flag'), labelled: n('label'), skipped: n('skip'), flagged: n('flag'), today };
+  const session = currentSession(recent.map((r) => r.createdAt.getTime()), now.getTime());
+  return {
+    total: n('label') + n('skip') + n('flag'),
+    labelled: n('label'),
+    skipped: n('skip'),
+    flagged: n('flag'),
+    today,
+    session: session.count,
+    sessionStartedAt: session.startedAt == null ? null : new Date(session.startedAt).toISOString(),
+  };
 }
 
 /** The user's answers (not undone) per phase, for the phase list. */
@@ -531,21 +592,27 @@ export async function adjudicate(db: Db, input: { phaseId: number; itemId: numbe
   if (!item) throw notFound(`item ${input.itemId} in phase ${input.phaseId}`);
   const provider = providerOf(db);
   const { phaseId, itemId } = input;
-  await phaseTx(db, provider, phaseId, async (tx) => {
-    const now = dbNow(provider);
-    await tx.$executeRawUnsafe(
-      placeholders(
-        provider,
-        `INSERT INTO "HumanLabel" ("phaseId", "itemId", "label", "source", "userId", "createdAt", "updatedAt") VALUES ($1, $2, $3, 'adjudication', $4, ${now}, ${now})
-         ON CONFLICT ("phaseId", "itemId") DO UPDATE SET "label" = excluded."label", "source" = excluded."source", "userId" = excluded."userId", "updatedAt" = excluded."updatedAt"`,
-      ),
-      phaseId,
-      itemId,
-      input.label,
-      input.userId,
-    );
-    await recount(tx, provider, phaseId, itemId, phase.overlap);
-  });
+  await phaseTx(db, provider, phaseId, (tx) => writeTrustedLabel(tx, provider, phase, itemId, input.label, input.userId));
   await audit(db, input.userId, 'label.adjudicate', `phase:${phaseId}/item:${itemId}`, { label: input.label });
   return { itemId, label: input.label, source: 'adjudication' };
+}
+
+/**
+ * A lead's label (source `adjudication`): it wins over annotators, is never overwritten by them,
+ * and takes the item out of the queue. Used by adjudication and by a lead labelling a flagged item.
+ */
+export async function writeTrustedLabel(tx: Tx, provider: Provider, phase: QueuePhase, itemId: number, label: string, userId: number | null): Promise<void> {
+  const now = dbNow(provider);
+  await tx.$executeRawUnsafe(
+    placeholders(
+      provider,
+      `INSERT INTO "HumanLabel" ("phaseId", "itemId", "label", "source", "userId", "createdAt", "updatedAt") VALUES ($1, $2, $3, 'adjudication', $4, ${now}, ${now})
+       ON CONFLICT ("phaseId", "itemId") DO UPDATE SET "label" = excluded."label", "source" = excluded."source", "userId" = excluded."userId", "updatedAt" = excluded."updatedAt"`,
+    ),
+    phase.id,
+    itemId,
+    label,
+    userId,
+  );
+  await recount(tx, provider, phase.id, itemId, phase.overlap);
 }

@@ -1,11 +1,9 @@
-import { z } from 'zod';
 import { intParam, jsonBody, route } from '@/lib/http/route.ts';
 import { undo } from '@/lib/queue/annotate.ts';
+import { undoSchema } from '@/lib/queue/schemas.ts';
 
-/** Body (optional): { opId } — the client's id for this undo; a retry with the same id undoes nothing more. */
-const body = z.object({ opId: z.string().min(1).max(200).optional() });
-
+// POST /api/phases/:id/annotations/undo – take back an answer (the named one, else the last); a retry with the same opId undoes nothing more
 export const POST = route<{ id: string }>({ role: 'annotator' }, async ({ req, db, user, params }) => {
-  const { opId } = body.parse(await jsonBody(req));
-  return undo(db, { phaseId: intParam(params.id, 'phase id'), userId: user.id, opId });
+  const { opId, answerClientId } = undoSchema.parse(await jsonBody(req));
+  return undo(db, { phaseId: intParam(params.id, 'phase id'), userId: user.id, opId, answerClientId });
 });
