@@ -159,6 +159,8 @@ test('an annotator labels 20 items with the keyboard only; the next item appears
   await page.keyboard.press('?');
   await expect(page.getByRole('dialog')).toHaveCount(0);
 
+  await expect(page.getByTestId('session-count')).not.toHaveText('—');
+  const s0 = Number(await page.getByTestId('session-count').innerText());
   const seen = [await currentId(page)];
   const keys = ['1', '2', '3', 'Enter'];
   for (let i = 0; i < 20; i++) {
@@ -175,7 +177,7 @@ test('an annotator labels 20 items with the keyboard only; the next item appears
       await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(1);
     }
     seen.push((await pressAndAdvance(page, key))!);
-    await expect(page.getByTestId('session-count')).toHaveText(String(i + 1));
+    await expect(page.getByTestId('session-count')).toHaveText(String(s0 + i + 1));
   }
   expect(new Set(seen).size).toBe(21);
   await expect(page.getByTestId('save-status')).toHaveText('all saved');
@@ -501,13 +503,16 @@ test('on a 390 × 844 phone: the menu collapses, five items are labelled by tapp
   await page.screenshot({ path: 'test-results/annotate-390.png', fullPage: true });
 
   const before = await mine(page, soloId);
+  // The session count comes from the server: this annotator's earlier answers (other tests, minutes ago) are in it.
+  await expect(page.getByTestId('session-count')).not.toHaveText('—');
+  const s0 = Number(await page.getByTestId('session-count').innerText());
   const seen: number[] = [];
   for (let i = 0; i < 5; i++) {
     const id = await currentId(page);
     seen.push(id);
     await page.getByTestId(`label-${SOLO_LABELS[i % SOLO_LABELS.length]}`).tap();
     await expect(page.locator(`[data-testid="annotate-item"]:not([data-item-id="${id}"])`)).toBeVisible();
-    await expect(page.getByTestId('session-count')).toHaveText(String(i + 1));
+    await expect(page.getByTestId('session-count')).toHaveText(String(s0 + i + 1));
   }
   expect(new Set(seen).size).toBe(5);
   await expect(page.getByTestId('save-status')).toHaveText('all saved');
@@ -532,6 +537,8 @@ test('with the key help open, number keys, arrows, S, F and Backspace change not
   await expect(page.getByTestId('save-status')).toHaveText('all saved');
   const before = await mine(page, soloId);
   const shown = await currentId(page);
+  await expect(page.getByTestId('session-count')).not.toHaveText('—');
+  const s0 = Number(await page.getByTestId('session-count').innerText());
 
   await page.keyboard.press('?');
   const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
@@ -539,7 +546,7 @@ test('with the key help open, number keys, arrows, S, F and Backspace change not
   for (const k of ['1', '2', '3', 'ArrowDown', 's', 'f', 'Backspace']) await page.keyboard.press(k);
   await expect(dialog).toBeVisible();
   await expect(item(page)).toHaveAttribute('data-item-id', String(shown));
-  await expect(page.getByTestId('session-count')).toHaveText('0');
+  await expect(page.getByTestId('session-count')).toHaveText(String(s0));
   await expect(page.locator('[role="radio"][aria-checked="true"]')).toHaveCount(0);
   await expect(page.getByTestId('save-status')).toHaveText('all saved');
   expect((await mine(page, soloId)).total).toBe(before.total);
@@ -547,7 +554,7 @@ test('with the key help open, number keys, arrows, S, F and Backspace change not
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
   await pressAndAdvance(page, '1');
-  await expect(page.getByTestId('session-count')).toHaveText('1');
+  await expect(page.getByTestId('session-count')).toHaveText(String(s0 + 1));
   await expect(page.getByTestId('save-status')).toHaveText('all saved');
   expect((await mine(page, soloId)).total).toBe(before.total + 1);
 });

@@ -308,6 +308,20 @@ describe.each(providers)('an annotator and a lead on %s', (provider) => {
     const recent = await call(routes.recent.GET, '/x?limit=5', { token: ann[0].token, params: p });
     expect(recent.body.answers.map((r: { clientId: string; action: string; revision: number; text: string }) => [r.clientId, r.action, r.revision, r.text])).toEqual([['ca', 'skip', 3, expect.stringMatching(/^change item/)]]);
     expect((await call(routes.recent.GET, '/x?limit=0', { token: ann[0].token, params: p })).status).toBe(400);
+
+    // The CLI over the same functions: list, change (a retry says so), and the queue as that user sees it.
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+    expect(await runCli(['answers', '--phase', String(phaseId), '--user', ann[1].email, '--json'], t.db, io)).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject([{ clientId: 'cb-a', label: 'safe', revision: 0 }]);
+    out.length = 0;
+    const change = ['answer', 'change', '--phase', String(phaseId), '--user', ann[1].email, '--client-id', 'cb-a', '--revision', '0', '--label', 'offensive'];
+    expect(await runCli(change, t.db, io)).toBe(0);
+    expect(await runCli(change, t.db, io)).toBe(0);
+    expect(out).toEqual([`item ${a}: label offensive (revision 1)`, `item ${a}: label offensive (revision 1, already so)`]);
+    out.length = 0;
+    expect(await runCli(['queue', 'status', '--phase', String(phaseId), '--user', ann[2].email], t.db, io)).toBe(0);
+    expect(out.join('\n')).toMatch(/^items 9 \(pool 8\); queued 8, open \d+/);
   });
 
   it('with overlap 2 a changed label turns agreement into a conflict for the lead, and back', async () => {
@@ -381,7 +395,7 @@ describe.each(providers)('an annotator and a lead on %s', (provider) => {
     expect((await queueStatus(t.db, me(0))).state.reason).toBe('waiting-overlap');
     for (const [i, it] of held.items.entries()) await submit(t.db, { phaseId, userId: ann[1].id, itemId: it.itemId, clientId: `e1-${i}`, action: 'label', label: 'safe' });
     const done = await queueStatus(t.db, { ...me(2), lead: true });
-    expect(done.state).toMatchObject({ reason: 'all-done', retryInMs: null });
+    expect(done.state).toMatchObject({ reason: 'all-done', retryInMs: 15_000 });
     expect(done.state.actions.map((a) => a.kind)).toEqual(['round', 'import']);
     const cli: string[] = [];
     expect(await runCli(['queue', 'next', '--phase', String(phaseId), '--user', ann[2].email], t.db, { out: (l) => cli.push(l), err: (l) => cli.push(l) })).toBe(0);

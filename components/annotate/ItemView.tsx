@@ -21,7 +21,7 @@ export function ItemView({ item, labels, highlight, showScores, onPick, onSkip, 
         {/* Item text is user data: always a React text node, never HTML. */}
         <p className="whitespace-pre-wrap break-words text-xl leading-relaxed text-zinc-900 [overflow-wrap:anywhere] sm:text-2xl" data-testid="item-text">{item.text}</p>
         <p className="mt-3 text-sm text-zinc-600" data-testid="score-words" title={SCORE_HELP}>
-          {scoreInWords(sc)}
+          {scoreInWords(sc, item.teacher?.probs)}
         </p>
         <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-zinc-500">
           <span>item #{item.itemId}</span>

@@ -11,7 +11,8 @@ export function KeyHelp({ labels, onClose }: { labels: string[]; onClose: () => 
     ['Enter', 'accept the highlighted label (no label is highlighted until you choose one)'],
     ['↑ ↓', 'highlight a label (the first press starts at the top or the bottom)'],
     ['S', 'skip this item'],
-    ['F', 'flag this item for the lead'],
+    ['F', 'flag this item for the lead (at once; add a note after, if you like)'],
+    ['N', 'write a note for the lead on the item you just flagged'],
     ['Backspace', 'undo the last answer and show that item again'],
     ['?', 'show or hide this help'],
   ];

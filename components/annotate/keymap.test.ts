@@ -9,6 +9,7 @@ describe('keyCommand', () => {
     expect(keyCommand(press('s'), '', 3).command).toEqual({ kind: 'skip' });
     expect(keyCommand(press('S'), '', 3).command).toEqual({ kind: 'skip' });
     expect(keyCommand(press('f'), '', 3).command).toEqual({ kind: 'flag' });
+    expect(keyCommand(press('n'), '', 3).command).toEqual({ kind: 'note' });
     expect(keyCommand(press('Backspace'), '', 3)).toEqual({ command: { kind: 'undo' }, preventDefault: true });
     expect(keyCommand(press('?'), '', 3)).toEqual({ command: { kind: 'toggle-help' }, preventDefault: true });
     for (const k of ['ArrowDown', 'ArrowRight']) expect(keyCommand(press(k), '', 3).command).toEqual({ kind: 'move', by: 1 });
@@ -57,7 +58,7 @@ describe('keyCommand', () => {
 
   it('with the key help open only ? and Escape act: the hidden item cannot be labelled, skipped, flagged or undone', () => {
     const open = (key: string) => keyCommand(press(key, { dialogOpen: true }), '', 3);
-    for (const k of ['1', '2', '3', 'Enter', 's', 'f', 'Backspace', 'ArrowDown', 'ArrowUp']) expect(open(k), k).toEqual({ command: null, preventDefault: false });
+    for (const k of ['1', '2', '3', 'Enter', 's', 'f', 'n', 'Backspace', 'ArrowDown', 'ArrowUp']) expect(open(k), k).toEqual({ command: null, preventDefault: false });
     expect(open('?').command).toEqual({ kind: 'toggle-help' });
     expect(open('Escape').command).toEqual({ kind: 'close-help' });
     // Closed again, the same keys act.

@@ -26,6 +26,8 @@ export type KeyCommand =
   | { kind: 'accept' }
   | { kind: 'skip' }
   | { kind: 'flag' }
+  /** Write a note for the lead on the last flag (focuses its note field). */
+  | { kind: 'note' }
   | { kind: 'move'; by: 1 | -1 }
   /**
    * A digit. `typed` is the label number typed so far; `complete` says it is taken now (answer
@@ -70,6 +72,7 @@ export function keyCommand(e: KeyInput, typed: string, labelCount: number): KeyR
   const k = e.key.toLowerCase();
   if (k === 's') return ours({ kind: 'skip' });
   if (k === 'f') return ours({ kind: 'flag' });
+  if (k === 'n') return ours({ kind: 'note' });
   return NONE;
 }
 

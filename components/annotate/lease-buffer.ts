@@ -41,6 +41,11 @@ export class LeaseBuffer {
     return fresh;
   }
 
+  /** Ask again at once, not after the wait (the queue may have been rebuilt, or a lease ended). */
+  retryNow(): void {
+    this.exhaustedAt = 0;
+  }
+
   fetchFailed(now: number): void {
     this.exhaustedAt = now;
   }

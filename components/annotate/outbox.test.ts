@@ -200,7 +200,36 @@ describe('Outbox', () => {
 
     // An answer acknowledged long ago is undone on the server too.
     void outbox.undo({ clientId: 'a', itemId: 1 }, 'undo-a2');
-    expect(outbox.ops).toEqual([{ kind: 'undo', clientId: 'undo-a2', itemId: 1 }]);
+    expect(outbox.ops).toEqual([{ kind: 'undo', clientId: 'undo-a2', itemId: 1, answerClientId: 'a' }]);
+  });
+
+  it('a change of an answer not yet sent rewrites it; of one sent or in flight queues a change after it; an undo drops changes never sent', async () => {
+    const { outbox, server, storage } = setup();
+    void outbox.push(answer('a', 1)); // in flight
+    void outbox.push(answer('b', 2)); // waiting
+    expect(outbox.change({ clientId: 'b', itemId: 2 }, { action: 'flag', label: null, note: 'for the lead' }, 0, 'ch-b')).toBe('rewritten');
+    expect(outbox.ops[1]).toMatchObject({ kind: 'answer', clientId: 'b', action: 'flag', label: null, note: 'for the lead' });
+    expect((JSON.parse(storage.getItem(KEY)!) as OutboxOp[])[1]).toMatchObject({ action: 'flag', note: 'for the lead' }); // survives a reload
+    expect(outbox.change({ clientId: 'a', itemId: 1 }, { action: 'label', label: 'ham' }, 0, 'ch-a')).toBe('queued');
+    expect(stored(storage)).toEqual(['a', 'b', 'ch-a']);
+    expect(outbox.ops[2]).toEqual({ kind: 'change', clientId: 'ch-a', answerClientId: 'a', itemId: 1, revision: 0, action: 'label', label: 'ham' });
+    // Taking a back before ch-a went out: ch-a is dropped, an undo of a goes out after b.
+    void outbox.undo({ clientId: 'a', itemId: 1 }, 'undo-a');
+    expect(stored(storage)).toEqual(['a', 'b', 'undo-a']);
+    await server.ack();
+    await server.ack();
+    await server.ack();
+    expect(server.received).toEqual(['a', 'b', 'undo-a']);
+  });
+
+  it('a rejected answer takes the changes queued behind it along', async () => {
+    const { outbox, server, rejected, storage } = setup();
+    void outbox.push(answer('a', 1));
+    outbox.change({ clientId: 'a', itemId: 1 }, { action: 'skip', label: null }, 0, 'ch-a');
+    void outbox.push(answer('b', 2));
+    await server.fail(new Rejected('lease expired'));
+    expect(rejected).toEqual(['a']);
+    expect(stored(storage)).toEqual(['b']);
   });
 
   it('a rejected answer is dropped with the undo queued behind it, and the rest still goes out', async () => {

@@ -10,9 +10,19 @@ import type { AnswerAction, QueueItem } from './types';
 
 export type Shown = { teacher: number[] | null; student: number[] | null; studentModelId: number | null };
 
+/** What an answer says: the action, its label, and a note for the lead (flags). */
+export interface AnswerContent {
+  action: AnswerAction;
+  label: string | null;
+  note?: string | null;
+}
+
 export type OutboxOp =
-  | { kind: 'answer'; clientId: string; item: QueueItem; action: AnswerAction; label: string | null; shown: Shown }
-  | { kind: 'undo'; clientId: string; itemId: number };
+  | ({ kind: 'answer'; clientId: string; item: QueueItem; shown: Shown } & AnswerContent)
+  /** Takes back the answer `answerClientId` (ops stored before it existed take back the last answer). */
+  | { kind: 'undo'; clientId: string; itemId: number; answerClientId?: string }
+  /** Changes a sent answer from its revision `revision` (the server refuses a stale one). */
+  | ({ kind: 'change'; clientId: string; answerClientId: string; itemId: number; revision: number } & AnswerContent);
 
 /** What the outbox needs of localStorage (a real Storage, or any object with these two methods). */
 export type OutboxStorage = Pick<Storage, 'getItem' | 'setItem'>;
@@ -92,13 +102,34 @@ export class Outbox {
    * undone on the server by an undo op sent after it.
    */
   undo(answer: { clientId: string; itemId: number }, undoClientId: string): Promise<void> {
+    // Changes of the answer not yet sent have nothing left to change.
+    this.queue = this.queue.filter((o) => !(o.kind === 'change' && o.answerClientId === answer.clientId && o !== this.inFlight));
     const idx = this.queue.findIndex((o) => o.clientId === answer.clientId);
     if (idx >= 0 && this.queue[idx] !== this.inFlight) {
-      this.queue.splice(idx, 1);
+      this.queue.splice(idx, 1); // never sent: it simply goes
       this.persist();
       return this.flush();
     }
-    return this.push({ kind: 'undo', clientId: undoClientId, itemId: answer.itemId });
+    return this.push({ kind: 'undo', clientId: undoClientId, itemId: answer.itemId, answerClientId: answer.clientId });
+  }
+
+  /**
+   * Changes an answer: one never sent is rewritten where it waits (the server sees only the final
+   * answer); one sent or in flight is changed on the server by a change op sent after it, from
+   * `revision` (the answer's revision as the caller knows it). Returns which of the two it did.
+   */
+  change(answer: { clientId: string; itemId: number }, content: AnswerContent, revision: number, changeClientId: string): 'rewritten' | 'queued' {
+    const op = this.queue.find((o) => o.clientId === answer.clientId);
+    if (op && op.kind === 'answer' && op !== this.inFlight) {
+      op.action = content.action;
+      op.label = content.label;
+      op.note = content.note ?? null;
+      this.persist();
+      this.changed();
+      return 'rewritten';
+    }
+    void this.push({ kind: 'change', clientId: changeClientId, answerClientId: answer.clientId, itemId: answer.itemId, revision, ...content });
+    return 'queued';
   }
 
   /** Sends the queue in order; on a retryable failure waits with exponential backoff and returns. */
@@ -122,8 +153,8 @@ export class Outbox {
           this.changed();
           return;
         }
-        // An undo queued behind a rejected answer would undo the answer before it instead.
-        if (op.kind === 'answer') this.queue = this.queue.filter((o) => o === op || !(o.kind === 'undo' && o.itemId === op.item.itemId));
+        // An undo queued behind a rejected answer would undo the answer before it instead; a change of it has nothing to change.
+        if (op.kind === 'answer') this.queue = this.queue.filter((o) => o === op || !((o.kind === 'undo' && o.itemId === op.item.itemId) || (o.kind === 'change' && o.answerClientId === op.clientId)));
         this.options.onRejected?.(op, e);
       }
       // Acknowledged (or rejected): it leaves the queue. An undo meanwhile never removes the op in flight.

@@ -12,6 +12,9 @@ describe('scoreInWords', () => {
     expect(scoreInWords(score(0.01, false))).toMatch(/disagree barely/);
     expect(scoreInWords(score(0.1, false, 0.05))).toMatch(/; the student model is unsure\./);
     expect(scoreInWords(null)).toMatch(/Only the teacher/);
+    // Before any round: the teacher's doubt is what put the item here.
+    expect(scoreInWords(null, [0.45, 0.4, 0.15])).toMatch(/Only the teacher model has scored this item so far, and it is unsure \(45% against 40%\)/);
+    expect(scoreInWords(null, [0.9, 0.1])).toBe('Only the teacher model has scored this item so far.');
     for (const s of [scoreInWords(score(0.4, true, 0.1)), scoreInWords(null)]) expect(s).not.toMatch(/\b(JS|KL|margin|loss|divergence)\b/);
   });
 });

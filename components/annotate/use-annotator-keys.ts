@@ -9,12 +9,18 @@ interface AnnotatorKeys {
   setHighlight: Dispatch<SetStateAction<number | null>>;
   help: boolean;
   setHelp: Dispatch<SetStateAction<boolean>>;
+  /** Something else holds the page (an answer being changed): keys act as with the help open. */
+  blocked?: boolean;
   answer: (action: AnswerAction, label: string | null) => void;
   undo: () => Promise<void>;
+  /** Escape: also closes what `blocked` stands for. */
+  onEscape?: () => void;
+  /** N: write a note on the last flag. */
+  onNote?: () => void;
 }
 
 /** Carries out the key map (keymap.ts) on the page: the annotator works with the keyboard alone. */
-export function useAnnotatorKeys({ labels, highlight, setHighlight, help, setHelp, answer, undo }: AnnotatorKeys): void {
+export function useAnnotatorKeys({ labels, highlight, setHighlight, help, setHelp, blocked = false, answer, undo, onEscape, onNote }: AnnotatorKeys): void {
   // Digits typed towards a label number of two or more digits, and the pause that takes them.
   const digits = useRef<{ typed: string; timer: ReturnType<typeof setTimeout> | null }>({ typed: '', timer: null });
   useEffect(() => {
@@ -28,7 +34,7 @@ export function useAnnotatorKeys({ labels, highlight, setHighlight, help, setHel
       const t = e.target as HTMLElement | null;
       const inTextField = !!t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
       const d = digits.current;
-      const { command, preventDefault } = keyCommand({ key: e.key, repeat: e.repeat, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inTextField, dialogOpen: help }, d.typed, labels.length);
+      const { command, preventDefault } = keyCommand({ key: e.key, repeat: e.repeat, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inTextField, dialogOpen: help || blocked }, d.typed, labels.length);
       if (preventDefault) e.preventDefault();
       switch (command?.kind) {
         case 'toggle-help':
@@ -37,7 +43,10 @@ export function useAnnotatorKeys({ labels, highlight, setHighlight, help, setHel
           d.typed = '';
           return setHelp((h) => !h);
         case 'close-help':
+          onEscape?.();
           return setHelp(false);
+        case 'note':
+          return onNote?.();
         case 'undo':
           return void undo();
         case 'digits': {
@@ -67,5 +76,5 @@ export function useAnnotatorKeys({ labels, highlight, setHighlight, help, setHel
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [answer, undo, labels, highlight, setHighlight, help, setHelp]);
+  }, [answer, undo, labels, highlight, setHighlight, help, setHelp, blocked, onEscape, onNote]);
 }

@@ -70,7 +70,7 @@ export function ImportForm({ phaseId, labels }: { phaseId: number; labels: strin
 
   const busy = status.kind === 'uploading' || status.kind === 'importing';
   return (
-    <section className="card p-4" aria-label="Import">
+    <section id="import" className="card scroll-mt-4 p-4" aria-label="Import">
       <h2 className="mb-2 font-semibold">Import items</h2>
       <form onSubmit={submit} className="flex flex-wrap items-end gap-3">
         <div>

@@ -3,13 +3,15 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '@/components/api';
 import { f3, pct } from '@/components/format';
-import type { Agreement, ConflictList } from '@/components/annotate/types';
+import Link from 'next/link';
+import type { Agreement, AnnotatorCounts, ConflictList } from '@/components/annotate/types';
 import { DataTable } from '@/components/ui/DataTable';
 
 /** The lead's view of a phase's annotations: agreement, conflicts to adjudicate, overlap, export. */
 export function PhaseReview({ phaseId, labels, overlap }: { phaseId: number; labels: string[]; overlap: number }) {
   return (
     <div className="space-y-6">
+      <AnnotatorsPanel phaseId={phaseId} />
       <AgreementPanel phaseId={phaseId} />
       <ConflictsPanel phaseId={phaseId} labels={labels} />
       <div className="grid gap-6 md:grid-cols-2">
@@ -43,7 +45,8 @@ function AgreementPanel({ phaseId }: { phaseId: number }) {
   const a = q.data;
   const stats: [string, string, string][] = [
     ['Overlapped items', a ? a.items.toLocaleString('en-US') : '—', 'items'],
-    ['Annotators', a ? String(a.annotators) : '—', 'annotators'],
+    // Only annotators on items two or more people labelled: 0 with overlap 1 (everyone's counts are above).
+    ['Annotators on shared items', a ? String(a.annotators) : '—', 'annotators'],
     ['Percent agreement', a ? pct(a.percentAgreement) : '—', 'percent'],
     ["Cohen's κ", a ? kappa(a.cohenKappa) : '—', 'cohen'],
     [a && a.fleissKappa == null && a.annotators < 3 ? "Fleiss' κ (3+ annotators)" : "Fleiss' κ", a ? kappa(a.fleissKappa) : '—', 'fleiss'],
@@ -70,6 +73,45 @@ function AgreementPanel({ phaseId }: { phaseId: number }) {
           { header: 'Shared items', num: true, cell: (p) => p.items.toLocaleString('en-US') },
           { header: 'Percent agreement', num: true, cell: (p) => pct(p.agreement) },
           { header: "Cohen's κ", num: true, cell: (p) => kappa(p.kappa) },
+        ]}
+      />
+    </section>
+  );
+}
+
+/** Everyone who answered in the phase, with their counts (today in the lead's time zone). */
+function AnnotatorsPanel({ phaseId }: { phaseId: number }) {
+  const q = useQuery({
+    queryKey: ['annotators', phaseId],
+    queryFn: () => api<{ annotators: AnnotatorCounts[] }>(`/api/phases/${phaseId}/annotators?tzOffset=${new Date().getTimezoneOffset()}`),
+    refetchInterval: 15_000,
+  });
+  const rows = q.data?.annotators ?? [];
+  const openFlags = rows.reduce((n, r) => n + r.openFlags, 0);
+  const n = (x: number) => x.toLocaleString('en-US');
+  return (
+    <section className="card" data-testid="annotators">
+      <h2 className="flex flex-wrap items-baseline justify-between gap-2 border-b border-zinc-200 px-4 py-2">
+        <span className="font-semibold">Annotators{q.data ? ` (${rows.length})` : ''}</span>
+        <Link href={`/annotate/${phaseId}/flags`} className="text-sm font-normal text-indigo-700 hover:underline" data-testid="review-flags-link">
+          {openFlags ? `${n(openFlags)} open flag${openFlags === 1 ? '' : 's'} to look at →` : 'Flagged items →'}
+        </Link>
+      </h2>
+      {q.error && <p className="px-4 py-2 text-red-700" role="alert">{(q.error as Error).message}</p>}
+      <DataTable
+        testId="annotator-counts"
+        rows={rows}
+        rowKey={(r) => r.userId}
+        empty={q.isLoading ? 'Loading…' : 'Nobody has answered in this phase yet.'}
+        columns={[
+          { header: 'Annotator', cell: (r) => <>{r.name || r.email} <span className="text-xs text-zinc-500">{r.name ? r.email : ''}</span></> },
+          { header: 'Answers', num: true, cell: (r) => n(r.total) },
+          { header: 'Labelled', num: true, cell: (r) => n(r.labelled) },
+          { header: 'Skipped', num: true, cell: (r) => n(r.skipped) },
+          { header: 'Flagged', num: true, cell: (r) => <>{n(r.flagged)}{r.openFlags ? <span className="text-xs text-amber-700"> ({n(r.openFlags)} open)</span> : null}</> },
+          { header: 'Today', num: true, cell: (r) => n(r.today) },
+          { header: 'Undone', num: true, className: 'text-zinc-500', cell: (r) => n(r.undone) },
+          { header: 'Last answer', className: 'text-zinc-500 whitespace-nowrap', cell: (r) => (r.lastAnswerAt ? new Date(r.lastAnswerAt).toLocaleString() : '—') },
         ]}
       />
     </section>

@@ -49,11 +49,14 @@ export interface EmptyState {
   detail: string;
   /** What a lead can do about it (empty for annotators, and when waiting is the answer). */
   actions: LeadAction[];
-  /** Ask again after this long (the state changes by itself: a job finishing, leases ending); null: only an action changes it. */
-  retryInMs: number | null;
+  /** Ask again after this long: sooner when the state changes by itself (a job finishing, leases ending). */
+  retryInMs: number;
   /** Facts worth knowing whatever the reason (how the queue is ordered). */
   notes: string[];
 }
+
+/** How often an empty queue is looked at again when nothing in particular is awaited. */
+export const RECHECK_MS = 15_000;
 
 /** A job waiting longer than this without a worker taking it probably has no worker to go to. */
 export const NO_WORKER_AFTER_MS = 60_000;
@@ -71,7 +74,8 @@ export function explainEmptyQueue(f: QueueFacts, opts: { lead: boolean; now?: Da
   const notes: string[] = [];
   if (f.trainItems > 0 && f.teacherOutputs === 0) notes.push('No teacher outputs have been imported for this phase, so the queue follows the import order.');
   else if (f.built && f.studentModelId == null && f.trainItems > 0) notes.push('No round has scored the pool yet, so the queue serves the items the teacher is least sure about first.');
-  const out = (reason: EmptyReason, title: string, detail: string, actions: LeadAction[] = [], retryInMs: number | null = null): EmptyState => ({
+  // Whatever the reason, the page looks again now and then: an import or a round elsewhere fills the queue.
+  const out = (reason: EmptyReason, title: string, detail: string, actions: LeadAction[] = [], retryInMs: number = RECHECK_MS): EmptyState => ({
     reason,
     title,
     detail,

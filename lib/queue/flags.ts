@@ -198,9 +198,9 @@ export async function resolveFlag(db: Db, input: ResolveFlagInput): Promise<Flag
   return { itemId, resolution, label, flags: resolved, duplicate: false };
 }
 
-/** Open flagged items per phase (the annotate list and the review page show the count to leads). */
-export async function openFlagCounts(db: Db): Promise<Map<number, number>> {
-  const rows = await db.annotation.groupBy({ by: ['phaseId', 'itemId'], where: { action: 'flag', undoneAt: null, resolution: null } });
+/** Items with open flags per phase (one phase, or all): the annotate pages show the count to leads. */
+export async function openFlagCounts(db: Db, phaseId?: number): Promise<Map<number, number>> {
+  const rows = await db.annotation.groupBy({ by: ['phaseId', 'itemId'], where: { action: 'flag', undoneAt: null, resolution: null, ...(phaseId ? { phaseId } : {}) } });
   const out = new Map<number, number>();
   for (const r of rows) out.set(r.phaseId, (out.get(r.phaseId) ?? 0) + 1);
   return out;

@@ -4,6 +4,7 @@ import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { listTasks } from '@/lib/tasks/tasks.ts';
 import { answersByPhase } from '@/lib/queue/annotate.ts';
+import { openFlagCounts } from '@/lib/queue/flags.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { DataTable } from '@/components/ui/DataTable';
 
@@ -14,8 +15,8 @@ export const dynamic = 'force-dynamic';
 export default async function AnnotatePage() {
   const user = await currentUser();
   const db = await getDb();
-  const [tasks, myCount] = await Promise.all([listTasks(db), answersByPhase(db, user.id)]);
   const lead = hasRole(user.role, 'lead');
+  const [tasks, myCount, flags] = await Promise.all([listTasks(db), answersByPhase(db, user.id), lead ? openFlagCounts(db) : new Map<number, number>()]);
   return (
     <>
       <PageHeader title="Annotate" subtitle="Pick a phase. Its queue shows the items where the student and the teacher disagree most first." />
@@ -47,6 +48,7 @@ export default async function AnnotatePage() {
                 <>
                   <Link href={`/annotate/${p.id}`} className="btn btn-primary">Start</Link>
                   {lead && <Link href={`/annotate/${p.id}/review`} className="btn ml-2">Review</Link>}
+                  {lead && (flags.get(p.id) ?? 0) > 0 && <Link href={`/annotate/${p.id}/flags`} className="btn ml-2" data-testid={`flags-${p.id}`}>Flags ({flags.get(p.id)})</Link>}
                 </>
               ),
             },

@@ -8,6 +8,7 @@ import { getPhase } from '@/lib/tasks/tasks.ts';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { Annotator } from '@/components/annotate/Annotator';
 import { parsePageId } from '@/lib/http/page-params.ts';
+import { openFlagCounts } from '@/lib/queue/flags.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,18 +22,28 @@ export async function generateMetadata({ params }: { params: Promise<{ phaseId: 
 export default async function AnnotatePhasePage({ params }: { params: Promise<{ phaseId: string }> }) {
   const user = await currentUser();
   const phaseId = pageIdOr404((await params).phaseId);
-  const phase = await getPhase(await getDb(), phaseId).catch((e) => {
+  const db = await getDb();
+  const phase = await getPhase(db, phaseId).catch((e) => {
     if (e instanceof DomainError && e.status === 404) notFound();
     throw e;
   });
+  const lead = hasRole(user.role, 'lead');
+  const openFlags = lead ? ((await openFlagCounts(db, phaseId)).get(phaseId) ?? 0) : 0;
   return (
     <>
       <PageHeader
         title={`Annotate: ${phase.name}`}
         subtitle={<><Link href="/annotate" className="text-indigo-700 hover:underline">All phases</Link> · {phase.taskName} / {phase.key} · labels {phase.labels.join(', ')} · press <kbd className="font-mono">?</kbd> for the keys</>}
-        actions={hasRole(user.role, 'lead') ? <Link href={`/annotate/${phaseId}/review`} className="btn">Agreement &amp; review</Link> : undefined}
+        actions={
+          lead ? (
+            <nav aria-label="This phase" className="flex flex-wrap gap-2">
+              <Link href={`/annotate/${phaseId}/flags`} className="btn" data-testid="flags-link">Flags{openFlags ? ` (${openFlags})` : ''}</Link>
+              <Link href={`/annotate/${phaseId}/review`} className="btn">Agreement &amp; review</Link>
+            </nav>
+          ) : undefined
+        }
       />
-      <Annotator phaseId={phaseId} userId={user.id} phaseName={phase.name} initialLabels={phase.labels} showScores={hasRole(user.role, 'lead')} />
+      <Annotator phaseId={phaseId} userId={user.id} phaseName={phase.name} initialLabels={phase.labels} showScores={lead} />
     </>
   );
 }

@@ -30,8 +30,13 @@ export default async function ReviewPage({ params }: { params: Promise<{ phaseId
     <>
       <PageHeader
         title={`Review: ${phase.name}`}
-        subtitle={<><Link href="/annotate" className="text-indigo-700 hover:underline">All phases</Link> · {phase.taskName} / {phase.key} · agreement between annotators, conflicts to adjudicate, overlap and export</>}
-        actions={<Link href={`/annotate/${phaseId}`} className="btn">Annotate</Link>}
+        subtitle={<><Link href="/annotate" className="text-indigo-700 hover:underline">All phases</Link> · {phase.taskName} / {phase.key} · who answered what, agreement between annotators, conflicts to adjudicate, overlap and export</>}
+        actions={
+          <nav aria-label="This phase" className="flex flex-wrap gap-2">
+            <Link href={`/annotate/${phaseId}/flags`} className="btn">Flags</Link>
+            <Link href={`/annotate/${phaseId}`} className="btn">Annotate</Link>
+          </nav>
+        }
       />
       <PhaseReview phaseId={phaseId} labels={phase.labels} overlap={phase.overlap} />
     </>
