@@ -445,7 +445,7 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="phase-${f.phaseId}-labels.csv"`);
     const text = csv.body as string;
-    expect(text.split('\n')[0]).toBe('annotationId,itemId,externalId,text,action,label,annotator,createdAt,shown,finalLabel,finalSource');
+    expect(text.split('\n')[0]).toBe('annotationId,itemId,externalId,text,action,label,note,annotator,createdAt,shown,finalLabel,finalSource');
     expect(text).toContain('"quote "" comma , newline\nend <script>alert(1)</script>"');
     expect(text).toContain(`,label,offensive,${users[0].email},`);
     const undoRoute = await import('../app/api/phases/[id]/annotations/undo/route.ts');

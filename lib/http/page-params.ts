@@ -3,14 +3,14 @@
  * No Next imports here so the unit tests run them as they are.
  */
 
-/** Ids are 32-bit integer columns (see MAX_ID in route.ts). */
-const MAX_PAGE_ID = 2_147_483_647;
+/** Ids are 32-bit integer columns: the largest id a path, a body or a query may name. */
+export const MAX_ID = 2_147_483_647;
 
 /** A page-path id ("12") as a number, or null for anything else (abc, 1e3, 0, -1, 2^40): the page answers 404. */
 export function parsePageId(raw: string | undefined | null): number | null {
   if (typeof raw !== 'string' || !/^\d{1,10}$/.test(raw)) return null;
   const n = Number(raw);
-  return n >= 1 && n <= MAX_PAGE_ID ? n : null;
+  return n >= 1 && n <= MAX_ID ? n : null;
 }
 
 /**

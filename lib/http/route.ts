@@ -8,6 +8,7 @@ import { checkCookieMutation } from './origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
 import { defaultScope, type Scope } from '../auth/scopes.ts';
 import { userForApiToken, userForSession, type AuthUser } from '../auth/users.ts';
+import { MAX_ID } from './page-params.ts';
 
 export const SESSION_COOKIE = 'distillery_session';
 
@@ -96,8 +97,8 @@ export function publicRoute(handler: (ctx: { req: NextRequest; db: Db }) => Prom
   };
 }
 
-/** Ids are 32-bit integer columns: anything else (abc, 1e3, 2^64) is a 400, never a database error. */
-export const MAX_ID = 2_147_483_647;
+// Ids are 32-bit integer columns: anything else (abc, 1e3, 2^64) is a 400, never a database error.
+export { MAX_ID };
 
 export function intParam(value: string, what: string): number {
   const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;

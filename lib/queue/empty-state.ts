@@ -162,5 +162,6 @@ export function explainEmptyQueue(f: QueueFacts, opts: { lead: boolean; now?: Da
       30_000,
     );
   }
-  return out('available', 'New items are ready.', 'Loading them…', [], 0);
+  // Open items nobody holds: they were just freed (a lease ended, a rebuild finished); the next look takes them.
+  return out('available', 'New items are ready.', 'Loading them…', [], 2000);
 }

@@ -10,7 +10,7 @@ export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const PAGE = 1000;
-const COLUMNS = ['annotationId', 'itemId', 'externalId', 'text', 'action', 'label', 'annotator', 'createdAt', 'shown', 'finalLabel', 'finalSource'] as const;
+const COLUMNS = ['annotationId', 'itemId', 'externalId', 'text', 'action', 'label', 'note', 'annotator', 'createdAt', 'shown', 'finalLabel', 'finalSource'] as const;
 type Row = Record<(typeof COLUMNS)[number], string | number | null | unknown>;
 
 /**
@@ -59,6 +59,7 @@ export async function* exportLabels(db: Db, phaseId: number, format: ExportForma
         text: item.get(a.itemId)?.text ?? null,
         action: a.action,
         label: a.label,
+        note: a.note,
         annotator: emails.get(a.userId) ?? null,
         createdAt: a.createdAt.toISOString(),
         shown: a.shown ? (JSON.parse(a.shown) as unknown) : null,

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { ACTIONS, NOTE_MAX } from './annotate.ts';
 import { FLAG_ACTIONS, FLAG_STATUSES } from './flags.ts';
 import { RECENT_MAX } from './recent-answers.ts';
+import { MAX_ID } from '../http/page-params.ts';
 
-const MAX_ID = 2_147_483_647;
 const clientId = z.string().min(1).max(200);
 const note = z.string().max(NOTE_MAX).nullable();
 
