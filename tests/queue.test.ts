@@ -447,7 +447,7 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     const text = csv.body as string;
     expect(text.split('\n')[0]).toBe('annotationId,itemId,externalId,text,action,label,note,annotator,createdAt,shown,finalLabel,finalSource');
     expect(text).toContain('"quote "" comma , newline\nend <script>alert(1)</script>"');
-    expect(text).toContain(`,label,offensive,${users[0].email},`);
+    expect(text).toContain(`,label,offensive,,${users[0].email},`); // no note
     const undoRoute = await import('../app/api/phases/[id]/annotations/undo/route.ts');
     await call(undoRoute.POST, '/x', { token: users[0].token, params: p });
     const chunks: string[] = [];

@@ -357,7 +357,7 @@ export interface SubmitInput {
 }
 
 /** A unique-index violation, from a Prisma model call (P2002) or a raw statement (P2010 carrying the driver's message). */
-export function isUniqueViolation(e: unknown): boolean {
+function isUniqueViolation(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const { code, message } = e as { code?: string; message?: string };
   return code === 'P2002' || (code === 'P2010' && /UNIQUE constraint failed|duplicate key value|23505/i.test(message ?? ''));
