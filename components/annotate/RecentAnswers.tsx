@@ -86,7 +86,7 @@ function ChangeRow({ row, labels, onChange, onCancel }: { row: RecentRow; labels
   const [note, setNote] = useState(row.note ?? '');
   const current = (c: AnswerContent) => c.action === row.action && (c.action !== 'label' || c.label === row.label);
   const btn = (c: AnswerContent, text: string, testId: string) => (
-    <button key={testId} type="button" data-testid={testId} className={`btn min-h-11 sm:min-h-0 ${current(c) ? 'border-indigo-500 bg-indigo-50 text-indigo-900' : ''}`} aria-pressed={current(c)} onClick={() => onChange(c)}>
+    <button key={testId} type="button" data-testid={testId} className={`btn min-h-11 sm:min-h-0 ${current(c) ? 'font-semibold text-indigo-900 ring-2 ring-indigo-500' : ''}`} aria-pressed={current(c)} onClick={() => onChange(c)}>
       {text}
     </button>
   );

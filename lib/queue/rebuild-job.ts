@@ -18,12 +18,18 @@ export interface QueueRebuildPayload {
 export const rebuildDedupeKey = (phaseId: number) => `queue-rebuild:${phaseId}`;
 
 /**
+ * Ahead of training jobs (the demo's teacher is 10, rounds 0): a rebuild takes seconds and is what
+ * lets people start labelling, so it should not wait behind a 20-minute teacher run on a one-worker box.
+ */
+export const REBUILD_PRIORITY = 20;
+
+/**
  * At most one rebuild per phase waits: a second click while one is queued returns that job. The
  * request is audited here when a person asked (the job's rebuild itself writes no row); an
  * import's own rebuild is part of the import's audit row.
  */
 export async function enqueueQueueRebuild(db: Db, phaseId: number, by?: Actor, opts: { audit?: boolean } = {}): Promise<Job> {
-  const job = await enqueue(db, { type: QUEUE_REBUILD_JOB, payload: { phaseId } satisfies QueueRebuildPayload, dedupeKey: rebuildDedupeKey(phaseId), priority: 5 });
+  const job = await enqueue(db, { type: QUEUE_REBUILD_JOB, payload: { phaseId } satisfies QueueRebuildPayload, dedupeKey: rebuildDedupeKey(phaseId), priority: REBUILD_PRIORITY });
   if (opts.audit !== false) await audit(db, by, 'queue.rebuild', `phase:${phaseId}`, { jobId: job.id });
   return job;
 }
