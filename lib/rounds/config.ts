@@ -47,9 +47,10 @@ export const roundConfigSchema = z
     /**
      * Fine-tune the phase's last good student (same architecture and shape) for `warmEpochs`
      * instead of training a new one from scratch: what it learned is kept and the new labels
-     * move it, rather than a fresh random start whose seed noise can drown them.
+     * move it, rather than a fresh random start whose seed noise can drown them. Default by
+     * architecture (warmStartOf): on for TextCNN and BiLSTM, off for the n-gram student.
      */
-    warmStart: z.boolean().default(true),
+    warmStart: z.boolean().optional(),
     warmEpochs: z.number().int().min(1).max(100).default(2),
     /**
      * Early stopping: training ends once the validation accuracy has not improved for this many
@@ -71,6 +72,16 @@ export const roundConfigSchema = z
 export const ROUND_EPOCHS = 12;
 
 export type RoundConfig = z.output<typeof roundConfigSchema>;
+
+/**
+ * Whether a round fine-tunes the last good student (see warmStart). Default: yes for the tfjs
+ * students, whose fresh random starts differ by about a point on COLD; no for the n-gram student,
+ * whose loss is convex and which retrains from scratch in seconds — fine-tuned round after round
+ * it drifted (the loop benchmark's no-labels arm lost up to 1 point on COLD over three rounds).
+ */
+export function warmStartOf(config: RoundConfig): boolean {
+  return config.warmStart ?? config.model.arch !== 'ngram';
+}
 
 /** The folds of a round's held-out pool scoring (see heldOutFolds). */
 export function heldOutFoldsOf(config: RoundConfig): number {

@@ -21,7 +21,7 @@ import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
 import { studentModelVersion } from '../ml/predictor.ts';
 import { parseTrainConfig } from '../ml/config.ts';
-import { heldOutFoldsOf, parseRoundConfig, type RoundConfig } from './config.ts';
+import { heldOutFoldsOf, parseRoundConfig, warmStartOf, type RoundConfig } from './config.ts';
 import { heldOutProbs } from './held-out.ts';
 import { selectProbs, selectRows } from './data.ts';
 import { goodStudents } from '../models/regression.ts';
@@ -116,7 +116,7 @@ async function warmStartFrom(db: Db, store: ArtifactStore, roundKey: string, pha
   const saved = await store.get(key);
   let modelId: number | null = saved ? dec<{ modelId: number | null }>(saved).modelId : null;
   if (!saved) {
-    if (config.warmStart) {
+    if (warmStartOf(config)) {
       for (const m of await goodStudents(db, phase.id, roundId)) {
         const cfg = JSON.parse(m.config) as { student?: unknown; labels?: string[] };
         if (JSON.stringify(cfg.student) !== JSON.stringify(config.model) || cfg.labels?.length !== phase.labels.length) continue;
