@@ -67,7 +67,7 @@ function slice(d: LabelledTexts, idx: Int32Array, from: number, n: number) {
   return { texts: Array.from(part, (i) => d.texts[i]), labels: Int32Array.from(part, (i) => d.labels[i]) };
 }
 
-function buildCase(name: DatasetName): LoopCase {
+export function buildCase(name: DatasetName): LoopCase {
   const train = name === 'cold' ? loadCold('train') : loadBanking77('train');
   const test = name === 'cold' ? loadCold('test') : loadBanking77('test');
   const s = SIZES[name];
@@ -88,7 +88,7 @@ function buildCase(name: DatasetName): LoopCase {
 const cacheDir = join('data', 'bench-cache');
 
 /** The teacher: an n-gram LR and a wide TextCNN trained on the teacher set, averaged. Cached per dataset. */
-async function teacherOutputs(c: LoopCase, log: (m: string) => void): Promise<{ probs: Float32Array; texts: string[]; seconds: number }> {
+export async function teacherOutputs(c: LoopCase, log: (m: string) => void): Promise<{ probs: Float32Array; texts: string[]; seconds: number }> {
   const texts = [...c.gold.texts, ...c.pool.texts, ...c.test.texts];
   const key = createHash('sha256').update(JSON.stringify({ v: 2, t: c.teacherSet.texts.length, texts })).digest('hex').slice(0, 16);
   const file = join(cacheDir, `loop-teacher-${c.name}-${key}.bin`);

@@ -73,7 +73,8 @@ describe.skipIf(!built).each(providers)('SIGKILL of the console and the worker o
     writeSyntheticImport(file, { rows: 6000, seed: 11 });
     await importFile(t.db, { phaseId, path: file, format: 'csv' });
     await rebuildQueue(t.db, phaseId);
-    const round = await startRound(t.db, { phaseId, config: { train: { epochs: 3 } }, userId: lead.id });
+    // A TextCNN, whose epochs last long enough to kill the worker mid-round (the default n-gram student trains in seconds).
+    const round = await startRound(t.db, { phaseId, config: { model: { arch: 'textcnn' }, train: { epochs: 3 } }, userId: lead.id });
 
     const port = 3800 + Math.floor(Math.random() * 150);
     const base = `http://127.0.0.1:${port}`;

@@ -71,7 +71,8 @@ describe.each(providers)('rounds on %s', (provider) => {
     const pool = train.slice(2500, 5500).map((r) => ({ id: r.id, text: r.text, label: r.offensive ? 'offensive' : 'safe' }));
     const phaseId = await phaseWithTeacher(t, `cold-${provider}`, ['safe', 'offensive'], teacherRows.map((r) => r.text), Int32Array.from(teacherRows, (r) => (r.offensive ? 1 : 0)), pool);
 
-    const round = await startRound(t.db, { phaseId, config: { train: { epochs: 4, seed: 9 } } });
+    // A TextCNN: its epochs take long enough for a worker to be killed mid-round (the default n-gram student's take a second).
+    const round = await startRound(t.db, { phaseId, config: { model: { arch: 'textcnn' }, train: { epochs: 4, seed: 9 } } });
     const a = startWorkerProcess({ ...env(), WORKER_ID: 'victim' });
     workers.push(a);
     // Kill it once the first epoch's checkpoint is stored, mid-way through the next.

@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
-import { Vocab } from '@/lib/ml/tokenizer.ts';
+import { vocabFromJSON, type FeatureVocab } from '@/lib/ml/features.ts';
 import { decide } from '@/lib/tasks/phase.ts';
 import { api } from '@/components/api';
 
@@ -38,7 +38,7 @@ export function TryIt(p: Props) {
   const [local, setLocal] = useState<Result | null>(null);
   const [server, setServer] = useState<{ answer: ServerAnswer; ms: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const ref = useRef<{ ort: Ort; session: Session; vocab: Vocab } | null>(null);
+  const ref = useRef<{ ort: Ort; session: Session; vocab: FeatureVocab } | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -52,7 +52,7 @@ export function TryIt(p: Props) {
       ]);
       const session = await ort.InferenceSession.create(new Uint8Array(onnx));
       if (cancelled) return;
-      ref.current = { ort, session, vocab: Vocab.fromJSON(vocabJson) };
+      ref.current = { ort, session, vocab: vocabFromJSON(vocabJson) };
       setStatus('ready');
     })().catch((e: Error) => setError(`could not load the model in the browser: ${e.message}`));
     return () => {

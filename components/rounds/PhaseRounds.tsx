@@ -97,7 +97,7 @@ function StartRoundForm({ phaseId, disabled }: { phaseId: number; disabled: bool
           });
         })}
       >
-        <div><label className="label" htmlFor={`arch-${phaseId}`}>Student</label><select id={`arch-${phaseId}`} name="arch" className="input"><option value="textcnn">TextCNN</option><option value="bilstm">BiLSTM</option></select></div>
+        <div><label className="label" htmlFor={`arch-${phaseId}`}>Student</label><select id={`arch-${phaseId}`} name="arch" className="input"><option value="textcnn">TextCNN</option><option value="bilstm">BiLSTM</option><option value="ngram">n-gram</option></select></div>
         <div><label className="label" htmlFor={`epochs-${phaseId}`}>Max epochs</label><input id={`epochs-${phaseId}`} name="epochs" type="number" min={1} max={100} defaultValue={12} className="input w-20" /></div>
         <div><label className="label" htmlFor={`t-${phaseId}`}>Temperature T</label><input id={`t-${phaseId}`} name="temperature" type="number" step="0.1" min={0.1} defaultValue={2} className="input w-24" /></div>
         <div><label className="label" htmlFor={`a-${phaseId}`}>Alpha</label><input id={`a-${phaseId}`} name="alpha" type="number" step="0.05" min={0} max={1} defaultValue={0.5} className="input w-20" /></div>

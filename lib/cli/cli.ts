@@ -30,7 +30,7 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
   user set-role --email E --role R
   token create --email E [--name N] [--scopes read,annotate,predict,admin]
                                                    print a new API token for that user (default: all scopes)
-  round start --phase ID [--arch textcnn|bilstm] [--epochs N] [--temperature T] [--alpha A]
+  round start --phase ID [--arch textcnn|bilstm|ngram] [--epochs N] [--temperature T] [--alpha A]
               [--human-weight W] [--sampling loss|uniform] [--no-teacher] [--config FILE.json] [--wait]
   rounds --phase ID [--json]                       rounds with status, backend, metrics, durations
   round show ID [--json]

@@ -7,7 +7,7 @@ import type { DistillTargets } from './loss.ts';
 import type { StudentWeights, TensorData } from './model.ts';
 import type { AdamState } from './optimizer.ts';
 import { Rng, type RngState } from './rng.ts';
-import type { VocabJSON } from './tokenizer.ts';
+import type { FeatureVocabJSON } from './features.ts';
 
 export interface EpochSummary {
   epoch: number;
@@ -35,8 +35,10 @@ export interface TrainCheckpoint {
   adamM: Record<string, TensorData>;
   adamV: Record<string, TensorData>;
   history: EpochSummary[];
+  /** n-gram student: how many of its steps the averaged model covers (adamM holds the averaging sums, adamV AdaGrad's). */
+  averagedSteps?: number;
   /** The vocabulary the ids came from: with it the model can be rebuilt from the checkpoint alone (absent when training was given bare ids). */
-  vocab?: VocabJSON;
+  vocab?: FeatureVocabJSON;
 }
 
 /** The loop's state between steps: exactly what a checkpoint saves and restores. */
@@ -50,7 +52,7 @@ export function copyTensors(params: Record<string, TensorData>): Record<string, 
   return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { shape: [...v.shape], data: v.data.slice() }]));
 }
 
-export function toCheckpoint(state: TrainState, model: StudentConfig, train: TrainConfig, C: number, V: number, fingerprint: string, vocab?: VocabJSON): TrainCheckpoint {
+export function toCheckpoint(state: TrainState, model: StudentConfig, train: TrainConfig, C: number, V: number, fingerprint: string, vocab?: FeatureVocabJSON): TrainCheckpoint {
   const shaped = (arrays: Record<string, Float32Array>) =>
     Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, { shape: [...state.weights.params[k].shape], data: v.slice() }]));
   return {
@@ -85,7 +87,7 @@ export function stateFromCheckpoint(cp: TrainCheckpoint): TrainState {
   return { weights, adamM: arrays(cp.adamM), adamV: arrays(cp.adamV), step: cp.step, epoch: cp.epoch, rng: new Rng(cp.rng), history: cp.history.map((h) => ({ ...h })) };
 }
 
-export function assertResumable(cp: TrainCheckpoint, model: StudentConfig, train: TrainConfig, C: number, V: number, fingerprint: string, vocab?: VocabJSON): void {
+export function assertResumable(cp: TrainCheckpoint, model: StudentConfig, train: TrainConfig, C: number, V: number, fingerprint: string, vocab?: FeatureVocabJSON): void {
   if (cp.format !== 'distillery-train-checkpoint') throw new Error('not a training checkpoint');
   if (JSON.stringify(cp.model) !== JSON.stringify(model)) throw new Error('checkpoint was trained with another model config');
   const { epochs: _a, ...trainRest } = train;
@@ -93,7 +95,7 @@ export function assertResumable(cp: TrainCheckpoint, model: StudentConfig, train
   if (JSON.stringify(trainRest) !== JSON.stringify(cpRest)) throw new Error('checkpoint was trained with another training config');
   if (cp.numClasses !== C || cp.vocabSize !== V) throw new Error('checkpoint has another number of classes or vocabulary size');
   if (cp.dataFingerprint !== fingerprint) throw new Error('checkpoint was trained on other data');
-  if (cp.vocab && vocab && cp.vocab.tokens.some((t, i) => t !== vocab.tokens[i])) throw new Error('checkpoint was trained with another vocabulary');
+  if (cp.vocab && vocab && JSON.stringify(cp.vocab) !== JSON.stringify(vocab)) throw new Error('checkpoint was trained with another vocabulary');
 }
 
 export /** FNV-1a over the data's bytes: cheap (≈ 0.1 s per 10M tokens) and enough to catch a wrong resume. */
@@ -170,7 +172,30 @@ function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
-/** The trained weights stored in a checkpoint (e.g. to export the last finished epoch). */
+/**
+ * The trained weights stored in a checkpoint (e.g. to export the last finished epoch). For the
+ * n-gram student, whose model is the average of its steps (lib/ml/ngram-student.ts), that average.
+ */
 export function weightsFromCheckpoint(cp: TrainCheckpoint): StudentWeights {
-  return stateFromCheckpoint(cp).weights;
+  const { weights } = stateFromCheckpoint(cp);
+  return cp.model.arch === 'ngram' ? averagedWeights(weights.params, cp.adamM, cp.averagedSteps ?? cp.step, weights) : weights;
+}
+
+/** Trained by the n-gram student's averaging: W − A/m (A = Σ_u (u − s₀ − 1)·Δ_u over the m averaged steps u > s₀). */
+const AVERAGED = ['embedding', 'dense.kernel', 'dense.bias'];
+
+/** The average of every step's weights, from the current weights and the averaging sums. */
+export function averagedWeights(params: Record<string, TensorData>, avg: Record<string, TensorData | Float32Array>, steps: number, base: Omit<StudentWeights, 'params'>): StudentWeights {
+  const out = copyTensors(params);
+  if (steps > 0) {
+    for (const name of AVERAGED) {
+      const a = avg[name];
+      if (!a || !out[name]) continue;
+      const A = a instanceof Float32Array ? a : a.data;
+      const W = out[name].data;
+      for (let i = 0; i < W.length; i++) W[i] -= A[i] / steps;
+    }
+  }
+  const { format, version, config, vocabSize, numClasses } = base;
+  return { format, version, config, vocabSize, numClasses, params: out };
 }

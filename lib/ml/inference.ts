@@ -12,13 +12,14 @@ import * as ort from 'onnxruntime-node';
 import type { StudentConfig } from './config.ts';
 import { INPUT_NAME, MODEL_VERSION_KEY, OUTPUT_NAME, readOnnxMetadata } from './onnx.ts';
 import { studentModelVersion, type Prediction, type Predictor } from './predictor.ts';
-import { Vocab, type PackedIds, type VocabJSON, packIds } from './tokenizer.ts';
+import { type PackedIds, packIds } from './tokenizer.ts';
+import { vocabFromJSON, type FeatureVocab, type FeatureVocabJSON } from './features.ts';
 
 export interface OnnxStudentOptions {
   /** Threads inside one inference (default: 1 — a worker scoring large batches on a busy 2-core box is best with 1 per session; use 2 on an idle box). */
   intraOpThreads?: number;
   /** Vocabulary to use when the model does not embed one. */
-  vocab?: Vocab | VocabJSON;
+  vocab?: FeatureVocab | FeatureVocabJSON;
   /** Overrides the version read from the model's metadata. */
   modelVersion?: string;
 }
@@ -33,7 +34,7 @@ export class OnnxStudent implements Predictor {
     private readonly session: ort.InferenceSession,
     readonly config: StudentConfig,
     readonly numClasses: number,
-    readonly vocab: Vocab | null,
+    readonly vocab: FeatureVocab | null,
     readonly modelVersion: string,
   ) {}
 
@@ -43,9 +44,9 @@ export class OnnxStudent implements Predictor {
     if (!meta['distillery.config']) throw new Error('not a distillery student (no distillery.config metadata)');
     const config = JSON.parse(meta['distillery.config']) as StudentConfig;
     const numClasses = Number(meta['distillery.numClasses']);
-    let vocab: Vocab | null = null;
-    if (options.vocab) vocab = options.vocab instanceof Vocab ? options.vocab : Vocab.fromJSON(options.vocab);
-    else if (meta['distillery.vocab']) vocab = Vocab.fromJSON(meta['distillery.vocab']);
+    let vocab: FeatureVocab | null = null;
+    if (options.vocab) vocab = 'encodeAll' in options.vocab ? options.vocab : vocabFromJSON(options.vocab);
+    else if (meta['distillery.vocab']) vocab = vocabFromJSON(meta['distillery.vocab']);
     const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: options.intraOpThreads ?? 1,
       interOpNumThreads: 1,

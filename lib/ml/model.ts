@@ -19,7 +19,8 @@
  *     into them, and pooling masks them out.
  */
 import { tf } from './backend.ts';
-import type { BiLstmConfig, StudentConfig, TextCnnConfig } from './config.ts';
+import type { BiLstmConfig, StudentConfig, TextCnnConfig, TfjsStudentConfig } from './config.ts';
+import { initNgramWeights, predictNgramProbs } from './ngram-student.ts';
 import { Rng } from './rng.ts';
 import { PAD_ID } from './tokenizer.ts';
 
@@ -46,7 +47,7 @@ export interface StudentWeights {
  *            (direction 0 forward, 1 backward; gates in ONNX order i, o, f, c; in = E for l = 0, else 2H);
  *            dense.kernel [4H, C] (features: max fwd, max bwd, mean fwd, mean bwd); dense.bias [C]
  */
-export function paramShapes(config: StudentConfig, vocabSize: number, numClasses: number): Array<[string, number[]]> {
+export function paramShapes(config: TfjsStudentConfig, vocabSize: number, numClasses: number): Array<[string, number[]]> {
   const E = config.embeddingDim;
   const shapes: Array<[string, number[]]> = [['embedding', [vocabSize, E]]];
   if (config.arch === 'textcnn') {
@@ -69,13 +70,14 @@ export function paramShapes(config: StudentConfig, vocabSize: number, numClasses
 }
 
 /** Width of the pooled feature vector that dropout and the dense layer see. */
-export function featureDim(config: StudentConfig): number {
+export function featureDim(config: TfjsStudentConfig): number {
   return config.arch === 'textcnn' ? config.kernelSizes.length * config.filters : 4 * config.hiddenSize;
 }
 
 /** Fresh weights: Glorot-uniform matrices, zero biases (LSTM forget gate 1), PAD row zero. */
 export function initWeights(config: StudentConfig, vocabSize: number, numClasses: number, rng: Rng): StudentWeights {
   if (vocabSize < 2) throw new Error('vocabSize must include PAD and OOV');
+  if (config.arch === 'ngram') return initNgramWeights(config, vocabSize, numClasses, rng);
   const params: Record<string, TensorData> = {};
   for (const [name, shape] of paramShapes(config, vocabSize, numClasses)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -103,7 +105,7 @@ function fans(name: string, shape: number[]): [number, number] {
 }
 
 /** The non-embedding parameters, in the order the forward functions take them. */
-export function denseParamNames(config: StudentConfig, vocabSize: number, numClasses: number): string[] {
+export function denseParamNames(config: TfjsStudentConfig, vocabSize: number, numClasses: number): string[] {
   return paramShapes(config, vocabSize, numClasses)
     .map(([n]) => n)
     .filter((n) => n !== 'embedding');
@@ -195,7 +197,8 @@ export interface ForwardInputs {
 }
 
 /** Student logits [b, C]. `params` are the dense parameters by name. */
-export function forwardLogits(config: StudentConfig, inputs: ForwardInputs, params: Record<string, tf.Tensor>): tf.Tensor2D {
+export function forwardLogits(student: StudentConfig, inputs: ForwardInputs, params: Record<string, tf.Tensor>): tf.Tensor2D {
+  const config = tfjsConfig(student);
   let features = config.arch === 'textcnn' ? textCnnFeatures(config, inputs, params) : biLstmFeatures(config, inputs, params);
   if (inputs.dropout) features = tf.mul(features, inputs.dropout);
   return tf.add(tf.matMul(features, params['dense.kernel'] as tf.Tensor2D), params['dense.bias']) as tf.Tensor2D;
@@ -341,10 +344,10 @@ export function paramTensors(weights: StudentWeights, names: string[]): tf.Tenso
 
 /** tfjs inputs of a batch for the forward pass. */
 export function forwardInputs(weights: StudentWeights, batch: Batch, dropout?: Float32Array): ForwardInputs {
-  const E = weights.config.embeddingDim;
+  const config = tfjsConfig(weights.config);
+  const E = config.embeddingDim;
   const table = weights.params.embedding.data;
   const { size: b, len: L } = batch;
-  const config = weights.config;
   const lstm = config.arch === 'bilstm';
   const inputs: ForwardInputs = {
     x: tf.tensor3d(lookupEmbeddings(table, E, batch, false, lstm), lstm ? [L, b, E] : [b, L, E]),
@@ -354,7 +357,7 @@ export function forwardInputs(weights: StudentWeights, batch: Batch, dropout?: F
     inputs.xReversed = tf.tensor3d(lookupEmbeddings(table, E, batch, true, true), [L, b, E]);
     if (config.arch === 'bilstm' && config.layers > 1) inputs.reverseIdx = tf.tensor1d(reverseIndex(batch), 'int32');
   }
-  if (dropout) inputs.dropout = tf.tensor2d(dropout, [b, featureDim(weights.config)]);
+  if (dropout) inputs.dropout = tf.tensor2d(dropout, [b, featureDim(config)]);
   return inputs;
 }
 
@@ -363,10 +366,12 @@ export function forwardInputs(weights: StudentWeights, batch: Batch, dropout?: F
  * Texts are scored in length-sorted batches so padding stays small; output rows keep input order.
  */
 export function predictProbs(weights: StudentWeights, data: { offsets: Int32Array; tokens: Int32Array }, batchSize = 256): Float32Array {
+  if (weights.config.arch === 'ngram') return predictNgramProbs(weights, data);
+  const config = weights.config;
   const n = data.offsets.length - 1;
   const C = weights.numClasses;
-  const order = sortedByLength(data.offsets, weights.config.maxLen);
-  const names = denseParamNames(weights.config, weights.vocabSize, C);
+  const order = sortedByLength(data.offsets, config.maxLen);
+  const names = denseParamNames(config, weights.vocabSize, C);
   const out = new Float32Array(n * C);
   const params = paramTensors(weights, names);
   const byName = Object.fromEntries(names.map((nm, i) => [nm, params[i]]));
@@ -376,7 +381,7 @@ export function predictProbs(weights: StudentWeights, data: { offsets: Int32Arra
       const batch = makeBatch(data.offsets, data.tokens, rows, weights.config.maxLen);
       const probs = tf.tidy(() => {
         const inputs = forwardInputs(weights, batch);
-        return tf.softmax(forwardLogits(weights.config, inputs, byName)).dataSync() as Float32Array;
+        return tf.softmax(forwardLogits(config, inputs, byName)).dataSync() as Float32Array;
       });
       for (let i = 0; i < rows.length; i++) out.set(probs.subarray(i * C, i * C + C), rows[i] * C);
     }
@@ -384,6 +389,12 @@ export function predictProbs(weights: StudentWeights, data: { offsets: Int32Arra
     params.forEach((p) => p.dispose());
   }
   return out;
+}
+
+/** The config of a tfjs student (the n-gram student has its own forward pass, lib/ml/ngram-student.ts). */
+function tfjsConfig(config: StudentConfig): TfjsStudentConfig {
+  if (config.arch === 'ngram') throw new Error('the n-gram student is not a tfjs model');
+  return config;
 }
 
 /** Example indices sorted by (truncated) length, stable. */

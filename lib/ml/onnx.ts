@@ -13,7 +13,8 @@
  */
 import onnxProto from 'onnx-proto';
 import type { StudentWeights, TensorData } from './model.ts';
-import type { VocabJSON } from './tokenizer.ts';
+import type { FeatureVocabJSON } from './features.ts';
+import type { NgramConfig } from './config.ts';
 
 const { onnx } = onnxProto;
 type INode = InstanceType<typeof onnx.NodeProto> | Parameters<typeof onnx.NodeProto.create>[0];
@@ -27,7 +28,7 @@ export const MODEL_VERSION_KEY = 'distillery.modelVersion';
 
 export interface ExportOptions {
   /** Embedded as metadata `distillery.vocab` so that the model can score raw texts. */
-  vocab?: VocabJSON;
+  vocab?: FeatureVocabJSON;
   /** Embedded as metadata `distillery.modelVersion`: the version every prediction of this model carries. */
   modelVersion?: string;
   /** Free-form extra metadata (model card fields, round id, ...). */
@@ -40,6 +41,10 @@ export function exportOnnx(weights: StudentWeights, options: ExportOptions = {})
   const C = weights.numClasses;
   const cfg = weights.config;
   const P = weights.params;
+  if (cfg.arch === 'ngram') {
+    ngramLogits(g, weights);
+    return encodeModel(g, weights, options);
+  }
 
   g.initializer('embedding', P.embedding);
   g.constInt64('zero_i64', [], [0]);
@@ -117,6 +122,13 @@ export function exportOnnx(weights: StudentWeights, options: ExportOptions = {})
   g.initializer('dense.W', P['dense.kernel']);
   g.initializer('dense.b', P['dense.bias']);
   g.node('Gemm', [features, 'dense.W', 'dense.b'], ['logits']);
+  return encodeModel(g, weights, options);
+}
+
+/** Adds the softmax over `logits` and serialises the graph with the distillery metadata. */
+function encodeModel(g: GraphBuilder, weights: StudentWeights, options: ExportOptions): Uint8Array {
+  const cfg = weights.config;
+  const C = weights.numClasses;
   g.node('Softmax', ['logits'], [OUTPUT_NAME], { axis: 1 });
 
   const metadata: Record<string, string> = {
@@ -144,6 +156,39 @@ export function exportOnnx(weights: StudentWeights, options: ExportOptions = {})
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * The n-gram student (lib/ml/ngram-student.ts): ids [B, L] of a text's distinct n-grams → their
+ * idf weights, L2-normalised per text (padding has idf 0) → the weighted sum of their rows →
+ * + bias (linear), or → Gemm with the dense layer (bag). Output `logits` [B, C].
+ */
+function ngramLogits(g: GraphBuilder, weights: StudentWeights): void {
+  const P = weights.params;
+  g.initializer('embedding', P.embedding);
+  g.initializer('idf', P.idf);
+  g.node('Gather', ['embedding', INPUT_NAME], ['emb'], { axis: 0 }); // [B, L, D]
+  g.node('Gather', ['idf', INPUT_NAME], ['w'], { axis: 0 }); // [B, L]
+  g.node('Mul', ['w', 'w'], ['w2']);
+  g.constInt64('axis1', [1], [1]);
+  g.node('ReduceSum', ['w2', 'axis1'], ['ss'], { keepdims: 1 }); // [B, 1]
+  g.node('Sqrt', ['ss'], ['norm']);
+  g.constFloat('tiny', [], [1e-30]);
+  g.node('Max', ['norm', 'tiny'], ['norm_safe']);
+  g.node('Div', ['w', 'norm_safe'], ['v']); // [B, L]
+  g.node('Unsqueeze', ['v', 'axis1'], ['v_b1l']); // [B, 1, L]
+  g.node('MatMul', ['v_b1l', 'emb'], ['x_b1d']); // [B, 1, D]
+  g.node('Squeeze', ['x_b1d', 'axis1'], ['x']); // [B, D]
+  if (P['dense.kernel']) {
+    g.initializer('dense.W', P['dense.kernel']);
+    g.initializer('dense.b', P['dense.bias']);
+    const relu = (weights.config as NgramConfig).activation === 'relu';
+    if (relu) g.node('Relu', ['x'], ['x_relu']);
+    g.node('Gemm', [relu ? 'x_relu' : 'x', 'dense.W', 'dense.b'], ['logits']);
+  } else {
+    g.initializer('dense.b', P['dense.bias']);
+    g.node('Add', ['x', 'dense.b'], ['logits']);
+  }
 }
 
 /** Reads the distillery metadata of an exported model. */

@@ -8,12 +8,12 @@ import { initBackend } from './backend.ts';
 import { decodeCheckpoint, weightsFromCheckpoint, type TrainCheckpoint } from './checkpoint.ts';
 import { predictProbs, type StudentWeights } from './model.ts';
 import type { Prediction, Predictor } from './predictor.ts';
-import { Vocab } from './tokenizer.ts';
+import { vocabFromJSON, type FeatureVocab } from './features.ts';
 
 export class TfjsStudent implements Predictor {
   private constructor(
     readonly weights: StudentWeights,
-    readonly vocab: Vocab,
+    readonly vocab: FeatureVocab,
     readonly modelVersion: string,
   ) {}
 
@@ -22,7 +22,7 @@ export class TfjsStudent implements Predictor {
     const cp = source instanceof Uint8Array ? decodeCheckpoint(source) : source;
     if (!cp.vocab) throw new Error('this checkpoint has no vocabulary (it was trained on bare ids): it cannot score texts');
     const weights = weightsFromCheckpoint(cp);
-    return new TfjsStudent(weights, Vocab.fromJSON(cp.vocab), options.modelVersion ?? weightsVersion(weights));
+    return new TfjsStudent(weights, vocabFromJSON(cp.vocab), options.modelVersion ?? weightsVersion(weights));
   }
 
   get numClasses(): number {

@@ -216,6 +216,20 @@ function singleCodePoint(t: string): number {
   return -1;
 }
 
+/**
+ * Calls `emit(single, multi)` for each token of `text`, in order: `single` is the token's code
+ * point when it is one code point (most of Chinese text: no string is allocated), else −1 and
+ * `multi` is the token's canonical string (lowercased, folded). Returning false stops the scan.
+ */
+export function scanTokens(text: string, emit: (single: number, multi: string | null) => boolean | void): void {
+  scan(text, (start, end, single) => {
+    if (single >= 0) return emit(single, null);
+    const t = tokenText(text, start, end);
+    const cp = singleCodePoint(t);
+    return cp >= 0 ? emit(cp, null) : emit(-1, t);
+  });
+}
+
 /** Splits a text into its token strings (for inspection and tests; `Vocab.encode` does not allocate them). */
 export function tokenize(text: string): string[] {
   const out: string[] = [];

@@ -24,6 +24,8 @@ import { denseParamNames, featureDim, forwardInputs, forwardLogits, initWeights,
 import { applyAdam, SparseRows, zerosLike } from './optimizer.ts';
 import { Rng } from './rng.ts';
 import { packIds, type PackedIds, type VocabJSON } from './tokenizer.ts';
+import type { FeatureVocabJSON } from './features.ts';
+import { trainNgramStudent } from './ngram-student.ts';
 
 export { epochBatches } from './batching.ts';
 export { encodeCheckpoint, decodeCheckpoint, weightsFromCheckpoint, type EpochSummary, type TrainCheckpoint } from './checkpoint.ts';
@@ -53,7 +55,7 @@ export interface TrainStudentOptions {
   /** Vocabulary size (ids must be < vocabSize). */
   vocabSize: number;
   /** The vocabulary the ids come from, stored in every checkpoint (its size must be vocabSize). */
-  vocab?: VocabJSON;
+  vocab?: FeatureVocabJSON;
   onProgress?: (p: TrainProgress) => void;
   /** Called with a checkpoint after every epoch; persist it to survive a kill. */
   onEpochEnd?: (checkpoint: TrainCheckpoint) => void | Promise<void>;
@@ -76,26 +78,29 @@ export interface TrainStudentOptions {
 export interface TrainResult {
   weights: StudentWeights;
   history: EpochSummary[];
-  backend: BackendName;
+  /** The tfjs backend that trained it, or 'js' for the n-gram student (plain TypeScript). */
+  backend: BackendName | 'js';
 }
 
 export async function trainStudent(options: TrainStudentOptions): Promise<TrainResult> {
-  const backend = await initBackend();
   const model = parseStudentConfig(options.model);
-  const train = parseTrainConfig(options.train ?? {});
+  if (model.arch === 'ngram') return trainNgramStudent(options);
+  const backend = await initBackend();
+  const train = parseTrainConfig(options.train ?? {}, model.arch);
   const C = options.numClasses;
   const V = options.vocabSize;
+  if (options.vocab && options.vocab.format !== 'distillery-vocab') throw new Error(`a ${model.arch} student needs a token vocabulary`);
   if (options.vocab && options.vocab.tokens.length !== V) throw new Error(`the vocabulary has ${options.vocab.tokens.length} tokens, vocabSize is ${V}`);
   const data = normaliseData(options.data, C, V);
   const fingerprint = fingerprintData(data, C);
 
   let state: TrainState;
-  let vocab = options.vocab;
+  let vocab = options.vocab as VocabJSON | undefined;
   if (options.resumeFrom) {
     const cp = options.resumeFrom instanceof Uint8Array ? decodeCheckpoint(options.resumeFrom) : options.resumeFrom;
     assertResumable(cp, model, train, C, V, fingerprint, vocab);
     state = stateFromCheckpoint(cp);
-    vocab ??= cp.vocab;
+    vocab ??= cp.vocab as VocabJSON | undefined;
   } else {
     const rng = new Rng(train.seed);
     const weights = initWeights(model, V, C, rng);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCold } from '../datasets/cold.ts';
 import { tokenizerClassRuns, Vocab } from '../ml/tokenizer.ts';
+import { NgramVocab } from '../ml/ngram.ts';
+import type { FeatureVocab } from '../ml/features.ts';
 import { tarGz } from './tar.ts';
 
 const TRICKY = [
@@ -22,25 +24,39 @@ describe('the downloadable example tokenizer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'distillery-example-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  const ENGLISH = ["Where is my card? It hasn't arrived", 'I was charged twice for the same transaction', 'top-up failed with Apple Pay', 'Can I change my PIN at an ATM?', 'exchange rate for EUR → GBP'];
+
+  /** Writes the download's files for `vocab` into a fresh folder and checks both examples against `vocab.encode`. */
+  async function checkExamples(name: string, vocab: FeatureVocab, texts: string[], maxLen: number) {
+    const sub = join(dir, name);
+    execFileSync('mkdir', ['-p', sub]);
+    writeFileSync(join(sub, 'vocab.json'), JSON.stringify(vocab.toJSON()));
+    writeFileSync(join(sub, 'config.json'), JSON.stringify({ maxLen, labels: ['a', 'b'], input: 'input_ids', output: 'probs', version: 'test' }));
+    writeFileSync(join(sub, 'tokenizer.json'), JSON.stringify({ classes: tokenizerClassRuns() }));
+    copyFileSync(join(process.cwd(), 'lib/models/example/predict.mjs'), join(sub, 'predict.mjs'));
+    copyFileSync(join(process.cwd(), 'lib/models/example/predict.py'), join(sub, 'predict.py'));
+    symlinkSync(join(process.cwd(), 'node_modules'), join(sub, 'node_modules'));
+    const example = (await import(join(sub, 'predict.mjs'))) as { encode: (t: string, maxLen?: number) => number[] };
+    const expected = texts.map((t) => Array.from(vocab.encode(t, maxLen)));
+    expect(texts.map((t) => example.encode(t))).toEqual(expected);
+    expect(expected.some((ids) => ids.length === maxLen)).toBe(true);
+    const lines = texts.filter((t) => t.trim() && !t.includes('\n'));
+    const out = execFileSync('python3', [join(sub, 'predict.py'), '--ids'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+    expect(out.trim().split('\n').map((l) => JSON.parse(l))).toEqual(lines.map((t) => Array.from(vocab.encode(t, maxLen))));
+  }
+
+  it('reproduces the n-gram student\'s ids (hashed word and character n-grams) in Node and in Python', async () => {
+    const cold = (await readCold()).slice(0, 2000).map((r) => r.text);
+    const texts = [...TRICKY, ...ENGLISH, ...cold];
+    const vocab = NgramVocab.build([...cold, ...TRICKY, ...TRICKY, ...ENGLISH, ...ENGLISH], { wordOrders: [1, 2, 3], charOrders: [2, 3, 4], buckets: 1 << 20 }, { minCount: 2 });
+    await checkExamples('ngram', vocab, texts, 64);
+  });
+
   it('reproduces Vocab.encode in Node and in Python from vocab.json + config.json + tokenizer.json', async () => {
     const cold = (await readCold()).slice(0, 3000).map((r) => r.text);
     const texts = [...TRICKY, ...cold];
     const vocab = Vocab.build([...cold, ...TRICKY, ...TRICKY], { minFreq: 2 });
-    const maxLen = 48;
-    writeFileSync(join(dir, 'vocab.json'), JSON.stringify(vocab.toJSON()));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ maxLen, labels: ['a', 'b'], input: 'input_ids', output: 'probs', version: 'test' }));
-    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({ classes: tokenizerClassRuns() }));
-    copyFileSync(join(process.cwd(), 'lib/models/example/predict.mjs'), join(dir, 'predict.mjs'));
-    copyFileSync(join(process.cwd(), 'lib/models/example/predict.py'), join(dir, 'predict.py'));
-    symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'));
-    const example = (await import(join(dir, 'predict.mjs'))) as { encode: (t: string, maxLen?: number) => number[] };
-    const expected = texts.map((t) => Array.from(vocab.encode(t, maxLen)));
-    expect(texts.map((t) => example.encode(t))).toEqual(expected);
-    expect(expected.some((ids) => ids.length === maxLen)).toBe(true);
-
-    const lines = texts.filter((t) => t.trim() && !t.includes('\n'));
-    const out = execFileSync('python3', [join(dir, 'predict.py'), '--ids'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
-    expect(out.trim().split('\n').map((l) => JSON.parse(l))).toEqual(lines.map((t) => Array.from(vocab.encode(t, maxLen))));
+    await checkExamples('tokens', vocab, texts, 48);
   });
 
   it('writes a .tar.gz that tar extracts byte for byte', () => {

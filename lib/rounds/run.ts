@@ -11,7 +11,7 @@
 import type { Db } from '../db/client.ts';
 import { unprocessable } from '../errors.ts';
 import { artifactStore, type ArtifactStore } from '../artifacts/store.ts';
-import { Vocab } from '../ml/tokenizer.ts';
+import { buildVocab, vocabFromJSON, type FeatureVocab } from '../ml/features.ts';
 import { prepareDistillationTargets } from '../ml/loss.ts';
 import { trainStudent, encodeCheckpoint, weightsFromCheckpoint, type TrainProgress, type EpochSummary } from '../ml/train.ts';
 import { predictProbs, type StudentWeights } from '../ml/model.ts';
@@ -20,7 +20,9 @@ import { accuracy } from '../ml/metrics.ts';
 import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
 import { studentModelVersion } from '../ml/predictor.ts';
-import { parseRoundConfig, type RoundConfig } from './config.ts';
+import { parseTrainConfig } from '../ml/config.ts';
+import { heldOutFoldsOf, parseRoundConfig, warmStartOf, type RoundConfig } from './config.ts';
+import { heldOutProbs } from './held-out.ts';
 import { selectProbs, selectRows } from './data.ts';
 import { goodStudents } from '../models/regression.ts';
 import { decide, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
@@ -42,6 +44,9 @@ export interface RoundProgress {
   history?: EpochSummary[];
   scored?: number;
   total?: number;
+  /** Held-out pool scoring: the fold being trained. */
+  fold?: number;
+  folds?: number;
 }
 
 export interface RoundContext {
@@ -98,7 +103,7 @@ async function updateRound(db: Db, roundId: number, data: Record<string, unknown
 interface WarmStart {
   modelId: number;
   weights: StudentWeights;
-  vocab: Vocab;
+  vocab: FeatureVocab;
 }
 
 /**
@@ -111,7 +116,7 @@ async function warmStartFrom(db: Db, store: ArtifactStore, roundKey: string, pha
   const saved = await store.get(key);
   let modelId: number | null = saved ? dec<{ modelId: number | null }>(saved).modelId : null;
   if (!saved) {
-    if (config.warmStart) {
+    if (warmStartOf(config)) {
       for (const m of await goodStudents(db, phase.id, roundId)) {
         const cfg = JSON.parse(m.config) as { student?: unknown; labels?: string[] };
         if (JSON.stringify(cfg.student) !== JSON.stringify(config.model) || cfg.labels?.length !== phase.labels.length) continue;
@@ -126,7 +131,7 @@ async function warmStartFrom(db: Db, store: ArtifactStore, roundKey: string, pha
   const m = await db.studentModel.findUniqueOrThrow({ where: { id: modelId } });
   const [w, v] = await Promise.all([store.get(`${m.artifactKey}/weights.bin`), store.get(`${m.artifactKey}/vocab.json`)]);
   if (!w || !v) throw new Error(`the weights of model ${modelId}, which this round fine-tunes, are gone`);
-  return { modelId, weights: decodeWeights(w), vocab: Vocab.fromJSON(dec(v)) };
+  return { modelId, weights: decodeWeights(w), vocab: vocabFromJSON(dec(v)) };
 }
 
 /** The snapshot's items with their texts, teacher targets, human labels and base weights, aligned. */
@@ -141,6 +146,7 @@ async function trainingData(db: Db, phase: PhaseMeta, config: RoundConfig, snap:
   order.forEach((i, k) => teacherProbs.set(loaded.teacherProbs.subarray(i * C, i * C + C), k * C));
   const valOrder = snap.validation.ids.map((id, k) => ({ i: at.get(id), label: snap.validation.labels[k] })).filter((v): v is { i: number; label: number } => v.i !== undefined);
   return {
+    itemIds: order.map((i) => loaded.ids[i]),
     texts: order.map((i) => loaded.texts[i]),
     teacherProbs,
     hasTeacher: Uint8Array.from(order, (i) => (config.useTeacher ? loaded.hasTeacher[i] : 0)),
@@ -205,7 +211,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   // with a vocabulary built from the snapshot (deterministic, so a resumed run gets the same one).
   const warm = await warmStartFrom(db, store, roundKey, phase, roundId, config);
   if (warm) log(`fine-tuning model ${warm.modelId} for ${config.warmEpochs} epochs`);
-  const vocab = warm?.vocab ?? Vocab.build(data.texts);
+  const vocab = warm?.vocab ?? buildVocab(config.model, data.texts);
   const ids = vocab.encodeAll(data.texts, config.model.maxLen);
   const valIds = vocab.encodeAll(data.validation.texts, config.model.maxLen);
   const boost = correctionWeights(data.teacherProbs, data.hasTeacher, data.human, C, config.correctionBoost);
@@ -282,6 +288,9 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   // slice) with the exported model, then evaluate it on the temporal test slice from those scores.
   const student = await OnnxStudent.load(onnx, { intraOpThreads: 1 });
   const all = await loadPhaseRows(db, phase, 'all');
+  // The pool's training items are scored by students that did not train on them (held-out).
+  const folds = heldOutFoldsOf(config);
+  const heldOut = folds > 0 ? await heldOutProbs({ config, vocab, ids, targets, itemIds: data.itemIds, numClasses: C, folds, signal: ctx.signal, onFold: (f) => report({ stage: 'scoring', fold: f + 1, folds, history }, true) }) : null;
   await report({ stage: 'scoring', scored: 0, total: all.ids.length, history }, true);
   const t0 = performance.now();
   const allProbs = new Float32Array(all.ids.length * C);
@@ -291,6 +300,13 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     await report({ stage: 'scoring', scored: Math.min(all.ids.length, s + chunk), total: all.ids.length, history });
   }
   const scoreSeconds = (performance.now() - t0) / 1000;
+  if (heldOut) {
+    const rowOf = new Map(Array.from(all.ids, (id, i) => [id, i]));
+    heldOut.rows.forEach((r, k) => {
+      const i = rowOf.get(data.itemIds[r]);
+      if (i !== undefined) allProbs.set(heldOut.probs.subarray(k * C, k * C + C), i * C);
+    });
+  }
 
   await report({ stage: 'evaluating', history }, true);
   const test = selectRows(all, all.test, C);
@@ -347,11 +363,12 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
 const pct = (x: number | undefined) => (x == null ? '—' : (100 * x).toFixed(1) + '%');
 
 export function modelCard(phase: PhaseMeta, roundNumber: number, config: RoundConfig, m: RoundMetrics): string {
+  const train = parseTrainConfig(config.train, config.model.arch);
   return `# Student model — phase ${phase.id}, round ${roundNumber}
 
 - Architecture: ${config.model.arch} ${JSON.stringify(config.model)}
 - Labels: ${phase.labels.join(', ')}${phase.threshold != null ? ` (decision: P(${phase.positiveLabel}) ≥ ${phase.threshold})` : ' (decision: argmax)'}
-- Distillation: T = ${config.train.temperature}, alpha = ${config.train.alpha}, loss = ${config.train.loss}, epochs = ${config.train.epochs}, batch = ${config.train.batchSize}, lr = ${config.train.learningRate}
+- Distillation: T = ${train.temperature}, alpha = ${train.alpha}, loss = ${train.loss}, epochs = ${train.epochs}, batch = ${train.batchSize}, lr = ${train.learningRate}
 - Teacher: ${config.useTeacher ? 'soft targets from the phase\'s teachers' : 'none (human labels only)'}; human label weight: ${config.humanWeight}; sampling: ${config.sampling}${m.sampling.guidedBy ? ` (guided by model ${m.sampling.guidedBy})` : ''}
 - Training data: ${m.trainExamples} items, ${m.humanLabelled} with human labels; vocabulary ${m.vocabSize}${m.warmFrom ? `; fine-tuned from model ${m.warmFrom}` : '; trained from scratch'}
 - Validation slice (held-out trusted labels): ${m.validation ? `${m.validation.items} items, accuracy ${pct(m.validation.accuracy)} at epoch ${m.validation.bestEpoch}` : 'none'}${m.regression?.flagged ? ` — **regression**: below round ${m.regression.best?.roundNumber} (${pct(m.regression.best?.accuracy)}) by more than its standard error` : ''}

@@ -62,7 +62,7 @@ async function round({ db, args, sub, io, hooks, print }: CliContext): Promise<n
     }
   }
   const arch = str(args, 'arch', false);
-  if (arch && arch !== 'textcnn' && arch !== 'bilstm') throw new UsageError('--arch is textcnn or bilstm');
+  if (arch && arch !== 'textcnn' && arch !== 'bilstm' && arch !== 'ngram') throw new UsageError('--arch is textcnn, bilstm or ngram');
   if (arch) config.model = { ...(config.model ?? {}), arch };
   const num = (name: string) => {
     const v = str(args, name, false);

@@ -46,18 +46,16 @@ function tokenText(s) {
   }
   return out.toLowerCase();
 }
-const ids = new Map(vocab.tokens.map((t, i) => [t, i]));
 const OOV = 1;
 
-/** Token ids of one text, truncated to maxLen; an empty text is [OOV]. */
-export function encode(text, maxLen = config.maxLen) {
+/** The canonical token strings of one text (lowercased, folded), in order. */
+export function tokens(text) {
   const cps = Array.from(text, (ch) => ch.codePointAt(0));
   const n = cps.length;
   const out = [];
   const emit = (start, end, single) => {
-    const key = single >= 0 ? String.fromCodePoint(single) : tokenText(String.fromCodePoint(...cps.slice(start, end)));
-    out.push(ids.get(key) ?? OOV);
-    return out.length < maxLen;
+    out.push(single >= 0 ? String.fromCodePoint(single) : tokenText(String.fromCodePoint(...cps.slice(start, end))));
+    return true;
   };
   // Inside a word, the code unit after a separator decides (an astral character there counts as CHAR).
   const nextClass = (j) => (cps[j] > 0xffff ? CHAR : classOf(cps[j]));
@@ -111,8 +109,48 @@ export function encode(text, maxLen = config.maxLen) {
     }
     if (!emit(start, i, single ? cp : -1)) break;
   }
-  if (out.length === 0) out.push(OOV);
   return out;
+}
+
+// ---- input ids: token ids (TextCNN, BiLSTM), or the ids of hashed n-grams (n-gram student) ----
+const ngram = vocab.format === 'distillery-ngram-vocab';
+const ids = ngram ? new Map(vocab.buckets.map((b, i) => [b, i + 2])) : new Map(vocab.tokens.map((t, i) => [t, i]));
+const FNV_OFFSET = 2166136261, FNV_PRIME = 16777619;
+const fnv = (h, xs) => {
+  for (const x of xs) h = Math.imul(h ^ x, FNV_PRIME);
+  return h >>> 0;
+};
+const codePoints = (t) => Array.from(t, (c) => c.codePointAt(0));
+
+/** The buckets of a text's word n-grams, then of the character n-grams inside its multi-character tokens (lib/ml/ngram.ts). */
+function ngramBuckets(toks) {
+  const { wordOrders, charOrders, buckets } = vocab.features;
+  const th = toks.map((t) => fnv(FNV_OFFSET, codePoints(t)));
+  const out = [];
+  for (const n of wordOrders) for (let i = 0; i + n <= th.length; i++) out.push(fnv((FNV_OFFSET ^ n) >>> 0, th.slice(i, i + n)) % buckets);
+  for (const t of toks) {
+    const cps = codePoints(t);
+    if (cps.length < 2) continue;
+    const s = [0x20, ...cps, 0x20];
+    for (const n of charOrders) for (let i = 0; i + n <= s.length; i++) out.push(fnv((FNV_OFFSET ^ (256 + n)) >>> 0, s.slice(i, i + n)) % buckets);
+  }
+  return out;
+}
+
+/** Input ids of one text, at most maxLen; a text without any known id is [OOV]. */
+export function encode(text, maxLen = config.maxLen) {
+  const toks = tokens(text);
+  let out;
+  if (ngram) {
+    const seen = new Set();
+    for (const b of ngramBuckets(toks)) {
+      const id = ids.get(b);
+      if (id !== undefined) seen.add(id); // a Set keeps first-insertion order
+      if (seen.size >= maxLen) break;
+    }
+    out = [...seen];
+  } else out = toks.slice(0, maxLen).map((t) => ids.get(t) ?? OOV);
+  return out.length ? out : [OOV];
 }
 
 // ---- model ----

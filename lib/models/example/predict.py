@@ -27,8 +27,10 @@ TABLE = _read("tokenizer.json")
 SPACE, WORD, CHAR, EMOJI, MARK, REGIONAL, DIGIT = 1, 2, 3, 4, 5, 6, 7
 _STARTS = [r[0] for r in TABLE["classes"]]
 _CLASSES = [r[1] for r in TABLE["classes"]]
-_IDS = {t: i for i, t in enumerate(VOCAB["tokens"])}
+NGRAM = VOCAB["format"] == "distillery-ngram-vocab"
+_IDS = {b: i + 2 for i, b in enumerate(VOCAB["buckets"])} if NGRAM else {t: i for i, t in enumerate(VOCAB["tokens"])}
 OOV = 1
+FNV_OFFSET, FNV_PRIME = 2166136261, 16777619
 
 
 def class_of(cp):
@@ -52,17 +54,15 @@ def token_text(s):
     return "".join(chr(fold(ord(c))) for c in s if ord(c) not in (0xFE0F, 0xFE0E)).lower()
 
 
-def encode(text, max_len=None):
-    """Token ids of one text, truncated to maxLen; an empty text is [OOV]."""
-    max_len = max_len or CONFIG["maxLen"]
+def tokens(text):
+    """The canonical token strings of one text (lowercased, folded), in order."""
     cps = [ord(c) for c in text]
     n = len(cps)
     out = []
 
     def emit(start, end, single):
-        key = chr(single) if single >= 0 else token_text(text[start:end])
-        out.append(_IDS.get(key, OOV))
-        return len(out) < max_len
+        out.append(chr(single) if single >= 0 else token_text(text[start:end]))
+        return True
 
     def next_class(j):  # the code unit after a separator inside a word: astral counts as CHAR
         return CHAR if cps[j] > 0xFFFF else class_of(cps[j])
@@ -127,6 +127,46 @@ def encode(text, max_len=None):
             break
         if not emit(start, i, cp if single else -1):
             break
+    return out
+
+
+def fnv(h, xs):
+    for x in xs:
+        h = ((h ^ x) * FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+def ngram_buckets(toks):
+    """The buckets of a text's word n-grams, then of the character n-grams inside its multi-character tokens (lib/ml/ngram.ts)."""
+    f = VOCAB["features"]
+    th = [fnv(FNV_OFFSET, [ord(c) for c in t]) for t in toks]
+    out = []
+    for n in f["wordOrders"]:
+        out += [fnv(FNV_OFFSET ^ n, th[i : i + n]) % f["buckets"] for i in range(len(th) - n + 1)]
+    for t in toks:
+        if len(t) < 2:
+            continue
+        s = [0x20] + [ord(c) for c in t] + [0x20]
+        for n in f["charOrders"]:
+            out += [fnv(FNV_OFFSET ^ (256 + n), s[i : i + n]) % f["buckets"] for i in range(len(s) - n + 1)]
+    return out
+
+
+def encode(text, max_len=None):
+    """Input ids of one text, at most maxLen: token ids, or the ids of its distinct known n-grams (n-gram student); [OOV] when none."""
+    max_len = max_len or CONFIG["maxLen"]
+    toks = tokens(text)
+    if NGRAM:
+        out, seen = [], set()
+        for b in ngram_buckets(toks):
+            i = _IDS.get(b)
+            if i is not None and i not in seen:
+                seen.add(i)
+                out.append(i)
+                if len(out) >= max_len:
+                    break
+    else:
+        out = [_IDS.get(t, OOV) for t in toks[:max_len]]
     return out or [OOV]
 
 
