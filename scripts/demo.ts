@@ -17,6 +17,7 @@ import { buildIsCurrent, markBuilt } from '../lib/demo/build.ts';
 import { setupColdDemo } from '../lib/demo/cold.ts';
 import { enqueueDemoTeacher } from '../lib/demo/teacher-job.ts';
 import { defaultWorkerId, runWorker } from '../lib/jobs/runner.ts';
+import { describeProgress as describeJobProgress } from '../lib/jobs/progress.ts';
 import { handlers } from '../workers/handlers.ts';
 import { tuneSqlite } from '../lib/db/client.ts';
 
@@ -105,15 +106,7 @@ if (worker) {
 
 function describeProgress(json: string): string {
   try {
-    const p = JSON.parse(json);
-    const parts = [p.stage];
-    if (p.member) parts.push(`member ${p.member}/${p.members}`);
-    if (p.epoch != null && p.epochs) parts.push(`epoch ${p.stage === 'training' ? p.epoch + 1 : p.epoch}/${p.epochs}`);
-    if (p.step) parts.push(`step ${p.step}/${p.steps}`);
-    if (p.loss != null) parts.push(`loss ${Number(p.loss).toFixed(4)}`);
-    if (p.examplesPerSecond) parts.push(`${Math.round(p.examplesPerSecond)} ex/s`);
-    if (p.scored != null) parts.push(`scored ${p.scored}/${p.total}`);
-    return parts.join(', ');
+    return describeJobProgress(JSON.parse(json)).text;
   } catch {
     return json;
   }

@@ -5,6 +5,7 @@ import { readCold, type ColdRow } from '../datasets/cold.ts';
 import { accuracy, classificationReport, predictLabels } from '../ml/metrics.ts';
 import type { VocabJSON } from '../ml/tokenizer.ts';
 import { enqueue } from '../jobs/queue.ts';
+import { trainingEtaSeconds } from '../jobs/progress.ts';
 import { jobHandler } from '../jobs/handler.ts';
 import { phaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows } from '../tasks/items.ts';
@@ -23,8 +24,9 @@ export const demoTeacherPayload = z.object({
 export type DemoTeacherPayload = z.infer<typeof demoTeacherPayload>;
 
 /** The job's progress while it trains the ensemble, then evaluates and scores with it. */
+/** The job's progress, in lib/jobs/progress.ts's conventions: `epoch` counts from 0 like a round's, `member` from 1. */
 export type DemoTeacherProgress =
-  | { stage: 'teacher'; member: number; members: number; epoch: number; epochs: number; step: number; steps: number; loss: number; examplesPerSecond: number }
+  | { stage: 'teacher'; member: number; members: number; epoch: number; epochs: number; step: number; steps: number; loss: number; examplesPerSecond: number; etaSeconds: number | null }
   | { stage: 'teacher-eval' | 'teacher-scoring' };
 
 const coldLabel = (phaseKey: string) =>
@@ -60,6 +62,9 @@ export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) =>
   const savedVocab = await store.get(`${base}/vocab.json`);
   const done = await Promise.all(spec.members.map(async (_, m) => (await store.get(`${base}/member-${m}.onnx`)) ?? null));
   let last = 0;
+  // Durations of the epochs trained so far (any member): the pace the time left goes by.
+  const epochSeconds: number[] = [];
+  let current: { member: number; epoch: number; seconds: number } | null = null;
   const teacher = await trainTeacher(
     spec,
     train.map((r) => r.text),
@@ -69,9 +74,13 @@ export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) =>
       done,
       signal: ctx.signal,
       onProgress: (m, p) => {
+        if (current && (current.member !== m || current.epoch !== p.epoch)) epochSeconds.push(current.seconds);
+        current = { member: m, epoch: p.epoch, seconds: p.seconds };
         if (Date.now() - last < 1000) return;
         last = Date.now();
-        void ctx.heartbeat({ stage: 'teacher', member: m + 1, members: spec.members.length, epoch: p.epoch + 1, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, examplesPerSecond: Math.round(p.examplesPerSecond) } satisfies DemoTeacherProgress).catch(() => {});
+        const members = spec.members.length;
+        const etaSeconds = trainingEtaSeconds({ ...p, member: m + 1, members }, epochSeconds);
+        void ctx.heartbeat({ stage: 'teacher', member: m + 1, members, epoch: p.epoch, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, examplesPerSecond: Math.round(p.examplesPerSecond), etaSeconds } satisfies DemoTeacherProgress).catch(() => {});
       },
       onMember: async (m, onnx) => {
         await store.put(`${base}/member-${m}.onnx`, onnx);

@@ -399,7 +399,7 @@ export async function trainNgramStudent(options: TrainStudentOptions): Promise<T
       if (options.onProgress && (now - lastReport >= progressEvery || st === steps - 1)) {
         lastReport = now;
         const done = Math.min(visits, (st + 1) * B);
-        options.onProgress({ epoch, epochs: train.epochs, step: st + 1, steps, loss: weightSum > 0 ? lossSum / weightSum : 0, examplesPerSecond: done / ((now - started) / 1000) });
+        options.onProgress({ epoch, epochs: train.epochs, step: st + 1, steps, loss: weightSum > 0 ? lossSum / weightSum : 0, examplesPerSecond: done / ((now - started) / 1000), seconds: (now - started) / 1000 });
       }
       if (now - lastYield > 200) {
         lastYield = now;

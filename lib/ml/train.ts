@@ -45,6 +45,8 @@ export interface TrainProgress {
   /** Weighted mean loss over the epoch so far. */
   loss: number;
   examplesPerSecond: number;
+  /** Seconds since the epoch started (the pace that time-left estimates go by). */
+  seconds: number;
 }
 
 export interface TrainStudentOptions {
@@ -155,6 +157,7 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
           steps: batches.length,
           loss: weightSum > 0 ? lossSum / weightSum : 0,
           examplesPerSecond: examples / ((now - started) / 1000),
+          seconds: (now - started) / 1000,
         });
       }
       if (now - lastYield > 200) {

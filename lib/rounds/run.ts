@@ -32,6 +32,7 @@ import { evaluate, type Evaluation } from './evaluate.ts';
 import { correctionWeights, trainingSet, type TrainSetSnapshot } from './training-set.ts';
 import { writeStudentScores } from './scores.ts';
 import { rebuildQueue } from '../queue/rebuild.ts';
+import { scoringEtaSeconds, trainingEtaSeconds } from '../jobs/progress.ts';
 
 export interface RoundProgress {
   stage: 'loading' | 'training' | 'exporting' | 'evaluating' | 'scoring' | 'done';
@@ -47,6 +48,9 @@ export interface RoundProgress {
   /** Held-out pool scoring: the fold being trained. */
   fold?: number;
   folds?: number;
+  /** Seconds left in this stage, estimated when written (lib/jobs/progress.ts); an upper bound when etaAtMost. */
+  etaSeconds?: number | null;
+  etaAtMost?: boolean;
 }
 
 export interface RoundContext {
@@ -230,6 +234,8 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   let best: { epoch: number; accuracy: number } | null = savedBest ? dec(savedBest) : null;
   const valScores: number[] = savedBest ? (dec<{ epochs?: number[] }>(savedBest).epochs ?? []) : [];
   let history: EpochSummary[] = [];
+  const etaAtMost = config.patience > 0 && data.validation.labels.length > 0;
+  const epochCap = parseTrainConfig(train, config.model.arch).epochs;
   const started = performance.now();
   const result = await trainStudent({
     model: config.model,
@@ -244,7 +250,8 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     shouldStop: () => config.patience > 0 && best != null && valScores.length - best.epoch >= config.patience,
     resumeFrom: resumeFrom ? new Uint8Array(resumeFrom) : undefined,
     onProgress: (p: TrainProgress) => {
-      void report({ stage: 'training', ...p, history }).catch(() => {});
+      const etaSeconds = trainingEtaSeconds(p, history.map((h) => h.seconds));
+      void report({ stage: 'training', ...p, history, etaSeconds, etaAtMost }).catch(() => {});
     },
     onEpochEnd: async (cp) => {
       if (data.validation.labels.length) {
@@ -261,7 +268,9 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
       await store.put(cpKey, encodeCheckpoint(cp));
       history = cp.history ?? history;
       log(`epoch ${cp.epoch}/${train.epochs} done${valScores.length ? ` (validation accuracy ${valScores[valScores.length - 1].toFixed(4)})` : ''}`);
-      await report({ stage: 'training', epoch: cp.epoch, epochs: train.epochs, history }, true);
+      const done = history.map((h) => h.seconds);
+      const etaSeconds = cp.epoch < epochCap && done.length ? (epochCap - cp.epoch) * (done.reduce((a, b) => a + b, 0) / done.length) : null;
+      await report({ stage: 'training', epoch: cp.epoch, epochs: epochCap, history, etaSeconds, etaAtMost }, true);
     },
   });
   history = result.history;
@@ -297,7 +306,8 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   const chunk = 20_000;
   for (let s = 0; s < all.ids.length; s += chunk) {
     allProbs.set((await student.predict(all.texts.slice(s, s + chunk))).probs, s * C);
-    await report({ stage: 'scoring', scored: Math.min(all.ids.length, s + chunk), total: all.ids.length, history });
+    const scored = Math.min(all.ids.length, s + chunk);
+    await report({ stage: 'scoring', scored, total: all.ids.length, history, etaSeconds: scoringEtaSeconds(scored, all.ids.length, (performance.now() - t0) / 1000) });
   }
   const scoreSeconds = (performance.now() - t0) / 1000;
   if (heldOut) {
