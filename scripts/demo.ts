@@ -18,7 +18,7 @@ import { setupColdDemo } from '../lib/demo/cold.ts';
 import { enqueueDemoTeacher } from '../lib/demo/teacher-job.ts';
 import { defaultWorkerId, runWorker } from '../lib/jobs/runner.ts';
 import { describeProgress as describeJobProgress } from '../lib/jobs/progress.ts';
-import { handlers } from '../workers/handlers.ts';
+import { handlers, periodic } from '../workers/handlers.ts';
 import { tuneSqlite } from '../lib/db/client.ts';
 
 const args = parseArgs(process.argv.slice(2));
@@ -101,7 +101,7 @@ if (worker) {
     }
     log(line);
   };
-  void runWorker({ database, workerId: `demo:${defaultWorkerId()}`, handlers, log: workerLog }).catch((e) => log(`worker stopped: ${(e as Error).message}`));
+  void runWorker({ database, workerId: `demo:${defaultWorkerId()}`, handlers, periodic, log: workerLog }).catch((e) => log(`worker stopped: ${(e as Error).message}`));
 }
 
 function describeProgress(json: string): string {

@@ -4,12 +4,13 @@
  * lease expires and another worker takes the job over.
  *
  * Environment: WORKER_ID (default host:pid:random), WORKER_LEASE_MS (30000), WORKER_POLL_MS (1000),
- * WORKER_TYPES (comma-separated subset of job types, e.g. a GPU box taking only 'round').
+ * WORKER_TYPES (comma-separated subset of job types, e.g. a GPU box taking only 'round'),
+ * WORKER_AUTO_ROUND_MS (10000: how often the worker checks for phases due an automatic round).
  * SIGTERM/SIGINT: stop claiming; the running job finishes or goes back to the queue. A second
  * signal exits at once (the lease then expires and the job is retried).
  */
 import { getDatabase, tuneSqlite } from '../lib/db/client.ts';
-import { handlers as allHandlers } from './handlers.ts';
+import { handlers as allHandlers, periodic } from './handlers.ts';
 import { defaultWorkerId, runWorker } from '../lib/jobs/runner.ts';
 import type { JobHandler } from '../lib/jobs/handler.ts';
 
@@ -60,6 +61,7 @@ async function main() {
     database,
     workerId: process.env.WORKER_ID || defaultWorkerId(),
     handlers,
+    periodic,
     leaseMs,
     pollMs,
     signal: controller.signal,

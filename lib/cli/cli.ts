@@ -32,8 +32,13 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
                                                    print a new API token for that user (default: all scopes)
   round start --phase ID [--arch textcnn|bilstm|ngram] [--epochs N] [--temperature T] [--alpha A]
               [--human-weight W] [--sampling loss|uniform] [--no-teacher] [--config FILE.json] [--wait]
-  rounds --phase ID [--json]                       rounds with status, backend, metrics, durations
+  rounds --phase ID [--json]                       rounds with status, backend, metrics, durations, the gain per
+                                                   100 new human labels (± SE), the stopping signal, the queue's yield
   round show ID [--json]
+  round compare --phase ID A B [--limit N] [--json]
+                                                   rounds A and B (numbers) side by side: metrics, paired gain,
+                                                   agreement, the items whose prediction changed
+  round auto --phase ID --after N|off [--user E]   start a round by itself after N new human labels (a worker checks)
   worker                                           run a worker in this process (same as npm run worker)
   queue next --phase ID --user EMAIL [--limit N] [--json]
                                                    lease the next items of the disagreement queue to that user

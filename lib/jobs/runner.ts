@@ -44,6 +44,15 @@ export interface RunWorkerOptions {
   /** Stops the loop: no new claims; the current job finishes or goes back to the queue. */
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Checks the worker runs on their own timers, also while a job runs (e.g. starting automatic rounds). */
+  periodic?: PeriodicTask[];
+}
+
+/** A check a worker runs every `everyMs` (never two of the same at once); what it returns, if anything, is logged. */
+export interface PeriodicTask {
+  name: string;
+  everyMs: number;
+  run: (database: Database) => Promise<string | void>;
 }
 
 export interface WorkerSummary {
@@ -97,6 +106,18 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerSummary> 
     return reaping;
   };
   const reaper = setInterval(reap, reapEveryMs);
+  const running = new Map<string, Promise<void>>();
+  const timers = (opts.periodic ?? []).map((task) =>
+    setInterval(() => {
+      if (running.has(task.name) || signal?.aborted) return;
+      const run = task
+        .run(database)
+        .then((message) => void (message && log(`worker ${workerId}: ${task.name}: ${message}`)))
+        .catch((e) => log(`worker ${workerId}: ${task.name} failed: ${(e as Error).message}`))
+        .finally(() => running.delete(task.name));
+      running.set(task.name, run);
+    }, task.everyMs),
+  );
 
   let errorStreak = 0;
   try {
@@ -120,7 +141,9 @@ export async function runWorker(opts: RunWorkerOptions): Promise<WorkerSummary> 
     }
   } finally {
     clearInterval(reaper);
+    for (const t of timers) clearInterval(t);
     await reaping;
+    await Promise.all(running.values());
   }
   log(`worker ${workerId} stopped: ${JSON.stringify(summary)}`);
   return summary;

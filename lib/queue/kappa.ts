@@ -10,7 +10,7 @@ export interface Rating {
 }
 
 /** Kappa from observed and chance agreement; when chance agreement is total (one label used by everyone) agreement is perfect or nothing. */
-function kappa(po: number, pe: number): number {
+export function kappa(po: number, pe: number): number {
   if (pe >= 1) return po >= 1 ? 1 : 0;
   return (po - pe) / (1 - pe);
 }

@@ -1,6 +1,7 @@
 /**
- * A phase's queue settings (overlap k, ranking strategy, class quotas), changed by a lead.
- * A change re-ranks the queue when one has been built, so the new order applies at once.
+ * A phase's queue settings (overlap k, ranking strategy, class quotas), changed by a lead, and
+ * when rounds start by themselves (autoRoundAfterLabels, lib/rounds/auto.ts). A change of the
+ * queue's settings re-ranks the queue when one has been built, so the new order applies at once.
  */
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
@@ -17,8 +18,13 @@ export const queueSettingsSchema = z
     classQuotas: z.record(z.string(), z.number().min(0)).nullable().optional(),
     auditShare: z.number().min(0).max(0.5).optional(),
     relabelTrusted: z.boolean().optional(),
+    /** Start a round once this many human labels arrived since the last one started; null = off. */
+    autoRoundAfterLabels: z.number().int().min(1).max(1_000_000).nullable().optional(),
   })
   .strict();
+
+/** The settings that change how the queue is ranked (a change rebuilds it). */
+const RANKING_KEYS = ['overlap', 'queueStrategy', 'classQuotas', 'auditShare', 'relabelTrusted'] as const;
 
 export type QueueSettingsInput = z.infer<typeof queueSettingsSchema>;
 
@@ -29,6 +35,7 @@ export interface QueueSettings {
   classQuotas: Record<string, number> | null;
   auditShare: number;
   relabelTrusted: boolean;
+  autoRoundAfterLabels: number | null;
 }
 
 export async function updateQueueSettings(db: Db, phaseId: number, input: unknown, by: Actor = null): Promise<{ phase: QueueSettings; rebuilt: RebuildResult | null }> {
@@ -46,20 +53,21 @@ export async function updateQueueSettings(db: Db, phaseId: number, input: unknow
       ...(patch.classQuotas !== undefined ? { classQuotas: patch.classQuotas === null ? null : JSON.stringify(patch.classQuotas) } : {}),
       ...(patch.auditShare !== undefined ? { auditShare: patch.auditShare } : {}),
       ...(patch.relabelTrusted !== undefined ? { relabelTrusted: patch.relabelTrusted } : {}),
+      ...(patch.autoRoundAfterLabels !== undefined ? { autoRoundAfterLabels: patch.autoRoundAfterLabels } : {}),
     },
   });
   const built = await db.queueState.findUnique({ where: { phaseId } });
-  const rebuilt = built && Object.keys(patch).length ? await rebuildQueue(db, phaseId) : null;
+  const rebuilt = built && RANKING_KEYS.some((k) => patch[k] !== undefined) ? await rebuildQueue(db, phaseId) : null;
   await audit(db, by, 'phase.queue_settings', `phase:${phaseId}`, input);
   return {
-    phase: { phaseId, overlap: updated.overlap, queueStrategy: updated.queueStrategy, classQuotas: updated.classQuotas ? JSON.parse(updated.classQuotas) : null, auditShare: updated.auditShare, relabelTrusted: updated.relabelTrusted },
+    phase: { phaseId, overlap: updated.overlap, queueStrategy: updated.queueStrategy, classQuotas: updated.classQuotas ? JSON.parse(updated.classQuotas) : null, auditShare: updated.auditShare, relabelTrusted: updated.relabelTrusted, autoRoundAfterLabels: updated.autoRoundAfterLabels },
     rebuilt,
   };
 }
 
 /** The phase's queue settings and state: what the lead's settings form and the annotation page show. */
 export async function queueSettings(db: Db, phaseId: number) {
-  const phase = await db.phase.findUnique({ where: { id: phaseId }, select: { overlap: true, queueStrategy: true, classQuotas: true, auditShare: true, relabelTrusted: true } });
+  const phase = await db.phase.findUnique({ where: { id: phaseId }, select: { overlap: true, queueStrategy: true, classQuotas: true, auditShare: true, relabelTrusted: true, autoRoundAfterLabels: true } });
   if (!phase) throw notFound(`phase ${phaseId}`);
   const state = await db.queueState.findUnique({ where: { phaseId } });
   return {
@@ -69,6 +77,7 @@ export async function queueSettings(db: Db, phaseId: number) {
     classQuotas: phase.classQuotas ? (JSON.parse(phase.classQuotas) as Record<string, number>) : null,
     auditShare: phase.auditShare,
     relabelTrusted: phase.relabelTrusted,
+    autoRoundAfterLabels: phase.autoRoundAfterLabels,
     built: state ? { modelId: state.modelId, strategy: state.strategy, open: state.open, total: state.total, builtAt: state.builtAt.toISOString() } : null,
   };
 }

@@ -12,7 +12,7 @@ export const ROUND_JOB = 'round';
  * Starts a retraining round of a phase: numbers it, stores its config and queues the job a
  * worker picks up. One round per phase runs at a time (a second click returns a 409).
  */
-export async function startRound(db: Db, input: { phaseId: number; config?: unknown; userId?: number | null }) {
+export async function startRound(db: Db, input: { phaseId: number; config?: unknown; userId?: number | null; trigger?: 'manual' | 'auto' }) {
   await getPhase(db, input.phaseId);
   const config = parseRoundConfig(input.config ?? {});
   const active = await db.round.findFirst({ where: { phaseId: input.phaseId, status: { in: ['queued', 'running'] } }, orderBy: { id: 'desc' } });
@@ -23,10 +23,11 @@ export async function startRound(db: Db, input: { phaseId: number; config?: unkn
   }
   const last = await db.round.findFirst({ where: { phaseId: input.phaseId }, orderBy: { number: 'desc' } });
   const number = (last?.number ?? -1) + 1;
-  const round = await db.round.create({ data: { phaseId: input.phaseId, number, config: JSON.stringify(config), createdById: input.userId ?? null } });
+  const trigger = input.trigger ?? 'manual';
+  const round = await db.round.create({ data: { phaseId: input.phaseId, number, config: JSON.stringify(config), createdById: input.userId ?? null, trigger } });
   const job = await enqueue(db, { type: ROUND_JOB, payload: { roundId: round.id }, dedupeKey: `round:${round.id}`, maxAttempts: 5 });
   const started = await db.round.update({ where: { id: round.id }, data: { jobId: job.id } });
-  await audit(db, input.userId ?? null, 'round.start', `round:${round.id}`, { phaseId: input.phaseId, number });
+  await audit(db, input.userId ?? null, 'round.start', `round:${round.id}`, { phaseId: input.phaseId, number, trigger });
   return started;
 }
 
@@ -35,6 +36,8 @@ export interface RoundView {
   phaseId: number;
   number: number;
   status: string;
+  /** manual (a lead, the CLI, the demo) or auto (started by the phase's autoRoundAfterLabels). */
+  trigger: string;
   backend: string | null;
   config: RoundConfig;
   progress: RoundProgress | null;
@@ -60,6 +63,7 @@ async function view(db: Db, r: RoundRow): Promise<RoundView> {
     phaseId: r.phaseId,
     number: r.number,
     status,
+    trigger: r.trigger,
     backend: r.backend,
     config: JSON.parse(r.config) as RoundConfig,
     progress: parseJson<RoundProgress>(r.progress),

@@ -29,7 +29,7 @@ export interface PhaseRows {
  * weight and their human labels. Raw SQL: a round reads every item of the phase, and Prisma's
  * per-row object mapping costs more than the rest of loading.
  */
-export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | 'test' | 'all', onlyIds?: Int32Array): Promise<PhaseRows> {
+export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | 'test' | 'all', onlyIds?: Int32Array, opts: { teachers?: boolean } = {}): Promise<PhaseRows> {
   const provider = providerOf(db);
   const C = phase.labels.length;
   const labelIndex = new Map(phase.labels.map((l, i) => [l, i]));
@@ -68,7 +68,8 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
     }
   }
 
-  const teachers = await db.teacher.findMany({ where: { phaseId: phase.id }, orderBy: { id: 'asc' } });
+  // teachers: false (readers that need only labels and splits) skips decoding every teacher output.
+  const teachers = opts.teachers === false ? [] : await db.teacher.findMany({ where: { phaseId: phase.id }, orderBy: { id: 'asc' } });
   const perTeacher: TeacherMatrix[] = [];
   for (const t of teachers) {
     const probs = new Float32Array(n * C);

@@ -2,12 +2,26 @@ import { readFileSync } from 'node:fs';
 import { isFinal } from '../../jobs/queue.ts';
 import { getRound, listRounds, startRound, type RoundView } from '../../rounds/rounds.ts';
 import { queueYield, type PhaseYield, type YieldCounts } from '../../queue/yield.ts';
+import { describeProgress } from '../../jobs/progress.ts';
+import { phaseDashboard } from '../../rounds/dashboard.ts';
+import { compareRounds, type RoundComparison } from '../../rounds/compare.ts';
+import type { RoundReturn, StoppingSignal } from '../../rounds/returns.ts';
+import { updateQueueSettings } from '../../queue/settings.ts';
 import { int, str, UsageError } from '../args.ts';
-import { table, type CliContext, type Command } from '../context.ts';
+import { table, userByEmail, type CliContext, type Command } from '../context.ts';
 
 const f3 = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(3));
+const signed = (x: number, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 
-function roundLine(r: RoundView): Record<string, unknown> {
+/** The return columns of a round: accuracy points per 100 new labels ± its standard error, and how much its predictions moved. */
+function returnCells(r: RoundReturn | null | undefined): Record<string, unknown> {
+  return {
+    'gain/100 labels': r?.gainPer100 != null ? `${signed(r.gainPer100)} ± ${r.gainPer100Se!.toFixed(1)} pt` : r ? (r.corrections ? '—' : 'no new labels') : '',
+    'changed vs prev': r?.pool ? `${(100 * r.pool.changedShare).toFixed(2)}% (κ ${r.pool.kappa.toFixed(3)})` : '',
+  };
+}
+
+function roundLine(r: RoundView, ret?: RoundReturn | null): Record<string, unknown> {
   const secs = r.startedAt && r.finishedAt ? Math.round((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : null;
   return {
     id: r.id,
@@ -20,10 +34,17 @@ function roundLine(r: RoundView): Record<string, unknown> {
     'val acc': f3(r.metrics?.validation?.accuracy),
     start: r.metrics ? (r.metrics.warmFrom ? `fine-tuned #${r.metrics.warmFrom}` : 'scratch') : '',
     flag: r.metrics?.regression?.flagged ? `REGRESSION (below round ${r.metrics.regression.best?.roundNumber} on validation)` : '',
+    ...(ret !== undefined ? returnCells(ret) : {}),
     'train ex/s': r.metrics ? Math.round(r.metrics.trainExamplesPerSecond) : '',
     seconds: secs ?? '',
-    progress: r.progress && r.status === 'running' ? `${r.progress.stage}${r.progress.epoch != null ? ` epoch ${r.progress.epoch + (r.progress.stage === 'training' && r.progress.step ? 1 : 0)}/${r.progress.epochs}` : ''}` : '',
+    trigger: r.trigger === 'auto' ? 'auto' : '',
+    progress: r.progress && r.status === 'running' ? describeProgress(r.progress).text : '',
   };
+}
+
+/** The stopping signal as one line. */
+function stoppingLine(s: StoppingSignal): string {
+  return `${s.state === 'stop' ? 'STOP' : s.state === 'keep-going' ? 'keep going' : 'too early to tell'}: ${s.reason}`;
 }
 
 const rate = (c: YieldCounts) => (c.teacherErrorRate == null ? '—' : `${(100 * c.teacherErrorRate).toFixed(1)}% ± ${(100 * (c.teacherErrorRateSe ?? 0)).toFixed(1)} of ${c.answered}`);
@@ -33,17 +54,81 @@ function yieldLine(y: PhaseYield): string {
   return `yield: people overruled the teacher on ${rate(y.queue)} queue picks; random audit picks (baseline) ${rate(y.audit)}${y.lift ? `; ${y.lift.toFixed(1)}× the random rate` : ''}`;
 }
 
-/** `rounds --phase ID`: rounds with status, backend, metrics, flags, durations, and the queue's yield. */
+/**
+ * `rounds --phase ID`: rounds with status, backend, metrics, flags, durations, what each bought per
+ * 100 new human labels and how far it moved from the previous student, the stopping signal, and
+ * the queue's yield.
+ */
 async function rounds({ db, args, print }: CliContext): Promise<number> {
   const phaseId = int(args, 'phase')!;
-  const rounds = await listRounds(db, phaseId);
-  const y = await queueYield(db, phaseId);
-  print({ rounds, yield: y }, () => `${table(rounds.map(roundLine))}\n${yieldLine(y)}`);
+  const [rounds, y, dashboard] = await Promise.all([listRounds(db, phaseId), queueYield(db, phaseId), phaseDashboard(db, phaseId)]);
+  const returns = Object.fromEntries(dashboard.rounds.map((r) => [r.number, r.return]));
+  print({ rounds, yield: y, returns: dashboard.rounds.flatMap((r) => (r.return ? [r.return] : [])), stopping: dashboard.stopping }, () =>
+    [table(rounds.map((r) => roundLine(r, returns[r.number] ?? null))), yieldLine(y), stoppingLine(dashboard.stopping)].join('\n'),
+  );
   return 0;
 }
 
-/** `round show ID`, `round start --phase ID [...] [--wait]`. */
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** `round compare --phase ID A B`: the human form of compareRounds. */
+function comparisonText(c: RoundComparison): string {
+  const side = (s: RoundComparison['a']) => ({
+    round: s.number,
+    arch: s.arch,
+    'train items': s.trainExamples ?? '',
+    'human labels': s.humanLabelled ?? '',
+    'F1 vs teacher': f3(s.vsTeacher?.f1),
+    'acc vs teacher': f3(s.vsTeacher?.accuracy),
+    'F1 vs human': f3(s.vsHuman?.f1),
+    'acc vs human': f3(s.vsHuman?.accuracy),
+    'train s': s.trainSeconds != null ? s.trainSeconds.toFixed(1) : '',
+    'items/s': s.itemsPerSecond != null ? Math.round(s.itemsPerSecond) : '',
+  });
+  const gain = (g: RoundComparison['gainVsHuman'], against: string) =>
+    g ? `round ${c.b.number} vs ${c.a.number} against ${against} on the test slice: ${signed(100 * g.gain)} ± ${(100 * g.se).toFixed(1)} points (${g.fixed} fixed, ${g.broke} broken of ${g.items})` : `no ${against} on the test slice`;
+  const moved = (a: RoundComparison['pool'], where: string) => (a ? `${where}: ${a.changed} of ${a.items} predictions changed (${pct(a.changedShare)}), κ ${a.kappa.toFixed(3)}` : `${where}: nothing to compare`);
+  const lines = [
+    table([side(c.a), side(c.b)]),
+    gain(c.gainVsHuman, 'human labels'),
+    gain(c.gainVsTeacher, 'the teacher'),
+    moved(c.pool, 'pool'),
+    moved(c.test, 'test slice'),
+    `changed items: ${c.changed.total} (against human labels: ${c.changed.fixed} fixed, ${c.changed.broke} broken); the first ${c.changed.items.length}:`,
+    table(
+      c.changed.items.map((i) => ({
+        item: i.itemId,
+        split: i.split,
+        [`round ${c.a.number}`]: i.a.label,
+        [`round ${c.b.number}`]: i.b.label,
+        teacher: i.teacher?.label ?? '',
+        human: i.human ?? '',
+        verdict: i.verdict === 'changed' ? '' : i.verdict,
+        text: i.text.replace(/\s+/g, ' ').slice(0, 50),
+      })),
+    ),
+  ];
+  return lines.join('\n');
+}
+
+/** `round show ID`, `round start --phase ID [...] [--wait]`, `round compare --phase ID A B`, `round auto --phase ID --after N|off`. */
 async function round({ db, args, sub, io, hooks, print }: CliContext): Promise<number> {
+  if (sub === 'compare') {
+    const [a, b] = args.positionals.slice(2).map(Number);
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0) throw new UsageError('round compare --phase ID A B (two round numbers of the phase, e.g. 0 1)');
+    const limit = int(args, 'limit', false) ?? 20;
+    const c = await compareRounds(db, { phaseId: int(args, 'phase')!, a, b, limit });
+    print(c, () => comparisonText(c));
+    return 0;
+  }
+  if (sub === 'auto') {
+    const after = str(args, 'after');
+    if (after !== 'off' && !/^\d+$/.test(after ?? '')) throw new UsageError('round auto --phase ID --after N|off');
+    const by = str(args, 'user', false);
+    const out = await updateQueueSettings(db, int(args, 'phase')!, { autoRoundAfterLabels: after === 'off' ? null : Number(after) }, by ? (await userByEmail(db, by)).id : null);
+    print(out.phase, () => (out.phase.autoRoundAfterLabels ? `phase ${out.phase.phaseId}: a worker starts a round after ${out.phase.autoRoundAfterLabels} new human labels` : `phase ${out.phase.phaseId}: automatic rounds off`));
+    return 0;
+  }
   if (sub === 'show') {
     const id = Number(args.positionals[2]);
     if (!Number.isInteger(id)) throw new UsageError('round show <id>');
@@ -92,7 +177,7 @@ async function round({ db, args, sub, io, hooks, print }: CliContext): Promise<n
   let r = await getRound(db, round.id);
   while (!isFinal(r.status) && r.status !== 'succeeded') {
     const p = r.progress;
-    const line = p ? `${r.status} ${p.stage}${p.epoch != null ? ` epoch ${p.epoch}/${p.epochs}` : ''}${p.step ? ` step ${p.step}/${p.steps}` : ''}${p.loss != null ? ` loss ${p.loss.toFixed(4)}` : ''}${p.examplesPerSecond ? ` ${Math.round(p.examplesPerSecond)} ex/s` : ''}${p.scored != null ? ` scored ${p.scored}/${p.total}` : ''}` : r.status;
+    const line = p ? `${r.status}: ${describeProgress(p).text}` : r.status;
     if (line !== last) io.err(line);
     last = line;
     await new Promise((res) => setTimeout(res, 1000));
