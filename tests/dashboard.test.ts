@@ -250,6 +250,16 @@ describe.each(providers)('dashboard, compare and automatic rounds on %s', (provi
     expect(text.out).toMatch(/(keep going|STOP): /);
   });
 
+  it('a phase without rounds has an empty dashboard that says it is too early, and unknown phases are 404', async () => {
+    const task = await createTask(t.db, { slug: 'empty', name: 'Empty', phases: [{ key: 'p', name: 'P', labels: ['a', 'b'] }] });
+    const empty = (await t.db.phase.findFirstOrThrow({ where: { taskId: task.id } })).id;
+    const res = await callRoute(routes.dashboard.GET!, '/x', { token: tokens.annotator, params: { id: String(empty) } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ rounds: [], disagreement: null, annotators: [], newLabels: 0, queue: null, stopping: { state: 'too-early' } });
+    expect((await callRoute(routes.dashboard.GET!, '/x', { token: tokens.annotator, params: { id: '999999' } })).status).toBe(404);
+    expect((await callRoute(routes.dashboard.GET!, '/x', { token: tokens.annotator, params: { id: 'abc' } })).status).toBe(400);
+  });
+
   it('task overview: each phase’s latest round, deployed model, queue size and labels today', async () => {
     const res = await callRoute(routes.overview.GET!, '/x', { token: tokens.annotator, params: { id: String(taskId) } });
     expect(res.status).toBe(200);

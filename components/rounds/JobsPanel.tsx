@@ -1,21 +1,16 @@
 'use client';
-import { useQuery } from '@tanstack/react-query';
-import { api } from '@/components/api';
 import { duration } from '@/components/format';
 import { DataTable } from '@/components/ui/DataTable';
 import { ProgressLine } from './RoundProgress';
 import type { JobRow } from './types';
+import { useJobs } from './queries';
 
 /** A running job whose worker stopped heartbeating: it waits for a worker to reclaim it. */
 const stalled = (j: JobRow) => j.status === 'running' && j.leaseExpiresAt != null && new Date(j.leaseExpiresAt).getTime() < Date.now();
 
 /** Background work in progress: teacher training, rounds. Hidden when nothing runs. */
 export function JobsPanel() {
-  const jobs = useQuery({
-    queryKey: ['jobs'],
-    queryFn: () => api<{ jobs: JobRow[] }>('/api/jobs?status=queued,running').then((r) => r.jobs),
-    refetchInterval: 2000,
-  });
+  const jobs = useJobs();
   const list = jobs.data ?? [];
   if (!list.length) return null;
   return (

@@ -1,28 +1,16 @@
 'use client';
 import Link from 'next/link';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '@/components/api';
 import { duration, f3, int } from '@/components/format';
 import { DataTable } from '@/components/ui/DataTable';
 import { withFormData } from '@/components/ui/form-data';
 import { ProgressLine } from './RoundProgress';
-import type { Round } from './types';
 import { QueueYield } from './QueueYield';
-
-const active = (r: Round) => r.status === 'queued' || r.status === 'running';
+import { isActive as active, useCancelRound, useRounds, useStartRound } from './queries';
 
 export function PhaseRounds({ phaseId, canStart }: { phaseId: number; canStart: boolean }) {
-  const qc = useQueryClient();
-  const rounds = useQuery({
-    queryKey: ['rounds', phaseId],
-    queryFn: () => api<{ rounds: Round[] }>(`/api/phases/${phaseId}/rounds`).then((r) => r.rounds),
-    refetchInterval: (q) => (q.state.data?.some(active) ? 2000 : 15000),
-  });
-  const cancel = useMutation({
-    mutationFn: (id: number) => api(`/api/rounds/${id}/cancel`, { method: 'POST' }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['rounds', phaseId] }),
-  });
+  const rounds = useRounds(phaseId);
+  const cancel = useCancelRound(phaseId);
   const list = rounds.data ?? [];
   return (
     <div>
@@ -69,32 +57,29 @@ export function PhaseRounds({ phaseId, canStart }: { phaseId: number; canStart: 
   );
 }
 
-function StartRoundForm({ phaseId, disabled }: { phaseId: number; disabled: boolean }) {
-  const qc = useQueryClient();
+/** A lead's form for a round's config; `open` shows it unfolded at first (a dashboard without rounds). */
+export function StartRoundForm({ phaseId, disabled, open = false }: { phaseId: number; disabled: boolean; open?: boolean }) {
   const [error, setError] = useState<string | null>(null);
-  const start = useMutation({
-    mutationFn: (body: unknown) => api(`/api/phases/${phaseId}/rounds`, { body }),
-    onSuccess: () => {
-      setError(null);
-      qc.invalidateQueries({ queryKey: ['rounds', phaseId] });
-      qc.invalidateQueries({ queryKey: ['jobs'] });
-    },
-    onError: (e) => setError((e as Error).message),
-  });
+  // `open` is where it starts; afterwards the user's toggle decides.
+  const [shown, setShown] = useState(open);
+  const start = useStartRound(phaseId);
   return (
-    <details className="border-t border-zinc-200 px-4 py-3">
+    <details className="border-t border-zinc-200 px-4 py-3" open={shown} onToggle={(e) => setShown(e.currentTarget.open)} data-testid="start-round">
       <summary className="cursor-pointer text-sm font-medium text-indigo-700">Start a round</summary>
       <form
         className="mt-3 flex flex-wrap items-end gap-3"
         onSubmit={withFormData((f) => {
           const n = (k: string) => Number(f.get(k));
-          start.mutate({
-            model: { arch: f.get('arch') },
-            train: { epochs: n('epochs'), temperature: n('temperature'), alpha: n('alpha') },
-            humanWeight: n('humanWeight'),
-            sampling: f.get('sampling'),
-            useTeacher: f.get('useTeacher') === 'on',
-          });
+          start.mutate(
+            {
+              model: { arch: f.get('arch') },
+              train: { epochs: n('epochs'), temperature: n('temperature'), alpha: n('alpha') },
+              humanWeight: n('humanWeight'),
+              sampling: f.get('sampling'),
+              useTeacher: f.get('useTeacher') === 'on',
+            },
+            { onSuccess: () => setError(null), onError: (e) => setError((e as Error).message) },
+          );
         })}
       >
         <div><label className="label" htmlFor={`arch-${phaseId}`}>Student</label><select id={`arch-${phaseId}`} name="arch" className="input"><option value="textcnn">TextCNN</option><option value="bilstm">BiLSTM</option><option value="ngram">n-gram</option></select></div>
@@ -102,7 +87,7 @@ function StartRoundForm({ phaseId, disabled }: { phaseId: number; disabled: bool
         <div><label className="label" htmlFor={`t-${phaseId}`}>Temperature T</label><input id={`t-${phaseId}`} name="temperature" type="number" step="0.1" min={0.1} defaultValue={2} className="input w-24" /></div>
         <div><label className="label" htmlFor={`a-${phaseId}`}>Alpha</label><input id={`a-${phaseId}`} name="alpha" type="number" step="0.05" min={0} max={1} defaultValue={0.5} className="input w-20" /></div>
         <div><label className="label" htmlFor={`hw-${phaseId}`}>Human label weight</label><input id={`hw-${phaseId}`} name="humanWeight" type="number" step="0.5" min={0} defaultValue={5} className="input w-24" /></div>
-        <div><label className="label" htmlFor={`s-${phaseId}`}>Sampling</label><select id={`s-${phaseId}`} name="sampling" className="input"><option value="uniform">uniform</option><option value="loss">oversample last student’s failures (fidelity to the teacher)</option></select></div>
+        <div className="min-w-0 max-w-full"><label className="label" htmlFor={`s-${phaseId}`}>Sampling</label><select id={`s-${phaseId}`} name="sampling" className="input max-w-full"><option value="uniform">uniform</option><option value="loss">oversample last student’s failures (fidelity to the teacher)</option></select></div>
         <label className="flex items-center gap-1.5 pb-1.5"><input type="checkbox" name="useTeacher" defaultChecked /> distil from the teacher</label>
         <button className="btn btn-primary" disabled={disabled || start.isPending}>{disabled ? 'A round is running' : 'Start round'}</button>
       </form>

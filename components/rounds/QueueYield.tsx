@@ -1,7 +1,6 @@
 'use client';
-import { useQuery } from '@tanstack/react-query';
-import { api } from '@/components/api';
-import type { PhaseYield, YieldCounts } from '@/lib/queue/yield.ts';
+import type { YieldCounts } from '@/lib/queue/yield.ts';
+import { useYield } from './queries';
 
 const pct = (c: YieldCounts) => (c.teacherErrorRate == null ? '—' : `${(100 * c.teacherErrorRate).toFixed(1)}%`);
 const se = (c: YieldCounts) => (c.teacherErrorRateSe == null ? '' : `± ${(100 * c.teacherErrorRateSe).toFixed(1)}`);
@@ -13,7 +12,7 @@ const studentRate = (c: YieldCounts) => (c.withStudent ? `${((100 * c.overruledS
  * the teacher's base error rate. A queue that works finds teacher errors several times more often.
  */
 export function QueueYield({ phaseId }: { phaseId: number }) {
-  const q = useQuery({ queryKey: ['yield', phaseId], queryFn: () => api<PhaseYield>(`/api/phases/${phaseId}/yield`), refetchInterval: 15000 });
+  const q = useYield(phaseId);
   const y = q.data;
   if (!y) return null;
   return (

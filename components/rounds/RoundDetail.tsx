@@ -1,17 +1,13 @@
 'use client';
-import { useQuery } from '@tanstack/react-query';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { api } from '@/components/api';
 import { duration, f3, int, pct } from '@/components/format';
 import { ProgressLine } from './RoundProgress';
-import type { Report, Round } from './types';
+import type { Report } from './types';
+import { useRound } from './queries';
+import { ConfusionHeatmap } from './ConfusionHeatmap';
 
 export function RoundDetail({ roundId }: { roundId: number }) {
-  const q = useQuery({
-    queryKey: ['round', roundId],
-    queryFn: () => api<{ round: Round }>(`/api/rounds/${roundId}`).then((r) => r.round),
-    refetchInterval: (query) => (query.state.data && ['queued', 'running'].includes(query.state.data.status) ? 2000 : false),
-  });
+  const q = useRound(roundId);
   const r = q.data;
   if (!r) return <p className="text-zinc-500">{q.error ? (q.error as Error).message : 'Loading…'}</p>;
   const m = r.metrics;
@@ -80,7 +76,8 @@ function Stat({ label, value, testid }: { label: string; value: string; testid?:
   );
 }
 
-function ReportCard({ title, r, predictedBy, reference, testid }: { title: string; r: Report | null; predictedBy: string; reference: string; testid?: string }) {
+/** Per-class precision, recall and F1 and the confusion heatmap of one report. */
+export function ReportCard({ title, r, predictedBy, reference, testid }: { title: string; r: Report | null; predictedBy: string; reference: string; testid?: string }) {
   return (
     <section className="card p-4" data-testid={testid}>
       <h3 className="font-semibold">{title}</h3>
@@ -105,22 +102,9 @@ function ReportCard({ title, r, predictedBy, reference, testid }: { title: strin
               </tbody>
             </table>
           </div>
-          {r.labels.length <= 12 && (
-            <div className="mt-3">
-              <div className="mb-1 text-xs text-zinc-500">Confusion (rows: {reference}, columns: {predictedBy})</div>
-              <table className="text-xs tabular-nums">
-                <thead><tr><th /> {r.labels.map((l) => <th key={l} className="px-2 text-right font-medium text-zinc-500">{l}</th>)}</tr></thead>
-                <tbody>
-                  {r.confusion.map((row, i) => {
-                    const max = Math.max(1, ...r.confusion.flat());
-                    return (
-                      <tr key={i}><th className="pr-2 text-left font-medium text-zinc-500">{r.labels[i]}</th>{row.map((v, j) => <td key={j} className="px-2 py-1 text-right" style={{ background: `rgba(79,70,229,${(0.6 * v) / max})`, color: v / max > 0.6 ? 'white' : undefined }}>{v}</td>)}</tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <div className="mt-3">
+            <ConfusionHeatmap labels={r.labels} confusion={r.confusion} reference={reference} predictedBy={predictedBy} />
+          </div>
         </>
       )}
     </section>

@@ -55,7 +55,8 @@ export function roundSummary(r: RoundView): RoundSummary {
     status: r.status,
     trigger: r.trigger,
     modelId: r.modelId,
-    arch: r.config.model.arch,
+    // Rounds made outside `startRound` (tests, old rows) may carry a partial config.
+    arch: (r.config as Partial<RoundView['config']>).model?.arch ?? '—',
     createdAt: r.createdAt,
     finishedAt: r.finishedAt,
     trainExamples: m?.trainExamples ?? null,
@@ -93,7 +94,7 @@ export interface RoundComparison {
   /** b over a on the test slice, paired: against today's human labels, and against the teacher's decision. */
   gainVsHuman: PairedGain | null;
   gainVsTeacher: PairedGain | null;
-  /** Items whose decision changed: counts over all of them, and the first `limit` (human-labelled first, then the largest moves). */
+  /** Items whose decision changed: counts over all of them, and the first `limit` (labelled test-slice items, other labelled items, then the largest moves). */
   changed: { total: number; fixed: number; broke: number; items: ChangedItem[] };
 }
 
@@ -123,9 +124,8 @@ export async function compareRounds(db: Db, input: { phaseId: number; a: number;
   const limit = input.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 0 || limit > COMPARE_LIMIT_MAX) throw badRequest(`limit must be an integer from 0 to ${COMPARE_LIMIT_MAX}`);
   if (input.a === input.b) throw badRequest('compare two different rounds');
-  const phase = await phaseMeta(db, phaseId).catch(() => {
-    throw notFound(`phase ${phaseId}`);
-  });
+  if (!(await db.phase.findUnique({ where: { id: phaseId }, select: { id: true } }))) throw notFound(`phase ${phaseId}`);
+  const phase = await phaseMeta(db, phaseId);
   const [ra, rb] = [await roundWithStudent(db, phaseId, input.a), await roundWithStudent(db, phaseId, input.b)];
   const C = phase.labels.length;
   const rows = await loadPhaseRows(db, phase, 'all');
@@ -148,8 +148,6 @@ export async function compareRounds(db: Db, input: { phaseId: number; a: number;
     else if (h >= 0 && da[i] === h) broke++;
   }
 
-  // Distributions only for the items shown: human-labelled first (they carry a verdict), then the
-  // largest move between the two students.
   const shownIds = changedIdx.map((i) => rows.ids[i]);
   const probsOf = async (modelId: number, ids: number[]) => {
     const out = new Map<number, Float32Array>();
@@ -174,9 +172,12 @@ export async function compareRounds(db: Db, input: { phaseId: number; a: number;
     for (let c = 0; c < C; c++) d += Math.abs(x[c] - y[c]);
     return d;
   };
+  // Labelled test-slice items first (their verdicts are honest: no student trained on them), then
+  // other labelled items, then the largest moves.
+  const rank = (i: number) => (rows.human[i] >= 0 ? (rows.test[i] ? 2 : 1) : 0);
   const ordered = changedIdx
-    .map((i) => ({ i, labelled: rows.human[i] >= 0 ? 1 : 0, move: move(i) }))
-    .sort((x, y) => y.labelled - x.labelled || y.move - x.move || rows.ids[x.i] - rows.ids[y.i])
+    .map((i) => ({ i, rank: rank(i), move: move(i) }))
+    .sort((x, y) => y.rank - x.rank || y.move - x.move || rows.ids[x.i] - rows.ids[y.i])
     .slice(0, limit);
   const items: ChangedItem[] = ordered.map(({ i }) => {
     const h = rows.human[i];

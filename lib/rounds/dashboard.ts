@@ -5,7 +5,6 @@
  * over the pool, and the human labels per round and per annotator.
  */
 import type { Db } from '../db/client.ts';
-import { notFound } from '../errors.ts';
 import { placeholders, providerOf } from '../db/sql.ts';
 import { servingState } from '../models/deploy.ts';
 import { queueYield } from '../queue/yield.ts';
@@ -66,23 +65,19 @@ async function labelCounts(db: Db, phaseId: number) {
   return rows.map((r) => ({ userId: Number(r.userId), modelId: r.modelId == null ? null : Number(r.modelId), n: Number(r.n), overruled: Number(r.overruled ?? 0) }));
 }
 
-/** Item ids of the phase's pool (train split) that have a teacher output: where disagreement means something. */
-async function poolWithTeacher(db: Db, phaseId: number): Promise<Set<number>> {
-  const rows = await db.$queryRawUnsafe<{ itemId: unknown }[]>(
-    placeholders(
-      providerOf(db),
-      `SELECT DISTINCT tp."itemId" FROM "TeacherPrediction" tp JOIN "Teacher" t ON t."id" = tp."teacherId" JOIN "Item" i ON i."id" = tp."itemId"
-       WHERE t."phaseId" = $1 AND i."split" = 'train'`,
-    ),
-    phaseId,
-  );
-  return new Set(rows.map((r) => Number(r.itemId)));
+/** Item ids that have an output of one of the phase's teachers: where disagreement means something. */
+async function itemsWithTeacher(db: Db, phaseId: number): Promise<Set<number>> {
+  const teachers = await db.teacher.findMany({ where: { phaseId }, select: { id: true } });
+  const out = new Set<number>();
+  for (const t of teachers) {
+    const rows = await db.$queryRawUnsafe<{ itemId: unknown }[]>(placeholders(providerOf(db), `SELECT "itemId" FROM "TeacherPrediction" WHERE "teacherId" = $1`), t.id);
+    for (const r of rows) out.add(Number(r.itemId));
+  }
+  return out;
 }
 
 export async function phaseDashboard(db: Db, phaseId: number): Promise<PhaseDashboard> {
-  const view = await getPhase(db, phaseId).catch(() => {
-    throw notFound(`phase ${phaseId}`);
-  });
+  const view = await getPhase(db, phaseId);
   const phase = await phaseMeta(db, phaseId);
   const C = phase.labels.length;
   const [rounds, y, serving, counts, settings, state, fresh] = await Promise.all([
@@ -99,13 +94,18 @@ export async function phaseDashboard(db: Db, phaseId: number): Promise<PhaseDash
 
   // Consecutive students, item by item: today's human labels on the test slice, decisions over the pool.
   const withStudent = ordered.filter((r) => r.status === 'succeeded' && r.modelId != null);
+  const latest = withStudent.slice(-2);
   const returns = new Map<number, RoundReturn>();
-  let decisions: Map<number, Int32Array> = new Map();
-  let rows: Awaited<ReturnType<typeof loadPhaseRows>> | null = null;
-  if (withStudent.length) {
-    rows = await loadPhaseRows(db, phase, 'all', undefined, { teachers: false });
+  const [rows, students, teacherItems] = withStudent.length
+    ? await Promise.all([
+        loadPhaseRows(db, phase, 'all', undefined, { teachers: false, texts: false }),
+        Promise.all(withStudent.map((r) => studentDecisions(db, phase, r.modelId!))),
+        itemsWithTeacher(db, phaseId),
+      ])
+    : [null, [], new Set<number>()];
+  if (rows) {
     const ids = rows.ids;
-    decisions = new Map(await Promise.all(withStudent.map(async (r) => [r.modelId!, alignDecisions(ids, await studentDecisions(db, phase, r.modelId!))] as const)));
+    const decisions = new Map(students.map((s) => [s.modelId, alignDecisions(ids, s)]));
     const test = rows.test;
     const humanOnTest = Int32Array.from(rows.human, (h, i) => (test[i] ? h : -1));
     const pool = (d: Int32Array) => Int32Array.from(d, (x, i) => (test[i] ? -1 : x));
@@ -120,22 +120,18 @@ export async function phaseDashboard(db: Db, phaseId: number): Promise<PhaseDash
     }
   }
 
-  // Disagreement with the teacher over the pool: the latest two students on shared bins.
+  // Disagreement with the teacher over the pool (train split, teacher output present): the latest two students on shared bins.
   let disagreement: PhaseDashboard['disagreement'] = null;
-  const latest = withStudent.slice(-2);
-  if (latest.length) {
-    const teacherItems = await poolWithTeacher(db, phaseId);
-    if (teacherItems.size) {
-      const series = await Promise.all(
-        latest.map(async (r) => {
-          const s = await studentDecisions(db, phase, r.modelId!);
-          const values: number[] = [];
-          for (let i = 0; i < s.itemIds.length; i++) if (teacherItems.has(s.itemIds[i])) values.push(s.js[i]);
-          return { name: `round ${r.number}`, values };
-        }),
-      );
-      disagreement = { metric: 'js', ...histogram(series, { bins: 20 }) };
-    }
+  if (rows && teacherItems.size) {
+    const pool = new Set<number>();
+    for (let i = 0; i < rows.ids.length; i++) if (!rows.test[i] && teacherItems.has(rows.ids[i])) pool.add(rows.ids[i]);
+    const series = latest.map((r) => {
+      const s = students[withStudent.indexOf(r)];
+      const values: number[] = [];
+      for (let i = 0; i < s.itemIds.length; i++) if (pool.has(s.itemIds[i])) values.push(s.js[i]);
+      return { name: `round ${r.number}`, values };
+    });
+    disagreement = { metric: 'js', ...histogram(series, { bins: 20 }) };
   }
 
   const yieldOf = new Map(y.rounds.map((r) => [r.roundNumber, r]));

@@ -251,7 +251,8 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     resumeFrom: resumeFrom ? new Uint8Array(resumeFrom) : undefined,
     onProgress: (p: TrainProgress) => {
       const etaSeconds = trainingEtaSeconds(p, history.map((h) => h.seconds));
-      void report({ stage: 'training', ...p, history, etaSeconds, etaAtMost }).catch(() => {});
+      // Early stopping can only skip epochs after this one.
+      void report({ stage: 'training', ...p, history, etaSeconds, etaAtMost: etaAtMost && p.epoch + 1 < p.epochs }).catch(() => {});
     },
     onEpochEnd: async (cp) => {
       if (data.validation.labels.length) {

@@ -29,13 +29,14 @@ export interface PhaseRows {
  * weight and their human labels. Raw SQL: a round reads every item of the phase, and Prisma's
  * per-row object mapping costs more than the rest of loading.
  */
-export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | 'test' | 'all', onlyIds?: Int32Array, opts: { teachers?: boolean } = {}): Promise<PhaseRows> {
+export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | 'test' | 'all', onlyIds?: Int32Array, opts: { teachers?: boolean; texts?: boolean } = {}): Promise<PhaseRows> {
   const provider = providerOf(db);
   const C = phase.labels.length;
   const labelIndex = new Map(phase.labels.map((l, i) => [l, i]));
   const splitFilter = split === 'all' ? '' : ` AND "split" = '${split}'`;
-  const items = await db.$queryRawUnsafe<{ id: number; text: string; goldLabel: string | null; split: string }[]>(
-    placeholders(provider, `SELECT "id", "text", "goldLabel", "split" FROM "Item" WHERE "phaseId" = $1${splitFilter} ORDER BY "id"`),
+  // texts: false (readers of labels and splits only) leaves every text '' and skips reading them.
+  const items = await db.$queryRawUnsafe<{ id: number; text?: string; goldLabel: string | null; split: string }[]>(
+    placeholders(provider, `SELECT "id", ${opts.texts === false ? '' : '"text", '}"goldLabel", "split" FROM "Item" WHERE "phaseId" = $1${splitFilter} ORDER BY "id"`),
     phase.id,
   );
   let rows = items;
@@ -49,7 +50,7 @@ export async function loadPhaseRows(db: Db, phase: PhaseMeta, split: 'train' | '
   const pos = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     ids[i] = Number(rows[i].id);
-    texts[i] = rows[i].text;
+    texts[i] = rows[i].text ?? '';
     pos.set(ids[i], i);
   }
   const test = Uint8Array.from(rows, (r) => (r.split === 'test' ? 1 : 0));

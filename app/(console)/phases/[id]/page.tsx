@@ -45,6 +45,7 @@ export default async function PhasePage({ params, searchParams }: { params: Prom
         subtitle={<><Link href={`/tasks/${phase.taskId}`} className="text-indigo-700 hover:underline">{phase.taskName}</Link> / {phase.key} · labels {phase.labels.join(', ')}</>}
         actions={
           <nav aria-label="This phase" className="flex flex-wrap gap-2">
+            <Link href={`/phases/${phaseId}/dashboard`} className="btn" data-testid="phase-link-dashboard">Dashboard</Link>
             <Link href={`/rounds#phase-${phaseId}`} className="btn" data-testid="phase-link-rounds">Rounds</Link>
             <Link href={`/annotate/${phaseId}`} className="btn" data-testid="phase-link-annotate">Annotate</Link>
             {hasRole(user.role, 'lead') && <Link href={`/annotate/${phaseId}/review`} className="btn" data-testid="phase-link-review">Review</Link>}

@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import { getDb } from '@/lib/db/client.ts';
 import { hasRole } from '@/lib/auth/roles.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
@@ -22,7 +23,7 @@ export default async function RoundsPage() {
           t.phases.map((p) => (
             <section key={p.id} id={`phase-${p.id}`} className="card scroll-mt-4">
               <header className="flex items-baseline justify-between border-b border-zinc-200 px-4 py-2">
-                <h2 className="font-semibold">{t.name} / {p.name}</h2>
+                <h2 className="font-semibold">{t.name} / {p.name} <Link href={`/phases/${p.id}/dashboard`} className="ml-2 text-xs font-normal text-indigo-700 hover:underline" data-testid={`dashboard-link-${p.id}`}>dashboard →</Link></h2>
                 <span className="text-xs text-zinc-500">{p.stats.teachers.length ? `teacher: ${p.stats.teachers.map((x) => x.name).join(', ')}` : 'no teacher outputs yet'} · {p.stats.gold.toLocaleString("en-US")} gold, {p.stats.humanLabels.toLocaleString("en-US")} annotated labels</span>
               </header>
               <PhaseRounds phaseId={p.id} canStart={hasRole(user.role, 'lead')} />

@@ -5,6 +5,8 @@ import { DomainError } from '@/lib/errors.ts';
 import { currentUser } from '@/lib/http/page-auth.ts';
 import { parsePageId } from '@/lib/http/page-params.ts';
 import { getTask } from '@/lib/tasks/tasks.ts';
+import { taskOverview } from '@/lib/tasks/overview.ts';
+import { TaskOverview } from '@/components/tasks/TaskOverview';
 import { PageHeader } from '@/components/layout/PageHeader';
 
 export const dynamic = 'force-dynamic';
@@ -18,14 +20,17 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function TaskPage({ params }: { params: Promise<{ id: string }> }) {
   await currentUser();
   const { id } = await params;
-  const task = await getTask(await getDb(), parsePageId(id) ?? id).catch((e) => {
+  const db = await getDb();
+  const task = await getTask(db, parsePageId(id) ?? id).catch((e) => {
     if (e instanceof DomainError && e.status === 404) notFound();
     throw e;
   });
+  const overview = await taskOverview(db, task.id);
   return (
     <>
       <PageHeader title={task.name} subtitle={<><Link href="/tasks" className="text-indigo-700 hover:underline">Tasks</Link> / {task.slug}</>} />
       {task.description && <p className="mb-4 text-zinc-600">{task.description}</p>}
+      <TaskOverview initial={JSON.parse(JSON.stringify(overview))} />
       <div className="grid gap-4 md:grid-cols-2">
         {task.phases.map((p) => (
           <Link key={p.id} href={`/phases/${p.id}`} className="card block p-4 hover:border-indigo-300">
