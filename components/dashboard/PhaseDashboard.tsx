@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { f3, int, pct } from '@/components/format';
 import { DataTable } from '@/components/ui/DataTable';
+import { signed } from '@/lib/rounds/returns.ts';
 import { withFormData } from '@/components/ui/form-data';
 import { StartRoundForm } from '@/components/rounds/PhaseRounds';
 import { isActive, useAutoRounds, useCancelRound, useDashboard, useRefreshOnRoundChange, useRounds, type Dashboard } from '@/components/rounds/queries';
@@ -99,7 +100,7 @@ export function PhaseDashboard({ phaseId, canStart }: { phaseId: number; canStar
         <Stat label="Rounds" value={int(d.rounds.length)} sub={`${done.length} finished`} testId="stat-rounds" />
         <Stat label="Latest F1 vs teacher" value={f3(last?.vsTeacher?.f1)} sub={last ? `round #${last.number}` : 'no student yet'} />
         <Stat label="Latest accuracy vs human" value={f3(last?.vsHuman?.accuracy)} sub={last?.vsHuman ? `${int(last.vsHuman.items)} labelled test items` : undefined} />
-        <Stat label="Last gain / 100 labels" value={lastReturn?.gainPer100 != null ? `${lastReturn.gainPer100 >= 0 ? '+' : '−'}${Math.abs(lastReturn.gainPer100).toFixed(1)} pt` : '—'} sub={lastReturn?.gainPer100Se != null ? `± ${lastReturn.gainPer100Se.toFixed(1)} (standard error)` : undefined} />
+        <Stat label="Last gain / 100 labels" value={lastReturn?.gainPer100 != null ? `${signed(lastReturn.gainPer100)} pt` : '—'} sub={lastReturn?.gainPer100Se != null ? `± ${lastReturn.gainPer100Se.toFixed(1)} (standard error)` : undefined} />
         <Stat label="Queue" value={d.queue ? int(d.queue.open) : '—'} sub={d.queue ? `open of ${int(d.queue.total)}` : 'not built yet'} />
         <Stat label="New labels" value={int(d.newLabels)} sub="since the last round" testId="stat-new-labels" />
       </div>

@@ -2,10 +2,11 @@
 import { useState } from 'react';
 import { f3, int, pct } from '@/components/format';
 import { formatSeconds } from '@/lib/jobs/progress.ts';
+import { signed } from '@/lib/rounds/returns.ts';
 import { useRoundCompare, type Comparison, type Dashboard } from '@/components/rounds/queries';
 
 type Side = Comparison['a'];
-const signedPts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
+const signedPts = (x: number) => signed(100 * x);
 
 const METRICS: { name: string; value: (s: Side) => number | null; show: (v: number) => string; points?: boolean }[] = [
   { name: 'macro-F1 vs teacher', value: (s) => s.vsTeacher?.f1 ?? null, show: f3, points: true },

@@ -2,6 +2,7 @@
 import Link from 'next/link';
 import { f3, int, pct } from '@/components/format';
 import { formatSeconds } from '@/lib/jobs/progress.ts';
+import { signed } from '@/lib/rounds/returns.ts';
 import { DataTable } from '@/components/ui/DataTable';
 import { ProgressLine } from '@/components/rounds/RoundProgress';
 import { isActive, type Dashboard } from '@/components/rounds/queries';
@@ -79,7 +80,7 @@ export function RoundsTable({ d, live, canCancel, onCancel }: { d: Dashboard; li
             cell: (r) =>
               r.return?.gainPer100 != null ? (
                 <span className="whitespace-nowrap">
-                  {r.return.gainPer100 >= 0 ? '+' : '−'}{Math.abs(r.return.gainPer100).toFixed(1)} <span className="text-xs text-zinc-500">± {r.return.gainPer100Se!.toFixed(1)} pt</span>
+                  {signed(r.return.gainPer100)} <span className="text-xs text-zinc-500">± {r.return.gainPer100Se!.toFixed(1)} pt</span>
                 </span>
               ) : r.return ? (
                 <span className="text-xs text-zinc-500">no new labels</span>

@@ -126,7 +126,10 @@ export interface StoppingSignal {
   options: StoppingOptions;
 }
 
-const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
+/** A number with its sign, as gains are written: +0.9, −0.5 (a true minus sign). */
+export const signed = (x: number, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
+/** A share (0.009) as signed accuracy points (+0.9). */
+const pts = (x: number) => signed(100 * x);
 
 /** Whether the gain is within z standard errors of zero (a zero gain with zero spread is noise too). */
 export function withinNoise(gain: PairedGain, z: number): boolean {

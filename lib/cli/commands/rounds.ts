@@ -5,13 +5,12 @@ import { queueYield, type PhaseYield, type YieldCounts } from '../../queue/yield
 import { describeProgress } from '../../jobs/progress.ts';
 import { phaseDashboard } from '../../rounds/dashboard.ts';
 import { compareRounds, type RoundComparison } from '../../rounds/compare.ts';
-import type { RoundReturn, StoppingSignal } from '../../rounds/returns.ts';
+import { signed, type RoundReturn, type StoppingSignal } from '../../rounds/returns.ts';
 import { updateQueueSettings } from '../../queue/settings.ts';
 import { int, str, UsageError } from '../args.ts';
 import { table, userByEmail, type CliContext, type Command } from '../context.ts';
 
 const f3 = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(3));
-const signed = (x: number, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
 
 /** The return columns of a round: accuracy points per 100 new labels ± its standard error, and how much its predictions moved. */
 function returnCells(r: RoundReturn | null | undefined): Record<string, unknown> {
