@@ -22,7 +22,6 @@ import { loadPhaseRows } from '../lib/tasks/items.ts';
 import { predictNgramTeacher, trainNgramTeacher } from '../lib/teachers/ngram.ts';
 import { writeTeacherPredictions } from '../lib/teachers/outputs.ts';
 import { getRound, startRound, cancelRound, ROUND_JOB } from '../lib/rounds/rounds.ts';
-import { runRound } from '../lib/rounds/run.ts';
 import { roundJob } from '../lib/rounds/handler.ts';
 import { autoRoundSweep, newHumanLabels } from '../lib/rounds/auto.ts';
 import { nextItems, submit } from '../lib/queue/annotate.ts';
@@ -85,9 +84,27 @@ describe.each(providers)('dashboard, compare and automatic rounds on %s', (provi
   });
 
   it('a worker starts a round by itself after N new human labels, with the last round’s config, and trains it', async () => {
+    // One worker throughout: it trains round 0, checks on its timer, starts round 1 by itself and trains it.
+    const stop = new AbortController();
+    const logs: string[] = [];
+    const worker = runWorker({
+      database: t,
+      workerId: 'auto-test',
+      handlers: { [ROUND_JOB]: roundJob },
+      periodic: [{ name: 'automatic rounds', everyMs: 100, run: async ({ db }) => ((await autoRoundSweep(db)).some((c) => c.started) ? 'started' : undefined) }],
+      pollMs: 50,
+      signal: stop.signal,
+      log: (l) => logs.push(l),
+    });
+    const finished = (number: number) => async () => {
+      const r = await t.db.round.findFirst({ where: { phaseId, number } });
+      if (!r) return null;
+      const v = await getRound(t.db, r.id);
+      if (v.status === 'failed') throw new Error(`round ${number} failed: ${v.error}`);
+      return v.status === 'succeeded' ? v : null;
+    };
     const r0 = await startRound(t.db, { phaseId, config: TINY });
-    await runRound(t.db, r0.id);
-    expect((await getRound(t.db, r0.id)).status).toBe('succeeded');
+    await waitFor('round 0', finished(0), () => logs, 180_000, 200);
 
     // Only a lead turns automatic rounds on.
     const params = { id: String(phaseId) };
@@ -106,27 +123,10 @@ describe.each(providers)('dashboard, compare and automatic rounds on %s', (provi
     const [early] = await autoRoundSweep(t.db);
     expect(early).toMatchObject({ phaseId, threshold: 5, newLabels: 4, started: null, skipped: '4 of 5 new human labels' });
 
-    // The fifth label: a worker's timer (not the request) starts round 1, and the same worker trains it.
-    await answer(4);
+    // The fifth label: the worker's timer (not the request) starts round 1, and the worker trains it.
     expect(await t.db.round.count({ where: { phaseId } })).toBe(1);
-    const stop = new AbortController();
-    const logs: string[] = [];
-    const worker = runWorker({
-      database: t,
-      workerId: 'auto-test',
-      handlers: { [ROUND_JOB]: roundJob },
-      periodic: [{ name: 'automatic rounds', everyMs: 100, run: async ({ db }) => ((await autoRoundSweep(db)).some((c) => c.started) ? 'started' : undefined) }],
-      pollMs: 50,
-      signal: stop.signal,
-      log: (l) => logs.push(l),
-    });
-    const r1 = await waitFor('the automatic round to finish', async () => {
-      const r = await t.db.round.findFirst({ where: { phaseId, number: 1 } });
-      if (!r) return null;
-      const v = await getRound(t.db, r.id);
-      if (v.status === 'failed') throw new Error(`round 1 failed: ${v.error}`);
-      return v.status === 'succeeded' ? v : null;
-    }, () => logs, 180_000, 200);
+    await answer(4);
+    const r1 = await waitFor('the automatic round to finish', finished(1), () => logs, 180_000, 200);
     stop.abort();
     await worker;
     expect(logs.join('\n')).toContain('automatic rounds: started');
@@ -144,6 +144,10 @@ describe.each(providers)('dashboard, compare and automatic rounds on %s', (provi
     const [item] = (await nextItems(t.db, { phaseId, userId: annotatorId, limit: 1 })).items;
     await submit(t.db, { phaseId, userId: annotatorId, itemId: item.itemId, clientId: 'while-queued', action: 'label', label: 'safe' });
     expect((await newHumanLabels(t.db, phaseId)).count).toBe(1);
+    // Due (1 of 1), but round 2 waits in the queue: nothing starts beside it.
+    await t.db.phase.update({ where: { id: phaseId }, data: { autoRoundAfterLabels: 1 } });
+    expect((await autoRoundSweep(t.db))[0]).toMatchObject({ started: null, skipped: 'round 2 is queued' });
+    await t.db.phase.update({ where: { id: phaseId }, data: { autoRoundAfterLabels: 5 } });
     await cancelRound(t.db, r.id);
     expect((await getRound(t.db, r.id)).status).toBe('cancelled');
     const [check] = await autoRoundSweep(t.db);

@@ -7,6 +7,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { DomainError, fromPrismaError } from '../errors.ts';
+import { isFinal } from '../jobs/queue.ts';
 import { parseRoundConfig } from './config.ts';
 import { getRound, startRound, type RoundView } from './rounds.ts';
 
@@ -15,12 +16,17 @@ import { getRound, startRound, type RoundView } from './rounds.ts';
  * phase's last round started: those that round did not train on. After a failed or cancelled
  * round, counted from when it ended, so a lead's cancel is not undone by the next check.
  */
-export async function newHumanLabels(db: Db, phaseId: number): Promise<{ count: number; since: Date | null }> {
-  const lastRow = await db.round.findFirst({ where: { phaseId }, orderBy: { number: 'desc' }, select: { id: true } });
-  const last = lastRow ? await getRound(db, lastRow.id) : null;
+export async function newHumanLabels(db: Db, phaseId: number, last?: RoundView | null): Promise<{ count: number; since: Date | null }> {
+  if (last === undefined) last = await lastRound(db, phaseId);
   const since = !last ? null : (last.status === 'failed' || last.status === 'cancelled') && last.finishedAt ? last.finishedAt : last.createdAt;
   const count = await db.humanLabel.count({ where: { phaseId, ...(since ? { updatedAt: { gt: since } } : {}) } });
   return { count, since };
+}
+
+/** The phase's newest round, its status read through its job (a round whose job ended is not running). */
+async function lastRound(db: Db, phaseId: number): Promise<RoundView | null> {
+  const row = await db.round.findFirst({ where: { phaseId }, orderBy: { number: 'desc' }, select: { id: true } });
+  return row ? getRound(db, row.id) : null;
 }
 
 export interface AutoRoundCheck {
@@ -38,12 +44,18 @@ export async function autoRoundSweep(db: Db): Promise<AutoRoundCheck[]> {
   const out: AutoRoundCheck[] = [];
   for (const p of phases) {
     const threshold = p.autoRoundAfterLabels!;
-    const active = await db.round.findFirst({ where: { phaseId: p.id, status: { in: ['queued', 'running'] } }, select: { id: true } });
-    const { count } = await newHumanLabels(db, p.id);
+    const last = await lastRound(db, p.id);
+    const { count } = await newHumanLabels(db, p.id, last);
     const check: AutoRoundCheck = { phaseId: p.id, threshold, newLabels: count, started: null };
     out.push(check);
     if (count < threshold) {
       check.skipped = `${count} of ${threshold} new human labels`;
+      continue;
+    }
+    // Only the newest round can still run; while it does, no round may start (startRound would refuse)
+    // and the config to repeat is not settled. A round whose job ended is startRound's to tidy up.
+    if (last && (last.status === 'queued' || last.status === 'running') && !(last.job && isFinal(last.job.status))) {
+      check.skipped = `round ${last.number} is ${last.status}`;
       continue;
     }
     const lastGood = await db.round.findFirst({ where: { phaseId: p.id, status: 'succeeded' }, orderBy: { number: 'desc' }, select: { config: true } });
@@ -53,7 +65,7 @@ export async function autoRoundSweep(db: Db): Promise<AutoRoundCheck[]> {
     } catch (error) {
       // A round already runs (startRound's 409), or another worker started this one a moment ago (its unique number).
       const e = fromPrismaError(error) ?? error;
-      if (e instanceof DomainError && e.status === 409) check.skipped = active ? 'a round is running' : e.message;
+      if (e instanceof DomainError && e.status === 409) check.skipped = e.message;
       else throw e;
     }
   }
