@@ -272,6 +272,10 @@ describe.each(providers)('dashboard, compare and automatic rounds on %s', (provi
     expect(p.latestRound).toMatchObject({ number: 2, status: 'cancelled' });
     expect(p.queue.open).toBeGreaterThan(0);
     expect((await taskOverview(t.db, 'cold')).phases[0].phaseId).toBe(phaseId);
+    // "Today" starts at the caller's midnight: seen from tomorrow, none of these labels is today's.
+    const tomorrow = await taskOverview(t.db, 'cold', { tzOffset: 0, now: new Date(Date.now() + 86_400_000) });
+    expect(tomorrow.phases[0]).toMatchObject({ labelsToday: 0, labelsTotal: 6 });
+    expect((await callRoute(routes.overview.GET!, '/x?tzOffset=5000', { token: tokens.annotator, params: { id: String(taskId) } })).status).toBe(400);
   });
 
   it('an annotator cannot start a round; a lead can', async () => {

@@ -67,7 +67,7 @@ export function useYield(phaseId: number) {
 }
 
 export function useTaskOverview(taskId: number) {
-  return useQuery({ queryKey: keys.overview(taskId), queryFn: () => api<Overview>(`/api/tasks/${taskId}/overview`), refetchInterval: (q) => (q.state.data?.phases.some((p) => p.latestRound && isActive(p.latestRound)) ? 2000 : 30000) });
+  return useQuery({ queryKey: keys.overview(taskId), queryFn: () => api<Overview>(`/api/tasks/${taskId}/overview?tzOffset=${new Date().getTimezoneOffset()}`), refetchInterval: (q) => (q.state.data?.phases.some((p) => p.latestRound && isActive(p.latestRound)) ? 2000 : 30000) });
 }
 
 /** Background jobs in progress (teacher training, rounds). */

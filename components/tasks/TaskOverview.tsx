@@ -5,7 +5,7 @@ import { DataTable } from '@/components/ui/DataTable';
 import { ProgressLine } from '@/components/rounds/RoundProgress';
 import { useTaskOverview, type Overview } from '@/components/rounds/queries';
 
-/** Each phase of a task at a glance: latest round, deployed model, queue size, labels today. Polls while a round runs. */
+/** Each phase of a task at a glance: latest round, deployed model, queue size, labels today (in the browser's time zone: refetched at once). Polls while a round runs. */
 export function TaskOverview({ initial }: { initial: Overview }) {
   const q = useTaskOverview(initial.taskId);
   const o = q.data ?? initial;

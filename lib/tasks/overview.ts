@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts';
 import { servingState } from '../models/deploy.ts';
 import { getRound, type RoundView } from '../rounds/rounds.ts';
 import { getTask } from './tasks.ts';
+import { localDayStart } from '../queue/progress.ts';
 
 export interface PhaseOverview {
   phaseId: number;
@@ -15,7 +16,7 @@ export interface PhaseOverview {
   latestRound: Pick<RoundView, 'id' | 'number' | 'status' | 'trigger' | 'progress' | 'createdAt' | 'finishedAt'> & { f1VsTeacher: number | null; f1VsHuman: number | null; accuracyVsHuman: number | null; regression: boolean } | null;
   deployed: { modelId: number; version: string; since: Date } | null;
   queue: { open: number; total: number; builtAt: Date } | null;
-  /** Label answers (not undone) since 00:00 UTC, as the annotator's own "today" counts them, and in all. */
+  /** Label answers (not undone) since the start of the caller's day (lib/queue/progress.ts, as the annotator's own "today"), and in all. */
   labelsToday: number;
   labelsTotal: number;
 }
@@ -27,10 +28,10 @@ export interface TaskOverview {
   phases: PhaseOverview[];
 }
 
-export async function taskOverview(db: Db, idOrSlug: number | string): Promise<TaskOverview> {
+/** `tzOffset`: the browser's getTimezoneOffset() in minutes, for where "today" starts (default UTC). */
+export async function taskOverview(db: Db, idOrSlug: number | string, opts: { tzOffset?: number; now?: Date } = {}): Promise<TaskOverview> {
   const task = await getTask(db, idOrSlug);
-  const today = new Date();
-  today.setUTCHours(0, 0, 0, 0);
+  const today = localDayStart(opts.now ?? new Date(), opts.tzOffset ?? 0);
   const phases = await Promise.all(
     task.phases.map(async (p): Promise<PhaseOverview> => {
       const [last, serving, queue, labelsToday, labelsTotal] = await Promise.all([
