@@ -18,7 +18,8 @@ export function TaskOverview({ initial }: { initial: Overview }) {
           rowKey={(p) => p.phaseId}
           rowTestId={(p) => `overview-${p.key}`}
           columns={[
-            { header: 'Phase', cell: (p) => <Link className="font-medium text-indigo-700 hover:underline" href={`/phases/${p.phaseId}/dashboard`}>{p.position + 1}. {p.name}</Link> },
+            // The phase's name links from its card below; here the row leads to the dashboard.
+            { header: 'Phase', cell: (p) => <><span className="font-medium">{p.position + 1}. {p.name}</span><div><Link className="text-xs text-indigo-700 hover:underline" href={`/phases/${p.phaseId}/dashboard`} data-testid="overview-dashboard">dashboard →</Link></div></> },
             {
               header: 'Latest round',
               cell: (p) =>
