@@ -286,7 +286,7 @@ export function Annotator({ phaseId, userId, phaseName, initialLabels, showScore
   const retrying = st.outbox?.retrying ?? false;
   const lastError = st.outbox?.lastError ? saveErrorMessage(st.outbox.lastError) : null;
   const status = pending ? `${pending} pending${retrying ? ' · retrying' : ''}` : st.loaded ? 'all saved' : 'loading…';
-  const loading = !st.loaded || st.buffer.fetching;
+  const loading = !st.loaded || (st.buffer.fetching && !st.buffer.drained);
   const counts = st.counts.view();
   const count = (n: number | undefined) => (n == null ? '—' : n.toLocaleString('en-US'));
   const rows = recentRows(st.history, recent.data?.answers ?? [], st.changed, new Set(st.outbox?.answers().map((o) => o.clientId) ?? []));

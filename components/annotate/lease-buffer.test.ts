@@ -51,4 +51,19 @@ describe('LeaseBuffer', () => {
     b.fetchFailed(30_000);
     expect(b.refillIn(31_000)).toBe(9000);
   });
+
+  it('is drained after a fetch that brought nothing new, until one brings items, whatever retryNow says', () => {
+    const b = new LeaseBuffer();
+    expect(b.drained).toBe(false); // before the first answer the page shows "loading"
+    b.add(items(1), new Set(), 1000);
+    expect(b.drained).toBe(false);
+    b.take();
+    b.add(items(1), new Set([1]), 2000); // only what was answered: nothing new
+    expect(b.drained).toBe(true);
+    b.retryNow(); // asking again keeps the empty state on screen
+    expect(b.drained).toBe(true);
+    expect(b.refillIn(2000)).toBe(0);
+    b.add(items(2), new Set([1]), 3000);
+    expect(b.drained).toBe(false);
+  });
 });

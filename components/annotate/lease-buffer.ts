@@ -14,6 +14,12 @@ export class LeaseBuffer {
   private items: QueueItem[] = [];
   private exhaustedAt = 0;
   fetching = false;
+  /**
+   * The last fetch brought nothing new: the page keeps showing why the queue is empty while it asks
+   * again, instead of a loading state (swapping the two remounted the empty state, whose first look
+   * asked again at once: a fetch loop that made the page flicker between them).
+   */
+  drained = false;
 
   get current(): QueueItem | undefined {
     return this.items[0];
@@ -38,6 +44,7 @@ export class LeaseBuffer {
     const fresh = fetched.filter((it) => !answered.has(it.itemId) && !have.has(it.itemId));
     this.items.push(...fresh);
     this.exhaustedAt = fresh.length === 0 ? now : 0;
+    this.drained = fresh.length === 0;
     return fresh;
   }
 
