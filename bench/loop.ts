@@ -203,8 +203,8 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
   const m0 = (await runRound(db, r0.id, { store: new LocalArtifactStore(join(base, 'artifacts')) })).metrics;
   log(`${c.name} seed ${seed}: round 0 acc ${m0.vsHuman?.accuracy.toFixed(4)} (${m0.trainSeconds.toFixed(0)} s)`);
   // How many teacher errors each ranking strategy would put in its first 100 picks, from round 0's scores.
-  const scored = await db.$queryRawUnsafe<{ externalId: string; js: number; kl: number; flip: number | boolean; margin: number; loss: number }[]>(
-    placeholders('sqlite', `SELECT i."externalId", s."js", s."kl", s."flip", s."margin", s."loss" FROM "Item" i JOIN "StudentScore" s ON s."itemId" = i."id" WHERE i."phaseId" = $1 AND i."split" = 'train' AND i."goldLabel" IS NULL`),
+  const scored = await db.$queryRawUnsafe<{ externalId: string; js: number; kl: number; flip: number | boolean; margin: number; loss: number; doubt: number }[]>(
+    placeholders('sqlite', `SELECT i."externalId", s."js", s."kl", s."flip", s."margin", s."loss", s."doubt" FROM "Item" i JOIN "StudentScore" s ON s."itemId" = i."id" WHERE i."phaseId" = $1 AND i."split" = 'train' AND i."goldLabel" IS NULL`),
     phase.id,
   );
   const teacherWrong = (externalId: string) => {

@@ -106,6 +106,11 @@ describe.each(providers)('rounds on %s', (provider) => {
     expect(m.vsHuman!.total).toBeGreaterThan(0);
     expect(m.scoring.items).toBe(await t.db.item.count({ where: { phaseId } }));
     expect(await t.db.studentScore.count({ where: { modelId: done.modelId! } })).toBe(m.scoring.items);
+    // The default queue strategy's score is stored with the others: in [0, 1], and above 0 where the two models disagree.
+    const doubts = await t.db.studentScore.findMany({ where: { modelId: done.modelId! }, select: { doubt: true, flip: true } });
+    expect(doubts.every((d) => d.doubt >= 0 && d.doubt <= 1)).toBe(true);
+    expect(doubts.filter((d) => d.flip).every((d) => d.doubt > 0)).toBe(true);
+    expect(doubts.some((d) => d.doubt > 0)).toBe(true);
     // What the Models and round pages read.
     expect((await listModels(t.db)).find((x) => x.id === done.modelId)).toMatchObject({ roundNumber: round.number, deployed: false, phaseName: expect.any(String) });
     expect(await roundHeading(t.db, round.id)).toMatchObject({ id: round.id, number: round.number, taskName: expect.any(String) });

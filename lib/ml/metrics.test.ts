@@ -74,6 +74,28 @@ describe('disagreement', () => {
     expect(Array.from(d.studentTop)).toEqual([0, 0]);
   });
 
+  it('doubt: 1 − the teacher label’s share of the normalised product of the two distributions', () => {
+    // Row 0: teacher label 0; t·s = [0.45, 0.05, 0] → 1 − 0.45/0.5
+    expect(d.doubt[0]).toBeCloseTo(0.1, 6);
+    // Row 1: teacher label 1; t·s = [0.06, 0.21, 0.02] → 1 − 0.21/0.29
+    expect(d.doubt[1]).toBeCloseTo(1 - 0.21 / 0.29, 6);
+  });
+
+  it('doubt ranks a confident teacher that the student contradicts below an unsure one it contradicts as much, and both above agreement', () => {
+    // Both students put 0.2 on the teacher's label 0; one teacher is sure (0.95), one is not (0.55).
+    const teachers = Float32Array.from([0.95, 0.05, 0.55, 0.45, 0.9, 0.1]);
+    const students = Float32Array.from([0.2, 0.8, 0.2, 0.8, 0.9, 0.1]);
+    const x = disagreement(teachers, students, 2);
+    expect(x.doubt[1]).toBeGreaterThan(x.doubt[0]);
+    expect(x.doubt[0]).toBeGreaterThan(x.doubt[2]);
+    // Loss cannot tell the first two apart: it only looks at the student.
+    expect(x.studentLoss[0]).toBeCloseTo(x.studentLoss[1], 6);
+  });
+
+  it('doubt is 1 when the two share no mass', () => {
+    expect(disagreement(Float32Array.from([1, 0]), Float32Array.from([0, 1]), 2).doubt[0]).toBe(1);
+  });
+
   it('identical distributions do not disagree', () => {
     const same = disagreement(t, t, 3);
     expect(Math.max(...same.kl, ...same.js)).toBeLessThan(1e-7);

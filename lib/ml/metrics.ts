@@ -134,6 +134,13 @@ export interface Disagreement {
   margin: Float32Array;
   /** −log s[argmax t]: the student's loss on the teacher's label. */
   studentLoss: Float32Array;
+  /**
+   * 1 − t[ŷ]·s[ŷ] / Σc t[c]·s[c], ŷ = argmax t: the chance the teacher's label is wrong when the two
+   * models are heard together (the normalised product of their distributions). High where both
+   * lean away from the teacher's label, whether or not the student flips; unlike loss, a confident
+   * teacher's label is doubted only as much as the student contradicts it.
+   */
+  doubt: Float32Array;
   teacherTop: Int32Array;
   studentTop: Int32Array;
 }
@@ -151,6 +158,7 @@ export function disagreement(teacher: Float32Array, student: Float32Array, numCl
   const flip = new Uint8Array(n);
   const margin = new Float32Array(n);
   const studentLoss = new Float32Array(n);
+  const doubt = new Float32Array(n);
   const teacherTop = new Int32Array(n);
   const studentTop = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -160,9 +168,11 @@ export function disagreement(teacher: Float32Array, student: Float32Array, numCl
     let tTop = 0;
     let s1 = 0;
     let s2 = -1;
+    let agree = 0;
     for (let c = 0; c < C; c++) {
       const t = teacher[o + c];
       const s = student[o + c];
+      agree += t * s;
       const lt = Math.log(Math.max(t, PROB_FLOOR));
       const ls = Math.log(Math.max(s, PROB_FLOOR));
       if (t > 0) klI += t * (lt - ls);
@@ -185,6 +195,8 @@ export function disagreement(teacher: Float32Array, student: Float32Array, numCl
     flip[i] = tTop !== s1 ? 1 : 0;
     margin[i] = student[o + s1] - student[o + s2];
     studentLoss[i] = -Math.log(Math.max(student[o + tTop], PROB_FLOOR));
+    // No overlap at all (each puts all mass where the other puts none): the teacher's label is in full doubt.
+    doubt[i] = agree > 0 ? Math.min(1, Math.max(0, 1 - (teacher[o + tTop] * student[o + tTop]) / agree)) : 1;
   }
-  return { kl, js, flip, margin, studentLoss, teacherTop, studentTop };
+  return { kl, js, flip, margin, studentLoss, doubt, teacherTop, studentTop };
 }

@@ -33,6 +33,10 @@ describe('rankQueue strategies', () => {
     expect(ids(rankQueue(pool, { strategy: 'margin', overlap: 1 }))).toEqual([2, 4, 3, 1]);
     expect(ids(rankQueue(pool, { strategy: 'loss', overlap: 1 }))).toEqual([3, 4, 1, 2]);
   });
+  it('doubt: the teacher label least likely first; rows scored before doubt existed (0) last', () => {
+    const scored = [c(1, { doubt: 0.2 }), c(2, { doubt: 0.9 }), c(3), c(4, { doubt: 0.5 })];
+    expect(ids(rankQueue(scored, { strategy: 'doubt', overlap: 1 }))).toEqual([2, 4, 1, 3]);
+  });
   it('before any student (by: teacher): the least sure teacher decisions first, whatever the strategy; no teacher output last, in import order', () => {
     const cold = [c(1, { teacherMargin: 0.9 }), c(2, { teacherMargin: null }), c(3, { teacherMargin: 0.02 }), c(4, { teacherMargin: 0.4 }), c(5)];
     for (const strategy of ['js', 'loss', 'margin'] as const) expect(ids(rankQueue(cold, { strategy, overlap: 1, by: 'teacher' }))).toEqual([3, 4, 1, 2, 5]);

@@ -5,7 +5,7 @@
 
 import { Rng } from '../ml/rng.ts';
 
-export const QUEUE_STRATEGIES = ['js', 'kl', 'flip', 'margin', 'loss'] as const;
+export const QUEUE_STRATEGIES = ['doubt', 'js', 'kl', 'flip', 'margin', 'loss'] as const;
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
 
 export function isQueueStrategy(s: unknown): s is QueueStrategy {
@@ -23,6 +23,8 @@ export interface Candidate {
   flip: boolean;
   margin: number;
   loss: number;
+  /** 1 − the teacher's label's share of the product of teacher and student (lib/ml/metrics.ts); 0 for rows scored before it existed. */
+  doubt?: number;
   /** Distinct annotators whose (non-undone) label or flag counts toward the overlap. */
   answers: number;
   /**
@@ -76,10 +78,15 @@ export interface Ranked {
  * Higher = sooner. Each strategy asks a different question of the student:
  * js/kl — where its distribution departs most from the teacher's; flip — where it would decide
  * differently (then by js, so the strongest flips lead); margin — where it is least sure;
- * loss — where it fits the teacher's label worst.
+ * loss — where it fits the teacher's label worst; doubt (default) — where the teacher's label is
+ * least likely once both models are heard (a confident teacher is doubted only as far as the
+ * student contradicts it: more teacher errors per pick than loss, which also serves every item the
+ * student is merely unsure about).
  */
-export function priority(c: Pick<Candidate, 'js' | 'kl' | 'flip' | 'margin' | 'loss'>, strategy: QueueStrategy): number {
+export function priority(c: Pick<Candidate, 'js' | 'kl' | 'flip' | 'margin' | 'loss' | 'doubt'>, strategy: QueueStrategy): number {
   switch (strategy) {
+    case 'doubt':
+      return c.doubt ?? 0;
     case 'js':
       return c.js;
     case 'kl':

@@ -125,14 +125,14 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
   await jsonChunks(
     db,
     provider,
-    ['i."id"', 'i."textHash"', 's."kl"', 's."js"', 's."flip"', 's."margin"', 's."loss"', `CASE WHEN i."goldLabel" IS NULL THEN 0 ELSE 1 END`],
+    ['i."id"', 'i."textHash"', 's."kl"', 's."js"', 's."flip"', 's."margin"', 's."loss"', 's."doubt"', `CASE WHEN i."goldLabel" IS NULL THEN 0 ELSE 1 END`],
     `FROM "Item" i LEFT JOIN "StudentScore" s ON s."itemId" = i."id" AND s."modelId" = $2 WHERE i."phaseId" = $1 AND i."split" = 'train'`,
     [phase.id, modelId],
     (rows) => {
-      for (const [id, h, kl, js, flip, margin, loss, gold] of rows) {
+      for (const [id, h, kl, js, flip, margin, loss, doubt, gold] of rows) {
         index.set(Number(id), pool.length);
         // Without a student every item is equally unsure; the tie-break (item id) keeps import order.
-        pool.push({ itemId: Number(id), textHash: String(h), teacherLabel: null, kl: Number(kl ?? 0), js: Number(js ?? 0), flip: flip === true || flip === 1, margin: Number(margin ?? 0), loss: Number(loss ?? 0), trusted: Number(gold) === 1 });
+        pool.push({ itemId: Number(id), textHash: String(h), teacherLabel: null, kl: Number(kl ?? 0), js: Number(js ?? 0), flip: flip === true || flip === 1, margin: Number(margin ?? 0), loss: Number(loss ?? 0), doubt: Number(doubt ?? 0), trusted: Number(gold) === 1 });
       }
     },
   );

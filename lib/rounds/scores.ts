@@ -32,11 +32,11 @@ export async function writeStudentScores(
   await insertRows(
     db,
     'StudentScore',
-    ['itemId', 'modelId', 'probs', 'kl', 'js', 'flip', 'margin', 'loss'],
+    ['itemId', 'modelId', 'probs', 'kl', 'js', 'flip', 'margin', 'loss', 'doubt'],
     itemIds.length,
     (i) => {
       const t = hasTeacher[i] === 1;
-      return [itemIds[i], modelId, encodeProbs(studentProbs.subarray(i * C, (i + 1) * C)), t ? d.kl[i] : 0, t ? d.js[i] : 0, t && d.flip[i] === 1, d.margin[i], t ? d.studentLoss[i] : 0];
+      return [itemIds[i], modelId, encodeProbs(studentProbs.subarray(i * C, (i + 1) * C)), t ? d.kl[i] : 0, t ? d.js[i] : 0, t && d.flip[i] === 1, d.margin[i], t ? d.studentLoss[i] : 0, t ? d.doubt[i] : 0];
     },
     { onProgress },
   );

@@ -27,7 +27,7 @@ export const phaseSpecSchema = z
      * confidently contradicts the teacher; on the loop benchmark (COLD) its first 100 picks held
      * 64 teacher errors against 37 for 'js' and 13 for random picks.
      */
-    queueStrategy: z.enum(QUEUE_STRATEGIES).default('loss'),
+    queueStrategy: z.enum(QUEUE_STRATEGIES).default('doubt'),
     /** Share of served items drawn at random, whose answers measure the teacher's base error rate (0 = none). */
     auditShare: z.number().min(0).max(0.5).default(0.05),
     /** QA: hand out items that already carry a trusted label (imported gold, adjudicated) too. */

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "StudentScore" ADD COLUMN     "doubt" DOUBLE PRECISION NOT NULL DEFAULT 0;
+
