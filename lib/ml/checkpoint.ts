@@ -90,9 +90,9 @@ export function stateFromCheckpoint(cp: TrainCheckpoint): TrainState {
 export function assertResumable(cp: TrainCheckpoint, model: StudentConfig, train: TrainConfig, C: number, V: number, fingerprint: string, vocab?: FeatureVocabJSON): void {
   if (cp.format !== 'distillery-train-checkpoint') throw new Error('not a training checkpoint');
   if (JSON.stringify(cp.model) !== JSON.stringify(model)) throw new Error('checkpoint was trained with another model config');
-  const { epochs: _a, ...trainRest } = train;
-  const { epochs: _b, ...cpRest } = cp.train;
-  if (JSON.stringify(trainRest) !== JSON.stringify(cpRest)) throw new Error('checkpoint was trained with another training config');
+  // Compared key by key (sorted): the same settings may have been filled in in another order.
+  const canonical = (t: TrainConfig) => JSON.stringify(Object.entries(t).filter(([k, v]) => k !== 'epochs' && v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)));
+  if (canonical(train) !== canonical(cp.train)) throw new Error('checkpoint was trained with another training config');
   if (cp.numClasses !== C || cp.vocabSize !== V) throw new Error('checkpoint has another number of classes or vocabulary size');
   if (cp.dataFingerprint !== fingerprint) throw new Error('checkpoint was trained on other data');
   if (cp.vocab && vocab && JSON.stringify(cp.vocab) !== JSON.stringify(vocab)) throw new Error('checkpoint was trained with another vocabulary');

@@ -99,6 +99,12 @@ export const trainConfigSchema = z
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
     /** Clip the global gradient norm (0 = off). Guards against the rare huge step on 5×-weighted human labels. */
     clipNorm: z.number().min(0).default(5),
+    /**
+     * n-gram student: threads that train data-parallel shares of each epoch, averaged at its end
+     * (lib/ml/ngram-parallel.ts). Default: DISTILLERY_TRAIN_THREADS, else up to two (one per core)
+     * when an epoch has ≥ 20,000 examples. The model depends on it, so a resumed run keeps its own.
+     */
+    threads: z.number().int().min(1).max(16).optional(),
   })
   .strict();
 

@@ -135,6 +135,42 @@ describe('n-gram student', () => {
     sameWeights(weightsFromCheckpoint(last[0]), one.weights);
   }, 60_000);
 
+  it('on two threads: reproduces itself for a seed, resumes from a checkpoint to the same model, and learns as well as one thread', async () => {
+    const config = parseStudentConfig({ arch: 'ngram' });
+    const vocab = buildVocab(config, sample.texts);
+    const held = coldSample(1600, 600);
+    const heldIds = vocab.encodeAll(held.texts, config.maxLen);
+    const base = { model: config, train: { epochs: 3, seed: 5, threads: 2 }, numClasses: 2, vocabSize: vocab.size, vocab: vocab.toJSON(), data: hardData(vocab.encodeAll(sample.texts, config.maxLen), sample.labels, 2) };
+    const two = await trainStudent(base);
+    sameWeights(two.weights, (await trainStudent(base)).weights);
+    // The shares merge: not the one-thread model, but as good (within noise) on held-out texts.
+    const one = await trainStudent({ ...base, train: { ...base.train, threads: 1 } });
+    expect(maxAbsDiff(one.weights.params.embedding.data, two.weights.params.embedding.data)).toBeGreaterThan(0);
+    const acc = (w: StudentWeights) => accuracy(predictLabels(predictProbs(w, heldIds), 2), held.labels);
+    expect(acc(two.weights)).toBeGreaterThan(acc(one.weights) - 0.02);
+    expect(acc(two.weights)).toBeGreaterThan(0.75);
+
+    let saved: Uint8Array | null = null;
+    const abort = new AbortController();
+    await expect(
+      trainStudent({
+        ...base,
+        progressIntervalMs: 0,
+        signal: abort.signal,
+        onEpochEnd: (cp: TrainCheckpoint) => void (saved = encodeCheckpoint(cp)),
+        onProgress: (p) => (p.epoch === 2 && p.step > 50 ? abort.abort(new Error('killed')) : undefined),
+      }),
+    ).rejects.toThrow('killed');
+    const cp = decodeCheckpoint(saved!);
+    expect(cp.epoch).toBe(2);
+    expect(cp.train.threads).toBe(2);
+    // Resumed without naming the thread count (as a round's retry on another machine would), it keeps the checkpoint's.
+    const { threads: _t, ...unnamed } = base.train;
+    const resumed = await trainStudent({ ...base, train: unnamed, resumeFrom: saved! });
+    sameWeights(resumed.weights, two.weights);
+    await expect(trainStudent({ ...base, train: { ...base.train, threads: 1 }, resumeFrom: saved! })).rejects.toThrow('another training config');
+  }, 120_000);
+
   it('warm start begins from the given weights and refuses other shapes', async () => {
     const config = parseStudentConfig({ arch: 'ngram' });
     const vocab = buildVocab(config, sample.texts);

@@ -22,6 +22,7 @@
  * a checkpoint after every epoch (params, the averaging sums in `adamM`, the AdaGrad sums in
  * `adamV`, the step count), from which a resumed run continues bit for bit.
  */
+import { availableParallelism } from 'node:os';
 import { parseStudentConfig, parseTrainConfig, type NgramConfig, type TrainConfig } from './config.ts';
 import { assertResumable, averagedWeights, copyTensors, decodeCheckpoint, fingerprintData, type EpochSummary, type TrainCheckpoint } from './checkpoint.ts';
 import { distillationLoss, type DistillTargets } from './loss.ts';
@@ -30,6 +31,7 @@ import { NgramVocab, type NgramVocabJSON } from './ngram.ts';
 import { Rng } from './rng.ts';
 import { packIds, PAD_ID, type PackedIds } from './tokenizer.ts';
 import type { TrainResult, TrainStudentOptions } from './train.ts';
+import { NgramThreads, shareSteps } from './ngram-parallel.ts';
 
 /** Parameter names and shapes: embedding [V, D or C]; idf [V] (not trained); dense.kernel [D, C] (bag only); dense.bias [C]. */
 export function ngramParamShapes(config: NgramConfig, vocabSize: number, numClasses: number): Array<[string, number[]]> {
@@ -223,10 +225,177 @@ function toCheckpoint(s: NgramState, model: NgramConfig, train: TrainConfig, C: 
   };
 }
 
+/** The arrays one trainer updates in place: parameters, averaging sums, AdaGrad sums. */
+export interface NgramStepArrays {
+  E: Float32Array;
+  bias: Float32Array;
+  W: Float32Array | null;
+  AE: Float32Array;
+  AB: Float32Array;
+  AW: Float32Array | null;
+  GE: Float32Array;
+  GB: Float32Array;
+  GW: Float32Array | null;
+  /** Set to 1 for each embedding row a step updates (data-parallel training merges only those); null when nobody asks. */
+  touched?: Uint8Array | null;
+}
+
+/** What every trainer (the calling thread and each worker thread) shares and never writes. */
+export interface NgramStepSetup {
+  model: NgramConfig;
+  numClasses: number;
+  lr: number;
+  batchSize: number;
+  settings: Pick<TrainConfig, 'temperature' | 'alpha' | 'loss'>;
+  idf: Float32Array;
+  offsets: Int32Array;
+  tokens: Int32Array;
+  /** Targets with unit weights: an example's weight is how often the epoch's order visits it. */
+  targets: DistillTargets;
+}
+
+const EPS = 1e-10;
+
+/**
+ * One trainer's steps: AdaGrad with lazy iterate averaging (step u's change enters the averaging
+ * sums with weight `lag`, the number of averaged steps before it). The single-threaded path and the
+ * worker threads (lib/ml/ngram-shard.ts) run exactly this code.
+ */
+export class NgramStepper {
+  readonly D: number;
+  private readonly fwd: Forward;
+  private readonly logits: Float32Array;
+  private readonly dLogits: Float32Array;
+  private readonly hidden: Float32Array;
+  private readonly dHidden: Float32Array;
+  lossSum = 0;
+  weightSum = 0;
+
+  constructor(
+    readonly setup: NgramStepSetup,
+    readonly a: NgramStepArrays,
+  ) {
+    const C = setup.numClasses;
+    this.D = setup.model.embeddingDim || C;
+    const params: Record<string, TensorData> = { embedding: { shape: [], data: a.E }, idf: { shape: [], data: setup.idf }, 'dense.bias': { shape: [], data: a.bias } };
+    if (a.W) params['dense.kernel'] = { shape: [], data: a.W };
+    this.fwd = new Forward({ format: 'distillery-student-weights', version: 1, config: setup.model, vocabSize: setup.idf.length, numClasses: C, params }, this.D);
+    const B = setup.batchSize;
+    this.logits = new Float32Array(B * C);
+    this.dLogits = new Float32Array(B * C);
+    this.hidden = new Float32Array(B * this.D);
+    this.dHidden = new Float32Array(this.D);
+  }
+
+  /** One step on the examples `rows`; `lag` is this step's averaging weight (0 before averaging begins). */
+  step(rows: Int32Array, lag: number): void {
+    const { model, numClasses: C, lr, offsets, tokens } = this.setup;
+    const { E, bias, W, AE, AB, AW, GE, GB, GW, touched } = this.a;
+    const { fwd, logits, dLogits, hidden, dHidden, D } = this;
+    const b = rows.length;
+    for (let r = 0; r < b; r++) {
+      const i = rows[r];
+      const to = Math.min(offsets[i + 1], offsets[i] + model.maxLen);
+      fwd.logits(tokens, offsets[i], to, logits, r * C);
+      if (W) hidden.set(fwd.hidden, r * D);
+    }
+    const res = distillationLoss(logits.subarray(0, b * C), C, rows, this.setup.targets, this.setup.settings, dLogits.subarray(0, b * C));
+    this.lossSum += res.loss * res.weightSum;
+    this.weightSum += res.weightSum;
+    // Bias and dense kernel: AdaGrad per coordinate.
+    for (let k = 0; k < C; k++) {
+      let g = 0;
+      for (let r = 0; r < b; r++) g += dLogits[r * C + k];
+      if (g === 0) continue;
+      GB[k] += g * g;
+      const d = (lr * g) / Math.sqrt(GB[k] + EPS);
+      bias[k] -= d;
+      AB[k] -= lag * d;
+    }
+    for (let r = 0; r < b; r++) {
+      const i = rows[r];
+      const from = offsets[i];
+      const to = Math.min(offsets[i + 1], from + model.maxLen);
+      const nf = fwd.featureValues(tokens, from, to);
+      const v = fwd.values;
+      const dl = dLogits.subarray(r * C, r * C + C);
+      let grad: Float32Array = dl;
+      if (W) {
+        // dHidden = dLogits · Wᵀ (with W before this step's update), then W's own step.
+        for (let q = 0; q < D; q++) {
+          let acc = 0;
+          const row = q * C;
+          for (let k = 0; k < C; k++) acc += W[row + k] * dl[k];
+          dHidden[q] = acc;
+        }
+        if (model.activation === 'relu') for (let q = 0; q < D; q++) if (!(hidden[r * D + q] > 0)) dHidden[q] = 0;
+        const h = hidden.subarray(r * D, r * D + D);
+        for (let q = 0; q < D; q++) {
+          const hq = h[q];
+          if (hq === 0) continue;
+          const row = q * C;
+          for (let k = 0; k < C; k++) {
+            const g = hq * dl[k];
+            if (g === 0) continue;
+            GW![row + k] += g * g;
+            const d = (lr * g) / Math.sqrt(GW![row + k] + EPS);
+            W[row + k] -= d;
+            AW![row + k] -= lag * d;
+          }
+        }
+        grad = dHidden;
+      }
+      let g2 = 0;
+      for (let q = 0; q < D; q++) g2 += grad[q] * grad[q];
+      if (g2 === 0) continue;
+      g2 /= D;
+      // Row-wise AdaGrad: the row's accumulator grows by the mean squared gradient of the row.
+      for (let j = 0; j < nf; j++) {
+        const x = v[j];
+        if (x === 0) continue;
+        const f = tokens[from + j];
+        if (touched) touched[f] = 1;
+        GE[f] += g2 * x * x;
+        const scale = (lr * x) / Math.sqrt(GE[f] + EPS);
+        const base = f * D;
+        for (let q = 0; q < D; q++) {
+          const d = scale * grad[q];
+          E[base + q] -= d;
+          AE[base + q] -= lag * d;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Work per epoch (feature rows updated × row width) from which a second thread pays for itself:
+ * about half a second of one thread. Below it (COLD's 22k short texts × 2 classes: 4.4M), starting
+ * a worker thread (≈ 1 s with its TypeScript loader) costs more than the thread saves; Banking77's
+ * 77-wide rows (8.5k texts: 39M) are above it.
+ */
+export const THREADS_MIN_WORK = 30_000_000;
+
+/** Merges of the threads' shares per epoch (see lib/ml/ngram-parallel.ts for how it was chosen). */
+const SYNCS_PER_EPOCH = 4;
+
+/**
+ * Threads to train with: the caller's, else DISTILLERY_TRAIN_THREADS, else one per core up to two
+ * when an epoch has enough work. A resumed run keeps the thread count it started with (the model
+ * depends on it), whatever this machine has.
+ */
+export function resolveThreads(requested: number | undefined, workPerEpoch: number, resumedWith?: number): number {
+  if (requested != null) return requested;
+  if (resumedWith != null) return resumedWith;
+  const env = Number(process.env.DISTILLERY_TRAIN_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
+  return workPerEpoch >= THREADS_MIN_WORK ? Math.max(1, Math.min(2, availableParallelism())) : 1;
+}
+
 export async function trainNgramStudent(options: TrainStudentOptions): Promise<TrainResult> {
   const model = parseStudentConfig(options.model);
   if (model.arch !== 'ngram') throw new Error('trainNgramStudent trains n-gram students');
-  const train = parseTrainConfig(options.train ?? {}, 'ngram');
+  const parsed = parseTrainConfig(options.train ?? {}, 'ngram');
   const C = options.numClasses;
   const V = options.vocabSize;
   const vocabJson = options.vocab as NgramVocabJSON | undefined;
@@ -240,11 +409,18 @@ export async function trainNgramStudent(options: TrainStudentOptions): Promise<T
   for (let i = 0; i < packed.tokens.length; i++) if (packed.tokens[i] < 0 || packed.tokens[i] >= V) throw new Error(`feature id ${packed.tokens[i]} outside the vocabulary (size ${V})`);
   const fingerprint = fingerprintData(data, C);
   const D = model.embeddingDim || C;
+  const checkpoint = options.resumeFrom ? (options.resumeFrom instanceof Uint8Array ? decodeCheckpoint(options.resumeFrom) : options.resumeFrom) : null;
+  let visitsPerEpoch = 0;
+  for (let i = 0; i < n; i++) visitsPerEpoch += data.weights[i];
+  const workPerEpoch = packed.tokens.length * D * (visitsPerEpoch / n);
+  // The thread count is part of the config: the model depends on it, so a resume must match it.
+  const train: TrainConfig = { ...parsed, threads: resolveThreads(parsed.threads, workPerEpoch, checkpoint ? (checkpoint.train.threads ?? 1) : undefined) };
 
   let s: NgramState;
-  if (options.resumeFrom) {
-    const cp = options.resumeFrom instanceof Uint8Array ? decodeCheckpoint(options.resumeFrom) : options.resumeFrom;
-    assertResumable(cp, model, train, C, V, fingerprint, undefined);
+  if (checkpoint) {
+    const cp = checkpoint;
+    // A checkpoint from before threads existed was trained on one.
+    assertResumable({ ...cp, train: { ...cp.train, threads: cp.train.threads ?? 1 } }, model, train, C, V, fingerprint, undefined);
     const arrays = (t: Record<string, TensorData>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.data.slice()]));
     s = {
       weights: { format: 'distillery-student-weights', version: 1, config: model, vocabSize: V, numClasses: C, params: copyTensors(cp.params) },
@@ -278,138 +454,107 @@ export async function trainNgramStudent(options: TrainStudentOptions): Promise<T
   }
 
   const P = s.weights.params;
-  const E = P.embedding.data;
-  const bias = P['dense.bias'].data;
-  const W = P['dense.kernel']?.data ?? null;
-  const AE = s.avg.embedding;
-  const AB = s.avg['dense.bias'];
-  const AW = s.avg['dense.kernel'] ?? null;
-  const GE = s.grad2.embedding;
-  const GB = s.grad2['dense.bias'];
-  const GW = s.grad2['dense.kernel'] ?? null;
-  const lr = train.learningRate;
+  const arrays: NgramStepArrays = {
+    E: P.embedding.data,
+    bias: P['dense.bias'].data,
+    W: P['dense.kernel']?.data ?? null,
+    AE: s.avg.embedding,
+    AB: s.avg['dense.bias'],
+    AW: s.avg['dense.kernel'] ?? null,
+    GE: s.grad2.embedding,
+    GB: s.grad2['dense.bias'],
+    GW: s.grad2['dense.kernel'] ?? null,
+  };
   const B = train.batchSize;
-  const settings = { temperature: train.temperature, alpha: train.alpha, loss: train.loss };
-  const targets: DistillTargets = data;
-  const fwd = new Forward(s.weights, D);
-  const logits = new Float32Array(B * C);
-  const dLogits = new Float32Array(B * C);
-  const hidden = new Float32Array(B * D);
-  const dHidden = new Float32Array(D);
-  const EPS = 1e-10;
-  const progressEvery = options.progressIntervalMs ?? 500;
   // Every visit of an example is one unit-weight step: its weight says how often it is visited.
-  const unit: DistillTargets = { ...targets, weights: new Float32Array(n).fill(1) };
+  const setup: NgramStepSetup = {
+    model,
+    numClasses: C,
+    lr: train.learningRate,
+    batchSize: B,
+    settings: { temperature: train.temperature, alpha: train.alpha, loss: train.loss },
+    idf: P.idf.data,
+    offsets: data.offsets,
+    tokens: data.tokens,
+    targets: { ...data, weights: new Float32Array(n).fill(1) },
+  };
+  const stepper = new NgramStepper(setup, arrays);
+  const progressEvery = options.progressIntervalMs ?? 500;
+  const pool = train.threads! > 1 ? new NgramThreads(train.threads! - 1, setup, arrays) : null;
 
-  for (let epoch = s.epoch; epoch < train.epochs; epoch++) {
-    if (options.shouldStop?.()) break;
-    const order = epochOrder(data.weights, s.rng);
-    // Averaging begins after the first epoch of a fresh start (its early, far-off iterates would
-    // drag the average; on Banking77's validation slice: 0.9007 at epoch 6 against 0.9000 at epoch
-    // 10 when averaging from the first step), and at once when fine-tuning a trained student.
-    const averaging = !!options.initFrom || epoch >= 1;
-    const visits = order.length;
-    const started = performance.now();
-    let lastReport = started;
-    let lastYield = started;
-    let lossSum = 0;
-    let weightSum = 0;
-    const steps = Math.ceil(visits / B);
-    for (let st = 0; st < steps; st++) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
-      const rows = order.subarray(st * B, Math.min(visits, st * B + B));
-      const b = rows.length;
-      for (let r = 0; r < b; r++) {
-        const i = rows[r];
-        const to = Math.min(data.offsets[i + 1], data.offsets[i] + model.maxLen);
-        fwd.logits(data.tokens, data.offsets[i], to, logits, r * C);
-        if (W) hidden.set(fwd.hidden, r * D);
-      }
-      const res = distillationLoss(logits.subarray(0, b * C), C, rows, unit, settings, dLogits.subarray(0, b * C));
-      lossSum += res.loss * res.weightSum;
-      weightSum += res.weightSum;
-      s.step++;
-      // Averaging: once it has begun, step u's change enters A with weight (u − s₀ − 1).
-      const lag = s.averagedSteps;
-      if (averaging) s.averagedSteps++;
-      // Bias and dense kernel: AdaGrad per coordinate.
-      for (let k = 0; k < C; k++) {
-        let g = 0;
-        for (let r = 0; r < b; r++) g += dLogits[r * C + k];
-        if (g === 0) continue;
-        GB[k] += g * g;
-        const d = (lr * g) / Math.sqrt(GB[k] + EPS);
-        bias[k] -= d;
-        AB[k] -= lag * d;
-      }
-      for (let r = 0; r < b; r++) {
-        const i = rows[r];
-        const from = data.offsets[i];
-        const to = Math.min(data.offsets[i + 1], from + model.maxLen);
-        const nf = fwd.featureValues(data.tokens, from, to);
-        const v = fwd.values;
-        const dl = dLogits.subarray(r * C, r * C + C);
-        let grad: Float32Array = dl;
-        if (W) {
-          // dHidden = dLogits · Wᵀ (with W before this step's update), then W's own step.
-          for (let q = 0; q < D; q++) {
-            let acc = 0;
-            const row = q * C;
-            for (let k = 0; k < C; k++) acc += W[row + k] * dl[k];
-            dHidden[q] = acc;
+  try {
+    for (let epoch = s.epoch; epoch < train.epochs; epoch++) {
+      if (options.shouldStop?.()) break;
+      const order = epochOrder(data.weights, s.rng);
+      // Averaging begins after the first epoch of a fresh start (its early, far-off iterates would
+      // drag the average; on Banking77's validation slice: 0.9007 at epoch 6 against 0.9000 at epoch
+      // 10 when averaging from the first step), and at once when fine-tuning a trained student.
+      const averaging = !!options.initFrom || epoch >= 1;
+      const visits = order.length;
+      const steps = Math.ceil(visits / B);
+      // Data parallel: the epoch is cut into segments (SYNCS_PER_EPOCH), each segment's batches into
+      // one contiguous share per thread trained from the same weights; the shares are merged at the
+      // end of each segment (lib/ml/ngram-parallel.ts). This thread takes the first share.
+      const segments = pool ? Math.min(SYNCS_PER_EPOCH, steps) : 1;
+      const segSteps = shareSteps(steps, segments);
+      const started = performance.now();
+      let lastReport = started;
+      let lastYield = started;
+      let lossSum = 0;
+      let weightSum = 0;
+      let segFrom = 0;
+      for (let g = 0; g < segments; g++) {
+        const segTo = Math.min(visits, segFrom + segSteps[g] * B);
+        const segment = order.subarray(segFrom, segTo);
+        const own = pool ? shareSteps(segSteps[g], train.threads!)[0] : segSteps[g];
+        const workers = pool ? pool.startSegment(segment, Math.min(segment.length, own * B), averaging) : null;
+        stepper.lossSum = 0;
+        stepper.weightSum = 0;
+        for (let st = 0; st < own; st++) {
+          if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
+          const rows = segment.subarray(st * B, Math.min(segment.length, st * B + B));
+          // Averaging: once it has begun, step u's change enters A with weight (u − s₀ − 1).
+          const lag = s.averagedSteps;
+          if (averaging) s.averagedSteps++;
+          s.step++;
+          stepper.step(rows, lag);
+          const now = performance.now();
+          if (options.onProgress && (now - lastReport >= progressEvery || (st === own - 1 && !pool))) {
+            lastReport = now;
+            const done = segFrom + Math.min(segment.length, (st + 1) * B) + (pool ? pool.visitsDone() : 0);
+            const loss = (lossSum + stepper.lossSum + (pool?.lossSum() ?? 0)) / Math.max(1e-12, weightSum + stepper.weightSum + (pool?.weightSum() ?? 0));
+            options.onProgress({ epoch, epochs: train.epochs, step: Math.min(steps, Math.ceil(done / B)), steps, loss, examplesPerSecond: done / ((now - started) / 1000), seconds: (now - started) / 1000 });
           }
-          if (model.activation === 'relu') for (let q = 0; q < D; q++) if (!(hidden[r * D + q] > 0)) dHidden[q] = 0;
-          const h = hidden.subarray(r * D, r * D + D);
-          for (let q = 0; q < D; q++) {
-            const hq = h[q];
-            if (hq === 0) continue;
-            const row = q * C;
-            for (let k = 0; k < C; k++) {
-              const g = hq * dl[k];
-              if (g === 0) continue;
-              GW![row + k] += g * g;
-              const d = (lr * g) / Math.sqrt(GW![row + k] + EPS);
-              W[row + k] -= d;
-              AW![row + k] -= lag * d;
-            }
-          }
-          grad = dHidden;
-        }
-        let g2 = 0;
-        for (let q = 0; q < D; q++) g2 += grad[q] * grad[q];
-        if (g2 === 0) continue;
-        g2 /= D;
-        // Row-wise AdaGrad: the row's accumulator grows by the mean squared gradient of the row.
-        for (let j = 0; j < nf; j++) {
-          const x = v[j];
-          if (x === 0) continue;
-          const f = data.tokens[from + j];
-          GE[f] += g2 * x * x;
-          const scale = (lr * x) / Math.sqrt(GE[f] + EPS);
-          const base = f * D;
-          for (let q = 0; q < D; q++) {
-            const d = scale * grad[q];
-            E[base + q] -= d;
-            AE[base + q] -= lag * d;
+          if (now - lastYield > 200) {
+            lastYield = now;
+            await new Promise((r) => setImmediate(r));
           }
         }
+        lossSum += stepper.lossSum;
+        weightSum += stepper.weightSum;
+        if (pool && workers) {
+          const results = await workers;
+          s.averagedSteps += pool.merge(s.averagedSteps, averaging ? results.map((r) => r.steps) : results.map(() => 0));
+          for (const r of results) {
+            s.step += r.steps;
+            lossSum += r.lossSum;
+            weightSum += r.weightSum;
+          }
+          if (options.onProgress) {
+            const now = performance.now();
+            lastReport = now;
+            options.onProgress({ epoch, epochs: train.epochs, step: Math.ceil(segTo / B), steps, loss: weightSum > 0 ? lossSum / weightSum : 0, examplesPerSecond: segTo / ((now - started) / 1000), seconds: (now - started) / 1000 });
+          }
+        }
+        segFrom = segTo;
       }
-
-      const now = performance.now();
-      if (options.onProgress && (now - lastReport >= progressEvery || st === steps - 1)) {
-        lastReport = now;
-        const done = Math.min(visits, (st + 1) * B);
-        options.onProgress({ epoch, epochs: train.epochs, step: st + 1, steps, loss: weightSum > 0 ? lossSum / weightSum : 0, examplesPerSecond: done / ((now - started) / 1000), seconds: (now - started) / 1000 });
-      }
-      if (now - lastYield > 200) {
-        lastYield = now;
-        await new Promise((r) => setImmediate(r));
-      }
+      const seconds = (performance.now() - started) / 1000;
+      s.history.push({ epoch, loss: weightSum > 0 ? lossSum / weightSum : 0, examples: visits, seconds, examplesPerSecond: visits / seconds });
+      s.epoch = epoch + 1;
+      if (options.onEpochEnd) await options.onEpochEnd(toCheckpoint(s, model, train, C, V, fingerprint, vocabJson));
     }
-    const seconds = (performance.now() - started) / 1000;
-    s.history.push({ epoch, loss: weightSum > 0 ? lossSum / weightSum : 0, examples: visits, seconds, examplesPerSecond: visits / seconds });
-    s.epoch = epoch + 1;
-    if (options.onEpochEnd) await options.onEpochEnd(toCheckpoint(s, model, train, C, V, fingerprint, vocabJson));
+  } finally {
+    await pool?.close();
   }
   return { weights: averagedWeights(s.weights.params, s.avg, s.averagedSteps, s.weights), history: [...s.history], backend: 'js' };
 }
