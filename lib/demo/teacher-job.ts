@@ -87,7 +87,7 @@ export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) =>
       await store.put(`${base}/member-${m}.onnx`, onnx);
       memberSeconds[m] = (Date.now() - memberStarted) / 1000;
       memberStarted = Date.now();
-      ctx.log(`${spec.name}: member ${m + 1}/${spec.members.length} (${String((spec.members[m].model as { arch: string }).arch)}) trained in ${memberSeconds[m]!.toFixed(0)} s`);
+      ctx.log(`${spec.name}: member ${m + 1}/${spec.members.length} (${spec.members[m].model.arch}) trained in ${memberSeconds[m]!.toFixed(0)} s`);
     },
   });
   const trainSeconds = (Date.now() - trainingStarted) / 1000;
