@@ -3,10 +3,12 @@
  * with its two phases, imported data), builds and starts the console, and runs a worker in
  * this process. Re-running reuses what is already there.
  *
- *   npm run demo [-- --port 3000] [--no-train] [--worker]
+ *   npm run demo [-- --port 3000] [--no-train] [--worker] [--teacher reference-v1]
  *
  * --no-train skips the demo teacher and round 0 and, alone, runs no worker; --worker still runs
  * the in-process worker, so rounds started from the console or the API run (the e2e tests).
+ * --teacher picks another reference teacher than the default (lib/teachers/reference.ts), e.g.
+ * the slower first one; a phase without that teacher's outputs gets them (and loses the other's).
  */
 import { spawn } from 'node:child_process';
 import { getDatabase } from '../lib/db/client.ts';
@@ -16,6 +18,8 @@ import { demoAccounts, ensureAdminFromEnv, ensureDemoAccounts } from '../lib/dem
 import { buildIsCurrent, markBuilt } from '../lib/demo/build.ts';
 import { setupColdDemo } from '../lib/demo/cold.ts';
 import { enqueueDemoTeacher } from '../lib/demo/teacher-job.ts';
+import { roundZeroLine, roundZeroState } from '../lib/demo/round-zero.ts';
+import { referenceTeacher } from '../lib/teachers/reference.ts';
 import { defaultWorkerId, runWorker } from '../lib/jobs/runner.ts';
 import { describeProgress as describeJobProgress } from '../lib/jobs/progress.ts';
 import { handlers, periodic } from '../workers/handlers.ts';
@@ -45,15 +49,20 @@ await ensureAdminFromEnv(db);
 const { taskId } = await setupColdDemo(db, { log });
 const train = args.flags['no-train'] !== true;
 const worker = train || args.flags.worker === true;
+const teacher = referenceTeacher(typeof args.flags.teacher === 'string' ? args.flags.teacher : undefined);
+// Phase 1, whose round 0 the terminal announces when it is ready.
+let roundZeroPhase: number | null = null;
 if (train) {
   // The teacher stands in for a BERT: trained here on COLD's training file, its outputs computed
   // by inference for every item. Phase 1 then gets round 0. Both run in the background.
   for (const phase of await db.phase.findMany({ where: { taskId }, orderBy: { position: 'asc' } })) {
-    const hasOutputs = await db.teacherPrediction.count({ where: { teacher: { phaseId: phase.id } } });
+    // Outputs of this teacher, not any: a database from an older demo gets the current teacher.
+    const hasOutputs = await db.teacherPrediction.count({ where: { teacher: { phaseId: phase.id, name: teacher.name } } });
     if (!hasOutputs) {
-      await enqueueDemoTeacher(db, { phaseId: phase.id, startRound: phase.position === 0 });
-      log(`queued: train the reference teacher for phase "${phase.name}"${phase.position === 0 ? ', then round 0' : ''}`);
+      await enqueueDemoTeacher(db, { phaseId: phase.id, startRound: phase.position === 0, teacher: teacher.name });
+      log(`queued: train the reference teacher ${teacher.name} for phase "${phase.name}"${phase.position === 0 ? ', then round 0' : ''}`);
     }
+    if (phase.position === 0 && (await roundZeroState(db, phase.id)).status !== 'succeeded') roundZeroPhase = phase.id;
   }
 }
 
@@ -85,7 +94,8 @@ for (let i = 0; i < 120; i++) {
   if (ok) break;
   await new Promise((r) => setTimeout(r, 500));
 }
-log(`console ready at http://${host}:${port} after ${Math.round((Date.now() - started) / 1000)} s. Log in with:`);
+const consoleReady = Date.now();
+log(`console ready at http://${host}:${port} after ${Math.round((consoleReady - started) / 1000)} s. Log in with:`);
 for (const a of demoAccounts()) log(`  ${a.role.padEnd(9)} ${a.email.padEnd(28)} ${a.password}`);
 
 if (worker) {
@@ -102,6 +112,20 @@ if (worker) {
     log(line);
   };
   void runWorker({ database, workerId: `demo:${defaultWorkerId()}`, handlers, periodic, log: workerLog }).catch((e) => log(`worker stopped: ${(e as Error).message}`));
+}
+
+if (roundZeroPhase != null) {
+  // Says once when round 0 of phase 1 has a student (or failed), and how long after the console answered.
+  const phaseId = roundZeroPhase;
+  void (async () => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const state = await roundZeroState(db, phaseId).catch(() => null);
+      if (state?.status === 'succeeded' || state?.status === 'failed' || state?.status === 'cancelled') {
+        return log(roundZeroLine(state, { sinceConsoleSeconds: (Date.now() - consoleReady) / 1000, sinceStartSeconds: (Date.now() - started) / 1000 }));
+      }
+    }
+  })();
 }
 
 function describeProgress(json: string): string {

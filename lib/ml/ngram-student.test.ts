@@ -171,6 +171,20 @@ describe('n-gram student', () => {
     await expect(trainStudent({ ...base, train: { ...base.train, threads: 1 }, resumeFrom: saved! })).rejects.toThrow('another training config');
   }, 120_000);
 
+  it('feature weights replace the idf: kept as given, applied by the ONNX graph', async () => {
+    const config = parseStudentConfig({ arch: 'ngram' });
+    const vocab = buildVocab(config, sample.texts);
+    const data = hardData(vocab.encodeAll(sample.texts, config.maxLen), sample.labels, 2);
+    const featureWeights = Float32Array.from({ length: vocab.size }, (_, f) => (f === 0 ? 0 : 1 + (f % 5)));
+    const res = await trainStudent({ model: config, train: { epochs: 1, threads: 1 }, numClasses: 2, vocabSize: vocab.size, vocab: vocab.toJSON(), data, featureWeights });
+    expect(Array.from(res.weights.params.idf.data)).toEqual(Array.from(featureWeights));
+    const plain = await trainStudent({ model: config, train: { epochs: 1, threads: 1 }, numClasses: 2, vocabSize: vocab.size, vocab: vocab.toJSON(), data });
+    expect(maxAbsDiff(res.weights.params.embedding.data, plain.weights.params.embedding.data)).toBeGreaterThan(1e-3);
+    const student = await OnnxStudent.load(exportOnnx(res.weights, { vocab: vocab.toJSON() }));
+    expect(maxAbsDiff((await student.predict(probe)).probs, predictProbs(res.weights, vocab.encodeAll(probe, config.maxLen)))).toBeLessThan(1e-5);
+    await student.release();
+  }, 60_000);
+
   it('warm start begins from the given weights and refuses other shapes', async () => {
     const config = parseStudentConfig({ arch: 'ngram' });
     const vocab = buildVocab(config, sample.texts);

@@ -434,7 +434,7 @@ export async function trainNgramStudent(options: TrainStudentOptions): Promise<T
     };
   } else {
     const rng = new Rng(train.seed);
-    const weights = initNgramWeights(model, V, C, rng, vocab?.idf());
+    const weights = initNgramWeights(model, V, C, rng, options.featureWeights ?? vocab?.idf());
     if (options.initFrom) {
       for (const [name, t] of Object.entries(weights.params)) {
         const from = options.initFrom.params[name];

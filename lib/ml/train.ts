@@ -67,6 +67,12 @@ export interface TrainStudentOptions {
    * the previous student). Shapes must match the model config, vocabulary and classes.
    */
   initFrom?: StudentWeights;
+  /**
+   * n-gram students: per-feature weights that replace the vocabulary's idf (the `idf` tensor,
+   * which training never changes and the ONNX graph applies), e.g. the reference teacher's
+   * naive-Bayes-scaled idf. One per vocabulary row, padding 0.
+   */
+  featureWeights?: Float32Array;
   /** Minimum milliseconds between onProgress calls (default 500). */
   progressIntervalMs?: number;
   signal?: AbortSignal;
