@@ -58,7 +58,7 @@ export class AuthCache {
   }
 }
 
-export function authCacheTtlMs(env: NodeJS.ProcessEnv = process.env): number {
+export function authCacheTtlMs(env: Record<string, string | undefined> = process.env): number {
   const v = Number(env.AUTH_CACHE_MS);
   return env.AUTH_CACHE_MS != null && env.AUTH_CACHE_MS !== '' && Number.isFinite(v) && v >= 0 ? v : 5000;
 }
