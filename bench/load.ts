@@ -30,7 +30,7 @@ import { importFile } from '../lib/import/importer.ts';
 import { rebuildQueue } from '../lib/queue/rebuild.ts';
 import { startRound } from '../lib/rounds/rounds.ts';
 import { writeSyntheticImport } from './synthetic-import.ts';
-import { call, type Answer } from './http-client.ts';
+import { call, processCpuMs, type Answer } from './http-client.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const envInt = (name: string, fallback: number, max: number) => {
@@ -207,7 +207,10 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
 
     const stats: RunStats = { next: [], submit: [], errors: 0, errorSamples: [], handed: new Map(), acked: [] };
     const until = Date.now() + SECONDS * 1000;
+    const cpu0 = processCpuMs(server.pid);
     await Promise.all(annotators.map((a) => annotate(base, phaseId, a, until, stats)));
+    const cpu1 = processCpuMs(server.pid);
+    const requests = stats.next.length + stats.submit.length;
     const roundAtEnd = (await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status;
 
     const exported = await fetch(`${base}/api/phases/${phaseId}/labels/export?format=jsonl`, { headers: { authorization: `Bearer ${leadToken}` } }).then((r) => r.text());
@@ -223,6 +226,8 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
       [`${provider}_lost_answers`]: lost,
       [`${provider}_next_calls`]: stats.next.length,
       [`${provider}_submits`]: stats.submit.length,
+      // What a request costs the console in CPU (all its threads), whatever else runs on the machine.
+      [`${provider}_server_cpu_ms_per_request`]: cpu0 == null || cpu1 == null || !requests ? null : Math.round(((cpu1 - cpu0) / requests) * 100) / 100,
       [`${provider}_round`]: `${roundAtStart} at start, ${roundAtEnd} at end`,
       ...(stats.errorSamples.length ? { [`${provider}_error_samples`]: stats.errorSamples } : {}),
     };

@@ -24,7 +24,7 @@ import { Vocab } from '../lib/ml/tokenizer.ts';
 import { LocalArtifactStore } from '../lib/artifacts/store.ts';
 import { modelArtifactKey } from '../lib/rounds/run.ts';
 import { approveModel, deployModel } from '../lib/models/deploy.ts';
-import { call } from './http-client.ts';
+import { call, processCpuMs } from './http-client.ts';
 
 export interface ServingFixture {
   url: string;
@@ -114,6 +114,8 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   versions: Record<string, number>;
+  /** CPU time of the server process (all its threads) per request: what a request costs, whatever else runs on the machine. */
+  serverCpuMsPerRequest: number | null;
 }
 
 /** `clients` concurrent loops posting `textsPerRequest` texts each until `seconds` pass. */
@@ -150,14 +152,17 @@ export async function runClients(f: ServingFixture, opts: { clients: number; sec
       lat.push(performance.now() - s);
     }
   };
+  const cpu0 = processCpuMs(f.server.pid);
   const t0 = performance.now();
   const end = t0 + opts.seconds * 1000;
   const mid = opts.midway ? new Promise((r) => setTimeout(r, (opts.seconds * 1000) / 2)).then(opts.midway) : Promise.resolve();
   await Promise.all([...Array.from({ length: opts.clients }, client), mid]);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = processCpuMs(f.server.pid);
+  const serverCpuMsPerRequest = cpu0 == null || cpu1 == null || !requests ? null : Math.round(((cpu1 - cpu0) / requests) * 100) / 100;
   lat.sort((a, b) => a - b);
   const q = (p: number) => Math.round((lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0) * 100) / 100;
-  return { requests, items, errors, errorSamples, seconds, itemsPerSecond: Math.round(items / seconds), p50Ms: q(0.5), p99Ms: q(0.99), versions };
+  return { requests, items, errors, errorSamples, seconds, itemsPerSecond: Math.round(items / seconds), p50Ms: q(0.5), p99Ms: q(0.99), versions, serverCpuMsPerRequest };
 }
 
 /** A deploy over the HTTP API, as a lead clicking Deploy would. */
