@@ -30,6 +30,7 @@ import { importFile } from '../lib/import/importer.ts';
 import { rebuildQueue } from '../lib/queue/rebuild.ts';
 import { startRound } from '../lib/rounds/rounds.ts';
 import { writeSyntheticImport } from './synthetic-import.ts';
+import { call, processCpuMs, type Answer } from './http-client.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const envInt = (name: string, fallback: number, max: number) => {
@@ -94,14 +95,14 @@ interface RunStats {
   acked: number[];
 }
 
-async function timed(url: string, init: RequestInit, stats: RunStats, into: number[]): Promise<Response | null> {
+async function timed(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }, stats: RunStats, into: number[]): Promise<Answer | null> {
   const t0 = performance.now();
   try {
-    const res = await fetch(url, init);
+    const res = await call(url, init);
     into.push(performance.now() - t0);
     if (!res.ok) {
       stats.errors++;
-      if (stats.errorSamples.length < 5) stats.errorSamples.push(`${res.status} ${init.method ?? 'GET'} ${url.replace(/^http:\/\/[^/]+/, '')}: ${(await res.text()).slice(0, 160)}`);
+      if (stats.errorSamples.length < 5) stats.errorSamples.push(`${res.status} ${init.method ?? 'GET'} ${url.replace(/^http:\/\/[^/]+/, '')}: ${res.text.slice(0, 160)}`);
       return null;
     }
     return res;
@@ -114,14 +115,17 @@ async function timed(url: string, init: RequestInit, stats: RunStats, into: numb
 
 async function annotate(base: string, phaseId: number, a: Annotator, until: number, stats: RunStats): Promise<void> {
   const auth = { authorization: `Bearer ${a.token}` };
+  const submitHeaders = { ...auth, 'content-type': 'application/json' };
+  const nextUrl = `${base}/api/phases/${phaseId}/queue/next?limit=10`;
+  const submitUrl = `${base}/api/phases/${phaseId}/annotations`;
   let n = 0;
   while (Date.now() < until) {
-    const res = await timed(`${base}/api/phases/${phaseId}/queue/next?limit=10`, { headers: auth }, stats, stats.next);
+    const res = await timed(nextUrl, { headers: auth }, stats, stats.next);
     if (!res) {
       await sleep(200);
       continue;
     }
-    const batch = (await res.json()) as { items: { itemId: number }[] };
+    const batch = JSON.parse(res.text) as { items: { itemId: number }[] };
     if (!batch.items.length) return;
     for (const item of batch.items) {
       let users = stats.handed.get(item.itemId);
@@ -132,8 +136,8 @@ async function annotate(base: string, phaseId: number, a: Annotator, until: numb
       if (Date.now() >= until) return;
       if (THINK_MS) await sleep(THINK_MS * (0.5 + Math.random()));
       const body = JSON.stringify({ itemId: item.itemId, clientId: `load-${a.id}-${n++}`, action: 'label', label: item.itemId % 3 ? 'safe' : 'offensive' });
-      const sub = await timed(`${base}/api/phases/${phaseId}/annotations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body }, stats, stats.submit);
-      if (sub) stats.acked.push(((await sub.json()) as { annotation: { id: number } }).annotation.id);
+      const sub = await timed(submitUrl, { method: 'POST', headers: submitHeaders, body }, stats, stats.submit);
+      if (sub) stats.acked.push((JSON.parse(sub.text) as { annotation: { id: number } }).annotation.id);
     }
   }
 }
@@ -151,10 +155,9 @@ async function lockReads(t: TestDatabase, base: string, phaseId: number, token: 
         while (Date.now() < until) {
           const url = k % 2 ? `${base}/login` : `${base}/api/phases/${phaseId}`;
           const t0 = performance.now();
-          const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+          const res = await call(url, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
           latencies.push(performance.now() - t0);
           if (!res?.ok) errors++;
-          await res?.arrayBuffer().catch(() => {});
         }
       }),
     );
@@ -204,7 +207,10 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
 
     const stats: RunStats = { next: [], submit: [], errors: 0, errorSamples: [], handed: new Map(), acked: [] };
     const until = Date.now() + SECONDS * 1000;
+    const cpu0 = processCpuMs(server.pid);
     await Promise.all(annotators.map((a) => annotate(base, phaseId, a, until, stats)));
+    const cpu1 = processCpuMs(server.pid);
+    const requests = stats.next.length + stats.submit.length;
     const roundAtEnd = (await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status;
 
     const exported = await fetch(`${base}/api/phases/${phaseId}/labels/export?format=jsonl`, { headers: { authorization: `Bearer ${leadToken}` } }).then((r) => r.text());
@@ -220,6 +226,8 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
       [`${provider}_lost_answers`]: lost,
       [`${provider}_next_calls`]: stats.next.length,
       [`${provider}_submits`]: stats.submit.length,
+      // What a request costs the console in CPU (all its threads), whatever else runs on the machine.
+      [`${provider}_server_cpu_ms_per_request`]: cpu0 == null || cpu1 == null || !requests ? null : Math.round(((cpu1 - cpu0) / requests) * 100) / 100,
       [`${provider}_round`]: `${roundAtStart} at start, ${roundAtEnd} at end`,
       ...(stats.errorSamples.length ? { [`${provider}_error_samples`]: stats.errorSamples } : {}),
     };

@@ -24,6 +24,7 @@ import { Vocab } from '../lib/ml/tokenizer.ts';
 import { LocalArtifactStore } from '../lib/artifacts/store.ts';
 import { modelArtifactKey } from '../lib/rounds/run.ts';
 import { approveModel, deployModel } from '../lib/models/deploy.ts';
+import { call, processCpuMs } from './http-client.ts';
 
 export interface ServingFixture {
   url: string;
@@ -35,7 +36,7 @@ export interface ServingFixture {
   stop(): Promise<void>;
 }
 
-export async function startServingFixture(opts: { port: number; env?: Record<string, string> }): Promise<ServingFixture> {
+export async function startServingFixture(opts: { port: number; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServingFixture> {
   if (!existsSync('.next/BUILD_ID')) throw new Error('no production build in .next: run `npm run build` first');
   const dir = mkdtempSync(join(tmpdir(), 'distillery-serve-bench-'));
   const file = join(dir, 'distillery.db');
@@ -67,7 +68,7 @@ export async function startServingFixture(opts: { port: number; env?: Record<str
   await deployModel(db, { modelId: ids[0], actor: lead });
   await db.$disconnect();
 
-  const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(opts.port), '-H', '127.0.0.1'], {
+  const server = spawn(process.execPath, [...(opts.nodeArgs ?? []), 'node_modules/next/dist/bin/next', 'start', '-p', String(opts.port), '-H', '127.0.0.1'], {
     env: { ...process.env, DATABASE_URL: url, DISTILLERY_DATA_DIR: dir, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -113,6 +114,8 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   versions: Record<string, number>;
+  /** CPU time of the server process (all its threads) per request: what a request costs, whatever else runs on the machine. */
+  serverCpuMsPerRequest: number | null;
 }
 
 /** `clients` concurrent loops posting `textsPerRequest` texts each until `seconds` pass. */
@@ -123,19 +126,24 @@ export async function runClients(f: ServingFixture, opts: { clients: number; sec
   let items = 0;
   let errors = 0;
   const errorSamples: string[] = [];
-  const t0 = performance.now();
-  const end = t0 + opts.seconds * 1000;
+  // Bodies built before the clock starts (the generator's CPU is the server's too): 256
+  // consecutive slices of the test texts, sent in turn.
+  const auth = { authorization: `Bearer ${f.token}`, 'content-type': 'application/json' };
+  const bodies = Array.from({ length: 256 }, (_, b) =>
+    Buffer.from(JSON.stringify({ texts: Array.from({ length: opts.textsPerRequest }, (_, i) => f.texts[(b * opts.textsPerRequest + i) % f.texts.length]) })),
+  );
+  const url = `${f.url}/api/v1/phases/${f.phaseId}/predict`;
   let cursor = 0;
   const client = async () => {
     while (performance.now() < end) {
-      const texts = Array.from({ length: opts.textsPerRequest }, () => f.texts[cursor++ % f.texts.length]);
+      const body = bodies[cursor++ % bodies.length];
       const s = performance.now();
       try {
-        const r = await fetch(`${f.url}/api/v1/phases/${f.phaseId}/predict`, { method: 'POST', headers: { authorization: `Bearer ${f.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ texts }) });
-        const body = (await r.json()) as { modelVersion?: string; results?: unknown[]; error?: string };
-        if (!r.ok || body.results?.length !== texts.length) throw new Error(`${r.status} ${body.error ?? ''}`);
-        versions[body.modelVersion!] = (versions[body.modelVersion!] ?? 0) + 1;
-        items += texts.length;
+        const r = await call(url, { method: 'POST', headers: auth, body });
+        const answer = JSON.parse(r.text) as { modelVersion?: string; results?: unknown[]; error?: string };
+        if (!r.ok || answer.results?.length !== opts.textsPerRequest) throw new Error(`${r.status} ${answer.error ?? ''}`);
+        versions[answer.modelVersion!] = (versions[answer.modelVersion!] ?? 0) + 1;
+        items += opts.textsPerRequest;
       } catch (e) {
         errors++;
         if (errorSamples.length < 5) errorSamples.push((e as Error).message);
@@ -144,16 +152,21 @@ export async function runClients(f: ServingFixture, opts: { clients: number; sec
       lat.push(performance.now() - s);
     }
   };
+  const cpu0 = processCpuMs(f.server.pid);
+  const t0 = performance.now();
+  const end = t0 + opts.seconds * 1000;
   const mid = opts.midway ? new Promise((r) => setTimeout(r, (opts.seconds * 1000) / 2)).then(opts.midway) : Promise.resolve();
   await Promise.all([...Array.from({ length: opts.clients }, client), mid]);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = processCpuMs(f.server.pid);
+  const serverCpuMsPerRequest = cpu0 == null || cpu1 == null || !requests ? null : Math.round(((cpu1 - cpu0) / requests) * 100) / 100;
   lat.sort((a, b) => a - b);
   const q = (p: number) => Math.round((lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0) * 100) / 100;
-  return { requests, items, errors, errorSamples, seconds, itemsPerSecond: Math.round(items / seconds), p50Ms: q(0.5), p99Ms: q(0.99), versions };
+  return { requests, items, errors, errorSamples, seconds, itemsPerSecond: Math.round(items / seconds), p50Ms: q(0.5), p99Ms: q(0.99), versions, serverCpuMsPerRequest };
 }
 
 /** A deploy over the HTTP API, as a lead clicking Deploy would. */
 export async function deployOverHttp(f: ServingFixture, modelId: number) {
-  const r = await fetch(`${f.url}/api/models/${modelId}/deploy`, { method: 'POST', headers: { authorization: `Bearer ${f.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ note: 'deploy under load' }) });
-  if (!r.ok) throw new Error(`deploy failed: ${r.status} ${await r.text()}`);
+  const r = await call(`${f.url}/api/models/${modelId}/deploy`, { method: 'POST', headers: { authorization: `Bearer ${f.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ note: 'deploy under load' }) });
+  if (!r.ok) throw new Error(`deploy failed: ${r.status} ${r.text}`);
 }

@@ -12,6 +12,7 @@ import { NextRequest } from 'next/server';
 import { freshDatabase, providers, type TestDatabase } from './helpers/db.ts';
 import type { Db } from '../lib/db/client.ts';
 import { createApiToken, createUser, dummyPasswordHash, login, updateUser, userForApiToken } from '../lib/auth/users.ts';
+import { authCache } from '../lib/auth/auth-cache.ts';
 import { createTask } from '../lib/tasks/tasks.ts';
 import { normalizeText, textHash } from '../lib/import/normalize.ts';
 import { rebuildQueue } from '../lib/queue/rebuild.ts';
@@ -193,14 +194,18 @@ describe.each(providers)('hardening on %s', (provider) => {
   it('revokes API tokens on a password reset and on disable; an admin lists and revokes a user’s tokens', async () => {
     const u = await createUser(t.db, { email: 'tok@h.dev', name: 'tok', role: 'annotator', password: 'tok-password' });
     const a = await createApiToken(t.db, u.id, 'a');
+    // Each token is used first, so that the auth cache holds it when it is revoked.
+    expect((await userForApiToken(t.db, a.token))?.id).toBe(u.id);
     await updateUser(t.db, u.id, { password: 'new-password-1' });
     expect(await userForApiToken(t.db, a.token)).toBeNull();
     const b = await createApiToken(t.db, u.id, 'b');
+    expect((await userForApiToken(t.db, b.token))?.id).toBe(u.id);
     await updateUser(t.db, u.id, { disabled: true });
     await updateUser(t.db, u.id, { disabled: false });
     expect(await userForApiToken(t.db, b.token)).toBeNull();
 
     const c = await createApiToken(t.db, u.id, 'c');
+    expect((await userForApiToken(t.db, c.token))?.id).toBe(u.id);
     const list = await import('../app/api/admin/users/[id]/tokens/route.ts');
     const revoke = await import('../app/api/admin/users/[id]/tokens/[tokenId]/route.ts');
     expect((await call(list.GET, '/x', { token: tokens.lead, params: { id: String(u.id) } })).status).toBe(403);
@@ -212,6 +217,27 @@ describe.each(providers)('hardening on %s', (provider) => {
     expect(await userForApiToken(t.db, c.token)).toBeNull();
     expect((await call(revoke.DELETE, '/x', { method: 'DELETE', token: tokens.admin, params: { id: String(ids.lead), tokenId: String(c.id) } })).status).toBe(404);
     expect((await call(list.GET, '/x', { token: tokens.admin, params: { id: '999999' } })).status).toBe(404);
+  });
+
+  it('a cached token loses its role at once when changed here, and within the cache’s lifetime when changed by another process', async () => {
+    const u = await createUser(t.db, { email: 'cached@h.dev', name: 'cached', role: 'lead', password: 'cached-password' });
+    const d = await createApiToken(t.db, u.id, 'd');
+    expect((await userForApiToken(t.db, d.token))?.role).toBe('lead');
+    await updateUser(t.db, u.id, { role: 'annotator' });
+    expect((await userForApiToken(t.db, d.token))?.role).toBe('annotator');
+    // The CLI revokes in its own process: this process still has the token cached…
+    await t.db.apiToken.update({ where: { id: d.id }, data: { revokedAt: new Date() } });
+    const cache = authCache();
+    const clock = cache.now;
+    try {
+      expect((await userForApiToken(t.db, d.token))?.id).toBe(u.id);
+      // …until the entry's lifetime has passed.
+      const at = clock();
+      cache.now = () => at + cache.ttlMs;
+      expect(await userForApiToken(t.db, d.token)).toBeNull();
+    } finally {
+      cache.now = clock;
+    }
   });
 
   it('undo with an operation id is idempotent; a clientId reused for another item is a 409', async () => {

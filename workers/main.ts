@@ -5,7 +5,8 @@
  *
  * Environment: WORKER_ID (default host:pid:random), WORKER_LEASE_MS (30000), WORKER_POLL_MS (1000),
  * WORKER_TYPES (comma-separated subset of job types, e.g. a GPU box taking only 'round'),
- * WORKER_AUTO_ROUND_MS (10000: how often the worker checks for phases due an automatic round).
+ * WORKER_AUTO_ROUND_MS (10000: how often the worker checks for phases due an automatic round),
+ * WORKER_NICE (10: the worker runs at a lower CPU priority than the console, lib/jobs/priority.ts).
  * SIGTERM/SIGINT: stop claiming; the running job finishes or goes back to the queue. A second
  * signal exits at once (the lease then expires and the job is retried).
  */
@@ -13,6 +14,7 @@ import { getDatabase, tuneSqlite } from '../lib/db/client.ts';
 import { handlers as allHandlers, periodic } from './handlers.ts';
 import { defaultWorkerId, runWorker } from '../lib/jobs/runner.ts';
 import type { JobHandler } from '../lib/jobs/handler.ts';
+import { lowerPriority, workerNice } from '../lib/jobs/priority.ts';
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -36,6 +38,9 @@ async function main() {
   const leaseMs = positiveInt('WORKER_LEASE_MS', 30_000);
   const pollMs = positiveInt('WORKER_POLL_MS', 1_000);
   const handlers = selectHandlers();
+  // Training takes every core it gets; the console's requests must not wait behind it.
+  const nice = workerNice();
+  if (nice > 0) lowerPriority(nice);
   // No request waits on the worker: it may wait longer for a locked SQLite file than the console (3 s).
   process.env.DISTILLERY_SQLITE_BUSY_WAIT_MS ??= '30000';
   const database = await getDatabase();

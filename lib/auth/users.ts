@@ -6,6 +6,7 @@ import { ROLES, type Role } from './roles.ts';
 import { hashSecret, newSecret } from './tokens.ts';
 import { beginLoginAttempt } from './throttle.ts';
 import { audit, type Actor } from '../audit.ts';
+import { authCache } from './auth-cache.ts';
 
 /**
  * A real scrypt hash of a random password, made once: an unknown email is checked against it so
@@ -70,6 +71,7 @@ export async function ensureUser(db: Db, input: NewUser): Promise<AuthUser> {
     where: { id: existing.id },
     data: { role: data.role, name: data.name, disabled: false, ...(ok ? {} : { passwordHash: await hashPassword(data.password) }) },
   });
+  authCache().clear(); // the role may have changed
   return publicUser(user);
 }
 
@@ -106,6 +108,8 @@ export async function updateUser(db: Db, id: number, input: z.input<typeof userU
     await db.session.deleteMany({ where: { userId: id } });
     await db.apiToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
   }
+  // A new role, a disable or a reset holds from the next request on (cached callers included).
+  authCache().clear();
   const { password: _secret, ...logged } = input as Record<string, unknown>;
   await audit(db, actor?.id ?? null, 'user.update', `user:${id}`, { ...logged, passwordChanged: 'password' in input });
   return publicUser(updated);
@@ -140,12 +144,20 @@ export async function login(
 
 export async function logout(db: Db, token: string): Promise<void> {
   await db.session.deleteMany({ where: { tokenHash: hashSecret(token) } });
+  authCache().clear();
 }
 
 export async function userForSession(db: Db, token: string): Promise<AuthUser | null> {
-  const session = await db.session.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } });
+  const hash = hashSecret(token);
+  const cache = authCache();
+  const cached = cache.get(`session:${hash}`);
+  if (cached) return cached;
+  const ticket = cache.ticket();
+  const session = await db.session.findUnique({ where: { tokenHash: hash }, include: { user: true } });
   if (!session || session.expiresAt.getTime() < Date.now() || session.user.disabled) return null;
-  return publicUser(session.user);
+  const user = publicUser(session.user);
+  cache.set(`session:${hash}`, user, ticket, session.expiresAt.getTime() - Date.now());
+  return user;
 }
 
 /** A new API token for `userId` with `scopes`, created by `by` (the user themself in the console, null at the CLI). */
@@ -175,16 +187,25 @@ export async function listUserApiTokens(db: Db, userId: number) {
 export async function revokeApiToken(db: Db, userId: number, id: number) {
   const { count } = await db.apiToken.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: new Date() } });
   if (!count) throw notFound(`token ${id}`);
+  authCache().clear();
   await audit(db, userId, 'token.revoke', `token:${id}`);
 }
 
+/** The token's user and scopes; cached for a few seconds (auth-cache.ts says how revocation stays correct). */
 export async function userForApiToken(db: Db, token: string): Promise<AuthUser | null> {
-  const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } });
+  const hash = hashSecret(token);
+  const cache = authCache();
+  const cached = cache.get(`token:${hash}`);
+  if (cached) return cached;
+  const ticket = cache.ticket();
+  const row = await db.apiToken.findUnique({ where: { tokenHash: hash }, include: { user: true } });
   if (!row || row.revokedAt || row.user.disabled) return null;
   // lastUsedAt is informational; at most one write a minute per token.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     // Not awaited: a read-only request must not wait on this write (a locked SQLite file).
     void db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
-  return { ...publicUser(row.user), scopes: parseScopes(row.scopes) };
+  const user = { ...publicUser(row.user), scopes: parseScopes(row.scopes) };
+  cache.set(`token:${hash}`, user, ticket);
+  return user;
 }
