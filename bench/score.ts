@@ -122,7 +122,7 @@ async function foldComparison(weights: StudentWeights, vocab: Vocab, batchSize: 
   const config = weights.config as TextCnnConfig;
   const texts = loadCold('test').texts;
   const round = (x: number, d = 0) => Math.round(x * 10 ** d) / 10 ** d;
-  const rates: Record<string, { text: number; ids: number; probs: Float32Array }> = {};
+  const rates: Record<string, { text: number; ids: number; probs: Float32Array; p50: number }> = {};
   for (const fold of [true, false]) {
     const s = await OnnxStudent.load(exportOnnx(weights, { vocab: vocab.toJSON(), fold }), { intraOpThreads: 1 });
     await s.predict(texts.slice(0, 2000), { batchSize });
@@ -138,7 +138,14 @@ async function foldComparison(weights: StudentWeights, vocab: Vocab, batchSize: 
       await s.predict(ids, { batchSize });
       idsRate = Math.max(idsRate, texts.length / ((performance.now() - t0) / 1000));
     }
-    rates[fold ? 'folded' : 'unfolded'] = { text, ids: idsRate, probs };
+    const latencies: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const t0 = performance.now();
+      await s.predict([texts[i]]);
+      latencies.push(performance.now() - t0);
+    }
+    latencies.sort((a, b) => a - b);
+    rates[fold ? 'folded' : 'unfolded'] = { text, ids: idsRate, probs, p50: latencies[500] };
     await s.release();
   }
   let diff = 0;
@@ -158,6 +165,8 @@ async function foldComparison(weights: StudentWeights, vocab: Vocab, batchSize: 
     folded_ids_only_items_per_s: round(rates.folded.ids),
     unfolded_ids_only_items_per_s: round(rates.unfolded.ids),
     speedup_ids_only: round(rates.folded.ids / rates.unfolded.ids, 2),
+    folded_single_item_p50_ms: round(rates.folded.p50, 3),
+    unfolded_single_item_p50_ms: round(rates.unfolded.p50, 3),
     folded_vs_unfolded_max_abs_diff: diff,
     table_mib: round(foldedTableBytes(config, weights.vocabSize) / 2 ** 20, 2),
     embedding_mib: round((weights.vocabSize * config.embeddingDim * 4) / 2 ** 20, 2),
