@@ -241,16 +241,27 @@ function foldTable(weights: StudentWeights, k: number, j: number): Float32Array 
   const F = kernel.shape[2];
   const Wj = kernel.data.subarray(j * E * F, (j + 1) * E * F);
   const out = new Float32Array(V * F);
-  const acc = new Float64Array(F);
-  for (let v = 1; v < V; v++) {
+  // Four vocabulary rows at a time in float64 accumulators: each kernel weight is read once per four rows.
+  const Wd = Float64Array.from(Wj);
+  const acc = new Float64Array(4 * F);
+  for (let v0 = 1; v0 < V; v0 += 4) {
+    const n = Math.min(4, V - v0);
     acc.fill(0);
     for (let e = 0; e < E; e++) {
-      const a = emb.data[v * E + e];
-      if (a === 0) continue;
+      const a0 = emb.data[v0 * E + e];
+      const a1 = n > 1 ? emb.data[(v0 + 1) * E + e] : 0;
+      const a2 = n > 2 ? emb.data[(v0 + 2) * E + e] : 0;
+      const a3 = n > 3 ? emb.data[(v0 + 3) * E + e] : 0;
       const w = e * F;
-      for (let f = 0; f < F; f++) acc[f] += a * Wj[w + f];
+      for (let f = 0; f < F; f++) {
+        const x = Wd[w + f];
+        acc[f] += a0 * x;
+        acc[F + f] += a1 * x;
+        acc[2 * F + f] += a2 * x;
+        acc[3 * F + f] += a3 * x;
+      }
     }
-    for (let f = 0; f < F; f++) out[v * F + f] = acc[f];
+    out.set(n === 4 ? acc : acc.subarray(0, n * F), v0 * F);
   }
   if (j === 0) out.fill(PAD_WINDOW, 0, F);
   return out;
