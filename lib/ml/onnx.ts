@@ -14,7 +14,7 @@
 import onnxProto from 'onnx-proto';
 import type { StudentWeights, TensorData } from './model.ts';
 import type { FeatureVocabJSON } from './features.ts';
-import type { NgramConfig } from './config.ts';
+import type { NgramConfig, TextCnnConfig } from './config.ts';
 
 const { onnx } = onnxProto;
 type INode = InstanceType<typeof onnx.NodeProto> | Parameters<typeof onnx.NodeProto.create>[0];
@@ -33,6 +33,11 @@ export interface ExportOptions {
   modelVersion?: string;
   /** Free-form extra metadata (model card fields, round id, ...). */
   metadata?: Record<string, string>;
+  /**
+   * TextCNN only: export the first convolution folded into lookup tables (see `foldedTextCnnLogits`).
+   * `'auto'` (default) folds when the tables fit in `FOLD_MAX_TABLE_BYTES`; `true` always, `false` never.
+   */
+  fold?: boolean | 'auto';
 }
 
 /** Serialises the student to ONNX bytes. */
@@ -43,6 +48,11 @@ export function exportOnnx(weights: StudentWeights, options: ExportOptions = {})
   const P = weights.params;
   if (cfg.arch === 'ngram') {
     ngramLogits(g, weights);
+    return encodeModel(g, weights, options);
+  }
+
+  if (cfg.arch === 'textcnn' && shouldFold(weights, options.fold)) {
+    foldedTextCnnLogits(g, weights);
     return encodeModel(g, weights, options);
   }
 
@@ -189,6 +199,135 @@ function ngramLogits(g: GraphBuilder, weights: StudentWeights): void {
     g.initializer('dense.b', P['dense.bias']);
     g.node('Add', ['x', 'dense.b'], ['logits']);
   }
+}
+
+/**
+ * Folding bound: the TextCNN is exported folded only when its lookup tables take at most this
+ * many bytes. The tables hold (Σ kernel sizes) × filters floats per vocabulary entry, against
+ * embeddingDim for the embedding they replace (8× for the default E48, (1,2,3)×64 TextCNN:
+ * 1.5 KiB a token, 6.7 MiB for COLD's 4.6k-token vocabulary). Past the bound (a 50k vocabulary
+ * with 3×100 filters of widths 3/4/5 would need 229 MiB) the file, the download and every
+ * loaded session would grow by that much, and the table rows a batch reads stop fitting in the
+ * CPU caches, so the small unfolded graph is kept.
+ */
+export const FOLD_MAX_TABLE_BYTES = 64 * 1024 * 1024;
+
+/** Bytes of the folded TextCNN's lookup tables (float32). */
+export function foldedTableBytes(config: TextCnnConfig, vocabSize: number): number {
+  const sumK = config.kernelSizes.reduce((a, k) => a + k, 0);
+  return vocabSize * sumK * config.filters * 4;
+}
+
+function shouldFold(weights: StudentWeights, fold: ExportOptions['fold'] = 'auto'): boolean {
+  if (weights.config.arch !== 'textcnn') return false;
+  if (fold !== 'auto') return fold;
+  return foldedTableBytes(weights.config, weights.vocabSize) <= FOLD_MAX_TABLE_BYTES;
+}
+
+/** Score a window that starts on padding can never beat: the max over time ignores it, as the unfolded graph's mask does. */
+const PAD_WINDOW = -1e9;
+
+/**
+ * The table of one kernel offset: T[v] = embedding[v] · kernel[j] ([V, F]), so that the
+ * convolution of width k at position t is Σ_{j<k} T_{k,j}[ids[t + j]] + bias.
+ * Row PAD: the embedding's PAD row is zero, so a window reaching past a text's end adds 0 there
+ * (the unfolded graph's zero right-padding); at offset 0, PAD marks a window that starts on
+ * padding, which the unfolded graph zeroes after its ReLU: PAD_WINDOW keeps it out of the max.
+ */
+function foldTable(weights: StudentWeights, k: number, j: number): Float32Array {
+  const emb = weights.params.embedding;
+  const kernel = weights.params[`conv${k}.kernel`]; // [k, E, F]
+  const [V, E] = emb.shape;
+  const F = kernel.shape[2];
+  const Wj = kernel.data.subarray(j * E * F, (j + 1) * E * F);
+  const out = new Float32Array(V * F);
+  // Four vocabulary rows at a time in float64 accumulators: each kernel weight is read once per four rows.
+  const Wd = Float64Array.from(Wj);
+  const acc = new Float64Array(4 * F);
+  for (let v0 = 1; v0 < V; v0 += 4) {
+    const n = Math.min(4, V - v0);
+    acc.fill(0);
+    for (let e = 0; e < E; e++) {
+      const a0 = emb.data[v0 * E + e];
+      const a1 = n > 1 ? emb.data[(v0 + 1) * E + e] : 0;
+      const a2 = n > 2 ? emb.data[(v0 + 2) * E + e] : 0;
+      const a3 = n > 3 ? emb.data[(v0 + 3) * E + e] : 0;
+      const w = e * F;
+      for (let f = 0; f < F; f++) {
+        const x = Wd[w + f];
+        acc[f] += a0 * x;
+        acc[F + f] += a1 * x;
+        acc[2 * F + f] += a2 * x;
+        acc[3 * F + f] += a3 * x;
+      }
+    }
+    out.set(n === 4 ? acc : acc.subarray(0, n * F), v0 * F);
+  }
+  if (j === 0) out.fill(PAD_WINDOW, 0, F);
+  return out;
+}
+
+/**
+ * TextCNN with its first convolution folded into lookup tables. The convolution is linear in the
+ * one-hot tokens, so each (kernel k, offset j) pair is a gather from a [V, F] table (foldTable):
+ *   ids → right-pad kmax−1, slice per offset j → Gather per table → Add over a kernel's offsets
+ *   → ReduceMax over time → Concat → + bias → Relu → Gemm → (Softmax in encodeModel).
+ * Bias and ReLU move after the max over time (max_t relu(x_t + b) = relu(max_t x_t + b)), and
+ * the padding mask lives in the tables (PAD_WINDOW), so nothing runs per position besides the
+ * gathers, the adds and the max. Same outputs as the unfolded graph, including texts shorter than
+ * the widest kernel and all-padding rows (features 0, as the unfolded graph's mask gives).
+ *
+ * Layout: one [V, F] table per (kernel, offset), Σk tables in all. Measured against one
+ * [V, K·F] table per offset with zero blocks for the narrower kernels (fewer gathers, 1.5× the
+ * rows' bytes) and one stacked table gathered once with [B, L, kmax] indices then ReduceSum:
+ * this one was the fastest on onnxruntime 1.30, 1 thread (numbers in lib/ml/README.md).
+ */
+function foldedTextCnnLogits(g: GraphBuilder, weights: StudentWeights): void {
+  const cfg = weights.config as TextCnnConfig;
+  const P = weights.params;
+  const F = cfg.filters;
+  const V = weights.vocabSize;
+  const kmax = Math.max(...cfg.kernelSizes);
+
+  // ids shifted by each offset j: shifted[j][b, t] = ids[b, t + j], PAD past the end.
+  const shifted: string[] = [INPUT_NAME];
+  if (kmax > 1) {
+    g.constInt64('fold_pads', [4], [0, 0, 0, kmax - 1]);
+    g.node('Pad', [INPUT_NAME, 'fold_pads'], ['ids_padded']); // [B, L + kmax − 1]
+    g.constInt64('axis1', [1], [1]);
+    for (let j = 1; j < kmax; j++) {
+      g.constInt64(`fold_start${j}`, [1], [j]);
+      g.constInt64(`fold_end${j}`, [1], [j < kmax - 1 ? j - (kmax - 1) : 2 ** 62]);
+      g.node('Slice', ['ids_padded', `fold_start${j}`, `fold_end${j}`, 'axis1'], [`ids_shift${j}`]); // [B, L]
+      shifted.push(`ids_shift${j}`);
+    }
+  }
+
+  const pooled: string[] = [];
+  const bias = new Float32Array(cfg.kernelSizes.length * F);
+  cfg.kernelSizes.forEach((k, i) => {
+    bias.set(P[`conv${k}.bias`].data, i * F);
+    let acc = '';
+    for (let j = 0; j < k; j++) {
+      g.initializer(`fold${k}_${j}`, { shape: [V, F], data: foldTable(weights, k, j) });
+      g.node('Gather', [`fold${k}_${j}`, shifted[j]], [`gather${k}_${j}`], { axis: 0 }); // [B, L, F]
+      if (j === 0) acc = `gather${k}_0`;
+      else {
+        g.node('Add', [acc, `gather${k}_${j}`], [`conv${k}_${j}`]);
+        acc = `conv${k}_${j}`;
+      }
+    }
+    g.node('ReduceMax', [acc], [`pool${k}`], { axes: [1], keepdims: 0 }); // [B, F]
+    pooled.push(`pool${k}`);
+  });
+  if (pooled.length === 1) g.node('Identity', pooled, ['pooled']);
+  else g.node('Concat', pooled, ['pooled'], { axis: 1 });
+  g.initializer('conv.bias', { shape: [bias.length], data: bias });
+  g.node('Add', ['pooled', 'conv.bias'], ['pre_relu']);
+  g.node('Relu', ['pre_relu'], ['features']);
+  g.initializer('dense.W', P['dense.kernel']);
+  g.initializer('dense.b', P['dense.bias']);
+  g.node('Gemm', ['features', 'dense.W', 'dense.b'], ['logits']);
 }
 
 /** Reads the distillery metadata of an exported model. */
