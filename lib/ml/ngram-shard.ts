@@ -4,23 +4,15 @@
  * same NgramStepper as the calling thread, its averaging lag counted from 0.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { NgramConfig, TrainConfig } from './config.ts';
-import { NgramStepper, type NgramStepArrays } from './ngram-student.ts';
+import { NgramStepper, type NgramStepArrays, type NgramStepSetup } from './ngram-student.ts';
 
-interface ShardData {
-  model: NgramConfig;
-  numClasses: number;
-  lr: number;
-  batchSize: number;
-  settings: Pick<TrainConfig, 'temperature' | 'alpha' | 'loss'>;
-  idf: Float32Array;
-  offsets: Int32Array;
-  tokens: Int32Array;
+/** The setup without its targets (sent as their arrays; the weights are rebuilt here), and this share's arrays. */
+type ShardData = Omit<NgramStepSetup, 'targets'> & {
   softTargets: Float32Array;
   softMask: Uint8Array | null;
   hardLabels: Int32Array;
   arrays: NgramStepArrays;
-}
+};
 
 const d = workerData as ShardData;
 const n = d.offsets.length - 1;
