@@ -39,6 +39,23 @@ function hardData(ids: ReturnType<ReturnType<typeof buildVocab>['encodeAll']>, l
   return { ids, softTargets: new Float32Array(n * C), softMask: new Uint8Array(n), hardLabels: labels, weights: new Float32Array(n).fill(1) };
 }
 
+/** Trains until `killAt` (epoch, step past) aborts it; returns the last checkpoint saved before the kill. */
+async function killedCheckpoint(args: Parameters<typeof trainStudent>[0], killAt: { epoch: number; step: number }): Promise<Uint8Array> {
+  let saved: Uint8Array | null = null;
+  const abort = new AbortController();
+  await expect(
+    trainStudent({
+      ...args,
+      progressIntervalMs: 0,
+      signal: abort.signal,
+      onEpochEnd: (cp: TrainCheckpoint) => void (saved = encodeCheckpoint(cp)),
+      onProgress: (p) => (p.epoch === killAt.epoch && p.step > killAt.step ? abort.abort(new Error('killed')) : undefined),
+    }),
+  ).rejects.toThrow('killed');
+  expect(saved).not.toBeNull();
+  return saved!;
+}
+
 describe('n-gram student', () => {
   const sample = coldSample(0, 1500);
   const probe = [...coldSample(1500, 100).texts, '', '😀😀 ok', '好', 'Where is my card? 卡丢了'];
@@ -114,19 +131,9 @@ describe('n-gram student', () => {
     const full = await trainStudent(base);
     sameWeights(full.weights, (await trainStudent(base)).weights);
 
-    let saved: Uint8Array | null = null;
-    const abort = new AbortController();
-    await expect(
-      trainStudent({
-        ...base,
-        progressIntervalMs: 0,
-        signal: abort.signal,
-        onEpochEnd: (cp: TrainCheckpoint) => void (saved = encodeCheckpoint(cp)),
-        onProgress: (p) => (p.epoch === 1 && p.step > 100 ? abort.abort(new Error('killed')) : undefined),
-      }),
-    ).rejects.toThrow('killed');
-    expect(decodeCheckpoint(saved!).epoch).toBe(1);
-    const resumed = await trainStudent({ ...base, resumeFrom: saved! });
+    const saved = await killedCheckpoint(base, { epoch: 1, step: 100 });
+    expect(decodeCheckpoint(saved).epoch).toBe(1);
+    const resumed = await trainStudent({ ...base, resumeFrom: saved });
     sameWeights(resumed.weights, full.weights);
     // The checkpoint stands for the averaged model, as the result does.
     const last: TrainCheckpoint[] = [];
@@ -150,25 +157,15 @@ describe('n-gram student', () => {
     expect(acc(two.weights)).toBeGreaterThan(acc(one.weights) - 0.02);
     expect(acc(two.weights)).toBeGreaterThan(0.75);
 
-    let saved: Uint8Array | null = null;
-    const abort = new AbortController();
-    await expect(
-      trainStudent({
-        ...base,
-        progressIntervalMs: 0,
-        signal: abort.signal,
-        onEpochEnd: (cp: TrainCheckpoint) => void (saved = encodeCheckpoint(cp)),
-        onProgress: (p) => (p.epoch === 2 && p.step > 50 ? abort.abort(new Error('killed')) : undefined),
-      }),
-    ).rejects.toThrow('killed');
-    const cp = decodeCheckpoint(saved!);
+    const saved = await killedCheckpoint(base, { epoch: 2, step: 50 });
+    const cp = decodeCheckpoint(saved);
     expect(cp.epoch).toBe(2);
     expect(cp.train.threads).toBe(2);
     // Resumed without naming the thread count (as a round's retry on another machine would), it keeps the checkpoint's.
     const { threads: _t, ...unnamed } = base.train;
-    const resumed = await trainStudent({ ...base, train: unnamed, resumeFrom: saved! });
+    const resumed = await trainStudent({ ...base, train: unnamed, resumeFrom: saved });
     sameWeights(resumed.weights, two.weights);
-    await expect(trainStudent({ ...base, train: { ...base.train, threads: 1 }, resumeFrom: saved! })).rejects.toThrow('another training config');
+    await expect(trainStudent({ ...base, train: { ...base.train, threads: 1 }, resumeFrom: saved })).rejects.toThrow('another training config');
   }, 120_000);
 
   it('feature weights replace the idf: kept as given, applied by the ONNX graph', async () => {
