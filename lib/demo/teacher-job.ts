@@ -9,7 +9,7 @@ import { jobHandler } from '../jobs/handler.ts';
 import { phaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows } from '../tasks/items.ts';
 import { startRound } from '../rounds/rounds.ts';
-import { REFERENCE_TEACHERS, ReferenceTeacher, referenceTeacher, trainTeacher } from '../teachers/reference.ts';
+import { REFERENCE_TEACHERS, ReferenceTeacher, memberSpans, referenceTeacher, trainTeacher } from '../teachers/reference.ts';
 import { writeTeacherPredictions } from '../teachers/outputs.ts';
 import { enqueueQueueRebuild } from '../queue/rebuild-job.ts';
 
@@ -27,7 +27,7 @@ export type DemoTeacherPayload = z.infer<typeof demoTeacherPayload>;
 /** The job's progress while it trains the ensemble, then evaluates and scores with it. */
 /** The job's progress, in lib/jobs/progress.ts's conventions: `epoch` counts from 0 like a round's, `member` from 1. */
 export type DemoTeacherProgress =
-  | { stage: 'teacher'; member: number; members: number; epoch: number; epochs: number; step: number; steps: number; loss: number; examplesPerSecond: number; etaSeconds: number | null }
+  | { stage: 'teacher'; member: number; members: number; memberStart: number; memberSpan: number; epoch: number; epochs: number; step: number; steps: number; loss: number; examplesPerSecond: number; etaSeconds: number | null }
   | { stage: 'teacher-eval' | 'teacher-scoring' };
 
 const coldLabel = (phaseKey: string) =>
@@ -70,6 +70,7 @@ export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) =>
   const memberSeconds: (number | null)[] = done.map(() => null);
   let memberStarted = Date.now();
   const trainingStarted = Date.now();
+  const spans = memberSpans(spec);
   const teacher = await trainTeacher(spec, train.map((r) => r.text), labels, C, {
     done,
     signal: ctx.signal,
@@ -80,8 +81,10 @@ export const demoTeacherJob = jobHandler(demoTeacherPayload, async (job, ctx) =>
       if (Date.now() - last < 1000) return;
       last = Date.now();
       const members = spec.members.length;
-      const etaSeconds = trainingEtaSeconds({ ...p, member: m + 1, members }, epochSeconds);
-      void ctx.heartbeat({ stage: 'teacher', member: m + 1, members, epoch: p.epoch, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, examplesPerSecond: Math.round(p.examplesPerSecond), etaSeconds } satisfies DemoTeacherProgress).catch(() => {});
+      const { start: memberStart, span: memberSpan } = spans[m];
+      const laterMembersCost = spans.slice(m + 1).reduce((a, x) => a + x.span, 0) / memberSpan;
+      const etaSeconds = trainingEtaSeconds({ ...p, member: m + 1, members, laterMembersCost }, epochSeconds);
+      void ctx.heartbeat({ stage: 'teacher', member: m + 1, members, memberStart, memberSpan, epoch: p.epoch, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, examplesPerSecond: Math.round(p.examplesPerSecond), etaSeconds } satisfies DemoTeacherProgress).catch(() => {});
     },
     onMember: async (m, onnx) => {
       await store.put(`${base}/member-${m}.onnx`, onnx);

@@ -27,6 +27,16 @@ describe('describeProgress', () => {
     expect(describeProgress({ stage: 'teacher', member: 2, members: 2, epoch: 0, epochs: 4, step: 0, steps: 400 }).share).toBe(0.5);
   });
 
+  it('the teacher job: members weigh what their training costs when the job says so', () => {
+    // A fast first member (2 % of the work) done: the bar is at 2 %, not at half.
+    expect(describeProgress({ stage: 'teacher', member: 2, members: 2, memberStart: 0.02, memberSpan: 0.98, epoch: 0, epochs: 3, step: 0, steps: 100 }).share).toBeCloseTo(0.02);
+    expect(describeProgress({ stage: 'teacher', member: 1, members: 2, memberStart: 0, memberSpan: 0.02, epoch: 7, epochs: 8, step: 100, steps: 100 }).share).toBeCloseTo(0.02);
+    expect(describeProgress({ stage: 'teacher', member: 2, members: 2, memberStart: 0.02, memberSpan: 0.98, epoch: 1, epochs: 2, step: 50, steps: 100 }).share).toBeCloseTo(0.02 + 0.98 * 0.75);
+    // The time left counts later members at their cost: 49 times this member's 8 epochs of 1 s.
+    expect(trainingEtaSeconds({ epoch: 7, epochs: 8, step: 50, steps: 100, seconds: 0.5, member: 1, members: 2, laterMembersCost: 49 }, [1])).toBeCloseTo(0.5 + 49 * 8);
+    expect(trainingEtaSeconds({ epoch: 7, epochs: 8, step: 50, steps: 100, seconds: 0.5, member: 1, members: 2 }, [1])).toBeCloseTo(0.5 + 8);
+  });
+
   it('scoring shows items done of all, other stages in words, and the time left as estimate or bound', () => {
     const s = describeProgress({ stage: 'scoring', scored: 20000, total: 37324, etaSeconds: 4.4 });
     expect(s.share).toBeCloseTo(20000 / 37324);

@@ -24,6 +24,9 @@ export interface ProgressFields {
   examplesPerSecond?: number;
   member?: number;
   members?: number;
+  /** Where the current member's training starts in the whole ensemble's, and its share of it (0…1); equal shares when absent. */
+  memberStart?: number;
+  memberSpan?: number;
   scored?: number;
   total?: number;
   /** Held-out pool scoring: the fold being trained (1-based), of `folds`. */
@@ -71,7 +74,8 @@ export function describeProgress(p: ProgressFields): ProgressSummary {
     const index = Math.max(0, p.epoch ?? 0);
     const within = p.steps ? Math.min(1, (p.step ?? 0) / p.steps) : 0;
     share = Math.min(1, (index + within) / epochs);
-    if (p.stage === 'teacher' && p.members) share = (Math.max(0, (p.member ?? 1) - 1) + share) / p.members;
+    if (p.stage === 'teacher' && p.memberSpan != null) share = Math.min(1, (p.memberStart ?? 0) + share * p.memberSpan);
+    else if (p.stage === 'teacher' && p.members) share = (Math.max(0, (p.member ?? 1) - 1) + share) / p.members;
     epoch = Math.min(index + 1, epochs);
     parts.push(p.stage === 'teacher' ? `teacher member ${p.member ?? 1}/${p.members ?? 1}, epoch ${epoch}/${epochs}` : `training, epoch ${epoch}/${epochs}`);
     if (p.step) parts.push(`step ${p.step}/${p.steps}`);
@@ -100,9 +104,11 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
  * Seconds of training left: the rest of the current epoch at its own pace, then the remaining
  * epochs (and, for an ensemble, the remaining members' epochs) at the mean pace of the epochs
  * done so far (the current one's pace before any ended). null until there is a pace to go by.
+ * `laterMembersCost` is the later members' training in units of the current member's (default:
+ * each costs as much as this one).
  */
 export function trainingEtaSeconds(
-  p: { epoch: number; epochs: number; step: number; steps: number; seconds: number; member?: number; members?: number },
+  p: { epoch: number; epochs: number; step: number; steps: number; seconds: number; member?: number; members?: number; laterMembersCost?: number },
   pastEpochSeconds: readonly number[] = [],
 ): number | null {
   if (!(p.steps > 0) || !(p.epochs > 0)) return null;
@@ -111,7 +117,8 @@ export function trainingEtaSeconds(
   const epochSeconds = pastEpochSeconds.length ? mean(pastEpochSeconds) : perStep * p.steps;
   const restOfEpoch = Math.max(0, p.steps - p.step) * perStep;
   const laterEpochs = Math.max(0, p.epochs - p.epoch - 1) * epochSeconds;
-  const laterMembers = p.members && p.member ? Math.max(0, p.members - p.member) * p.epochs * epochSeconds : 0;
+  const later = p.laterMembersCost ?? (p.members && p.member ? Math.max(0, p.members - p.member) : 0);
+  const laterMembers = later * p.epochs * epochSeconds;
   return restOfEpoch + laterEpochs + laterMembers;
 }
 

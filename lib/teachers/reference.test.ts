@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../ml/rng.ts';
 import { readOnnxMetadata } from '../ml/onnx.ts';
-import { nbFeatureWeights, REFERENCE_V1, REFERENCE_V2, referenceTeacher, teacherPredict, trainTeacher, type TeacherSpec } from './reference.ts';
+import { memberSpans, nbFeatureWeights, REFERENCE_V1, REFERENCE_V2, referenceTeacher, teacherPredict, trainTeacher, type TeacherSpec } from './reference.ts';
 
 /**
  * A two-class toy language: every text mixes neutral characters with cue characters of its
@@ -77,6 +77,16 @@ describe('reference teacher', () => {
     const { texts, labels } = toyTexts(20, 3);
     const bad: TeacherSpec = { name: 'bad', version: '1', members: [{ model: { arch: 'textcnn', embeddingDim: 8, filters: 4, kernelSizes: [1], maxLen: 16 }, train: { epochs: 1 }, nbStrength: 0.5 }] };
     await expect(trainTeacher(bad, texts, labels, 2)).rejects.toThrow(/n-gram members only/);
+  });
+
+  it("each member's share of the training follows its cost: reference-v2's n-gram member is a sliver, its TextCNN nearly all", () => {
+    const spans = memberSpans(REFERENCE_V2);
+    expect(spans[0].start).toBe(0);
+    expect(spans[0].span).toBeLessThan(0.1);
+    expect(spans[1].start).toBeCloseTo(spans[0].span);
+    expect(spans[0].span + spans[1].span).toBeCloseTo(1);
+    // Two members of one architecture and one epoch count: halves.
+    expect(memberSpans(REFERENCE_V1).map((s) => s.span)).toEqual([0.5, 0.5]);
   });
 
   it('the demo trains reference-v2 unless told otherwise; v1 stays available by name', () => {

@@ -8,7 +8,7 @@
  * vocabulary (a TextCNN's token table or an n-gram table) embedded in its ONNX file, so members of
  * different families average like any ONNX models.
  */
-import { parseStudentConfig, type StudentConfigInput, type TrainConfigInput } from '../ml/config.ts';
+import { ARCH_TRAIN_DEFAULTS, parseStudentConfig, type StudentConfig, type StudentConfigInput, type TrainConfigInput } from '../ml/config.ts';
 import { buildVocab } from '../ml/features.ts';
 import { exportOnnx } from '../ml/onnx.ts';
 import { OnnxStudent } from '../ml/inference.ts';
@@ -69,6 +69,33 @@ export function referenceTeacher(name?: string): TeacherSpec {
   const spec = REFERENCE_TEACHERS.find((t) => t.name === name);
   if (!spec) throw new Error(`unknown reference teacher "${name}" (known: ${REFERENCE_TEACHERS.map((t) => t.name).join(', ')})`);
   return spec;
+}
+
+/**
+ * Rough training cost of one example for one epoch, by architecture, relative to the n-gram
+ * student (from the training speeds in README → Benchmarks: ≈ 140,000 examples/s for the n-gram
+ * student, ≈ 2,000 for a TextCNN, ≈ 400 for the BiLSTM, on one core of the 2-core machine).
+ * Only the progress bar uses it: it tells how much of an ensemble's training each member is.
+ */
+const RELATIVE_COST_PER_EXAMPLE_EPOCH: Record<StudentConfig['arch'], number> = { ngram: 1, textcnn: 70, bilstm: 350 };
+
+/**
+ * Each member's share of the ensemble's training time, as [start, span] fractions of the whole,
+ * by its architecture's cost and its epochs: reference-v2's n-gram member trains in seconds and
+ * its TextCNN in minutes, so equal halves sent the bar to 50 % after the first few seconds.
+ */
+export function memberSpans(spec: TeacherSpec): { start: number; span: number }[] {
+  const costs = spec.members.map(({ model, train }) => {
+    const arch = parseStudentConfig(model).arch;
+    return RELATIVE_COST_PER_EXAMPLE_EPOCH[arch] * (train.epochs ?? ARCH_TRAIN_DEFAULTS[arch].epochs);
+  });
+  const total = costs.reduce((a, b) => a + b, 0);
+  let start = 0;
+  return costs.map((c) => {
+    const span = { start, span: c / total };
+    start += c / total;
+    return span;
+  });
 }
 
 export interface TrainedTeacher {
