@@ -39,7 +39,12 @@ import { createTask } from '../lib/tasks/tasks.ts';
 import { predictNgramTeacher, trainNgramTeacher } from '../lib/teachers/ngram.ts';
 import { teacherPredict, trainTeacher, type TeacherSpec } from '../lib/teachers/reference.ts';
 
-type Arm = 'queue' | 'random' | 'none';
+/**
+ * `oracle` is a diagnostic ceiling, not a product path (opt in with LOOP_ARMS): it picks at random
+ * among the open pool items the teacher gets wrong by the hidden gold label, i.e. a queue that finds
+ * a teacher error with every pick. What it gains bounds what any ranking of the queue can gain.
+ */
+type Arm = 'queue' | 'random' | 'none' | 'oracle';
 type DatasetName = 'cold' | 'banking77';
 
 interface LoopCase {
@@ -156,6 +161,8 @@ interface RoundRecord {
   picks: number;
   teacherErrors: number;
   trustedPicks: number;
+  /** TF-IDF + LR trained on the same human labels as this round (round 0's gold rows plus the arm's answers so far). */
+  tfidfAcc: number | null;
 }
 
 async function openDb(dir: string): Promise<Database> {
@@ -171,12 +178,13 @@ async function closeDb(database: Database) {
   await database.db.$disconnect();
 }
 
-function record(round: number, m: RoundMetrics, picks: number, teacherErrors: number, trustedPicks: number): RoundRecord {
-  return { round, acc: m.vsHuman?.accuracy ?? NaN, macroF1: m.vsHuman?.macroF1 ?? NaN, f1VsTeacher: m.vsTeacher?.macroF1 ?? null, trainSeconds: m.trainSeconds, picks, teacherErrors, trustedPicks };
+function record(round: number, m: RoundMetrics, picks: number, teacherErrors: number, trustedPicks: number, tfidfAcc: number | null): RoundRecord {
+  return { round, acc: m.vsHuman?.accuracy ?? NaN, macroF1: m.vsHuman?.macroF1 ?? NaN, f1VsTeacher: m.vsTeacher?.macroF1 ?? null, trainSeconds: m.trainSeconds, picks, teacherErrors, trustedPicks, tfidfAcc };
 }
 
-async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: Arm[], rounds: number, perRound: number, config: Record<string, unknown>, log: (m: string) => void) {
+async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: Arm[], rounds: number, perRound: number, config: Record<string, unknown>, tfidf0: number | null, log: (m: string) => void) {
   const C = c.labels.length;
+  const allTexts = [...c.gold.texts, ...c.pool.texts, ...c.test.texts];
   const work = mkdtempSync(join(tmpdir(), `distillery-loop-${c.name}-`));
   const base = join(work, 'round0');
   const database = await openDb(base);
@@ -226,17 +234,20 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
     const armDb = await openDb(dir);
     const adb = armDb.db;
     const store = new LocalArtifactStore(join(dir, 'artifacts'));
-    const hist: RoundRecord[] = [record(0, m0, 0, 0, 0)];
+    const hist: RoundRecord[] = [record(0, m0, 0, 0, 0, tfidf0)];
+    // The human labels this arm has so far, for the TF-IDF + LR baseline on the same labels.
+    const labelled = { texts: [...c.gold.texts], labels: Array.from(c.gold.labels) };
     const rng = new Rng(seed * 7919 + arms.indexOf(arm));
     for (let r = 1; r <= rounds; r++) {
       let picked: number[] = [];
       if (arm === 'queue') {
         const batch = await nextItems(adb, { phaseId: phase.id, userId: user.id, limit: perRound });
         picked = batch.items.map((i) => i.itemId);
-      } else if (arm === 'random') {
-        // Random picks among pool items nobody has labelled (the honest baseline of a queue).
-        const open = await adb.$queryRawUnsafe<{ id: number }[]>(placeholders('sqlite', `SELECT i."id" FROM "Item" i WHERE i."phaseId" = $1 AND i."split" = 'train' AND i."goldLabel" IS NULL AND NOT EXISTS (SELECT 1 FROM "HumanLabel" h WHERE h."phaseId" = i."phaseId" AND h."itemId" = i."id") ORDER BY i."id"`), phase.id);
-        const ids = open.map((o) => Number(o.id));
+      } else if (arm === 'random' || arm === 'oracle') {
+        // Random picks among pool items nobody has labelled (the honest baseline of a queue); the
+        // oracle arm keeps only those the teacher gets wrong.
+        const open = await adb.$queryRawUnsafe<{ id: number; externalId: string }[]>(placeholders('sqlite', `SELECT i."id", i."externalId" FROM "Item" i WHERE i."phaseId" = $1 AND i."split" = 'train' AND i."goldLabel" IS NULL AND NOT EXISTS (SELECT 1 FROM "HumanLabel" h WHERE h."phaseId" = i."phaseId" AND h."itemId" = i."id") ORDER BY i."id"`), phase.id);
+        const ids = open.filter((o) => arm === 'random' || teacherWrong(o.externalId)).map((o) => Number(o.id));
         rng.shuffle(ids);
         picked = ids.slice(0, perRound);
         for (const id of picked) await leaseItem(adb, { phaseId: phase.id, userId: user.id, itemId: id });
@@ -254,13 +265,16 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
           const t = predictLabels(teacher.subarray(row * C, row * C + C), C)[0];
           if (t !== gold) teacherErrors++;
           if (it.goldLabel != null || trustedIds.has(id)) trusted++;
+          labelled.texts.push(allTexts[row]);
+          labelled.labels.push(gold);
           await submit(adb, { phaseId: phase.id, userId: user.id, itemId: id, clientId: `loop-${arm}-${r}-${id}`, action: 'label', label: c.labels[gold] });
         }
       }
       const round = await startRound(adb, { phaseId: phase.id, config: roundConfig() });
       const m = (await runRound(adb, round.id, { store })).metrics;
-      hist.push(record(r, m, picked.length, teacherErrors, trusted));
-      log(`${c.name} seed ${seed} ${arm} round ${r}: acc ${m.vsHuman?.accuracy.toFixed(4)}, teacher errors in picks ${teacherErrors}/${picked.length}, trusted ${trusted}`);
+      const tfidf = picked.length ? tfidfLr(c, labelled, log) : null;
+      hist.push(record(r, m, picked.length, teacherErrors, trusted, picked.length ? (tfidf?.accuracy ?? null) : tfidf0));
+      log(`${c.name} seed ${seed} ${arm} round ${r}: acc ${m.vsHuman?.accuracy.toFixed(4)} (TF-IDF + LR on the same labels ${hist[r].tfidfAcc?.toFixed(4) ?? '-'}), teacher errors in picks ${teacherErrors}/${picked.length}, trusted ${trusted}`);
     }
     out[arm] = hist;
     await closeDb(armDb);
@@ -272,6 +286,7 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const se = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1) / xs.length));
 const r4 = (x: number) => Math.round(x * 10000) / 10000;
+const nullableMean = (xs: (number | null)[]) => (xs.some((x) => x == null) ? null : r4(mean(xs as number[])));
 
 export async function benchLoop(): Promise<Record<string, unknown>> {
   const log = (m: string) => console.error(`[loop] ${m}`);
@@ -299,7 +314,7 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
     const perSeed: Record<string, RoundRecord[]>[] = [];
     const strategyTop100: Record<string, number[]> = {};
     for (const seed of seeds) {
-      const r = await runSeed(c, t.probs, seed, arms, rounds, perRound, config, log);
+      const r = await runSeed(c, t.probs, seed, arms, rounds, perRound, config, tfidf?.accuracy ?? null, log);
       perSeed.push(r.arms);
       for (const [k, v] of Object.entries(r.strategies)) (strategyTop100[k] ??= []).push(v);
     }
@@ -309,7 +324,7 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
         const acc = perSeed.map((s) => s[arm][r].acc);
         const f1 = perSeed.map((s) => s[arm][r].macroF1);
         const fT = perSeed.map((s) => s[arm][r].f1VsTeacher ?? NaN);
-        return { round: r, acc: r4(mean(acc)), acc_se: r4(se(acc)), macro_f1: r4(mean(f1)), macro_f1_se: r4(se(f1)), f1_vs_teacher: r4(mean(fT)), teacher_errors_in_picks: mean(perSeed.map((s) => s[arm][r].teacherErrors)), trusted_picks: mean(perSeed.map((s) => s[arm][r].trustedPicks)) };
+        return { round: r, acc: r4(mean(acc)), acc_se: r4(se(acc)), macro_f1: r4(mean(f1)), macro_f1_se: r4(se(f1)), f1_vs_teacher: r4(mean(fT)), teacher_errors_in_picks: mean(perSeed.map((s) => s[arm][r].teacherErrors)), tfidf_lr_acc: nullableMean(perSeed.map((s) => s[arm][r].tfidfAcc)), trusted_picks: mean(perSeed.map((s) => s[arm][r].trustedPicks)) };
       });
     }
     tables[name] = table;
@@ -326,7 +341,10 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
       [`${name}_queue_round3_acc`]: last('queue'),
       [`${name}_random_round3_acc`]: last('random'),
       [`${name}_none_round3_acc`]: last('none'),
+      ...(arms.includes('oracle') ? { [`${name}_oracle_round3_acc`]: last('oracle'), [`${name}_oracle_teacher_errors_per_100`]: perHundred('oracle', (x) => x.teacherErrors) } : {}),
       [`${name}_tfidf_lr_acc`]: tfidf ? r4(tfidf.accuracy) : null,
+      // The same baseline on each arm's labels after its last round (round 0's gold rows + the arm's answers).
+      ...Object.fromEntries(arms.filter((a) => a !== 'none').map((a) => [`${name}_${a}_tfidf_lr_round3_acc`, nullableMean(perSeed.map((s) => s[a][rounds].tfidfAcc))])),
       [`${name}_queue_teacher_errors_per_100`]: perHundred('queue', (x) => x.teacherErrors),
       [`${name}_random_teacher_errors_per_100`]: perHundred('random', (x) => x.teacherErrors),
       [`${name}_queue_trusted_picks_per_100`]: perHundred('queue', (x) => x.trustedPicks),
