@@ -24,6 +24,8 @@ import { BACKENDS } from '../lib/ml/backend.ts';
 import { getRound, startRound } from '../lib/rounds/rounds.ts';
 import { OnnxStudent } from '../lib/ml/inference.ts';
 import { LocalArtifactStore } from '../lib/artifacts/store.ts';
+import { rebuildQueue } from '../lib/queue/rebuild.ts';
+import { teacherModelVersion } from '../lib/ml/predictor.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'distillery-rounds-'));
 process.env.DISTILLERY_DATA_DIR = dataDir;
@@ -153,5 +155,32 @@ describe.each(providers)('rounds on %s', (provider) => {
     expect(m.vsTeacher!.labels).toHaveLength(77);
     expect(m.vsTeacher!.confusion).toHaveLength(77);
     expect(m.vsTeacher!.accuracy).toBeGreaterThan(Math.max(0.3, m.majorityVsTeacher!.accuracy * 5));
+
+    // Items imported after the round: the next queue rebuild scores them with the round's student
+    // (they used to rank last, disagreement 0, until another round). A teacher that cannot decide
+    // (uniform probabilities) on them makes them the most doubtful items of the pool.
+    const fresh = order.slice(7000, 7020);
+    await importFile(t.db, { phaseId, format: 'jsonl', stream: () => jsonl(fresh.map((i) => ({ id: `new${i}`, text: data.texts[i] }))) });
+    const newIds = (await t.db.item.findMany({ where: { phaseId, externalId: { in: fresh.map((i) => `new${i}`) } }, select: { id: true } })).map((r) => r.id);
+    expect(newIds).toHaveLength(20);
+    const teacherRow = await t.db.teacher.findFirstOrThrow({ where: { phaseId } });
+    await writeTeacherPredictions(t.db, { phaseId }, newIds, { probs: new Float32Array(20 * 77).fill(1 / 77), numClasses: 77, modelVersion: teacherModelVersion(teacherRow.name, teacherRow.version) });
+    const model = await t.db.studentModel.findFirstOrThrow({ where: { phaseId }, orderBy: { id: 'desc' } });
+    expect(await t.db.studentScore.count({ where: { modelId: model.id, itemId: { in: newIds } } })).toBe(0);
+    await t.db.phase.update({ where: { id: phaseId }, data: { queueStrategy: 'doubt' } });
+    const rebuilt = await rebuildQueue(t.db, phaseId);
+    expect(rebuilt).toMatchObject({ modelId: model.id, newlyScored: 20 });
+    const scores = await t.db.studentScore.findMany({ where: { modelId: model.id, itemId: { in: newIds } } });
+    expect(scores).toHaveLength(20);
+    expect(scores.filter((s) => s.doubt > 0.5).length).toBeGreaterThanOrEqual(15);
+    // The queue interleaves teacher classes; the teacher's (tied) label for them is the first class,
+    // whose items they now lead instead of trailing.
+    const entries = await t.db.queueEntry.findMany({ where: { phaseId, teacherLabel: data.labelNames[0] }, orderBy: { rank: 'asc' }, select: { itemId: true } });
+    const position = new Map(entries.map((e, k) => [e.itemId, k]));
+    const positions = newIds.map((id) => position.get(id)!).sort((a, b) => a - b);
+    expect(entries.length).toBeGreaterThan(40);
+    expect(positions[14]).toBeLessThan(25);
+    // A second rebuild has nothing new to score.
+    expect((await rebuildQueue(t.db, phaseId)).newlyScored).toBe(0);
   });
 });

@@ -13,9 +13,15 @@ import { withPhaseLock } from '../import/phase-lock.ts';
 import { loadPhaseRows } from '../tasks/items.ts';
 import { mixTeachers, type TeacherMatrix } from '../ml/loss.ts';
 import { goodStudents } from '../models/regression.ts';
+import { modelFile } from '../models/registry.ts';
+import { OnnxStudent } from '../ml/inference.ts';
+import { disagreement } from '../ml/metrics.ts';
+import { insertStudentScores } from '../rounds/scores.ts';
 import { earlierPhaseLabel, filterByDependency, isQueueStrategy, rankQueue, type Candidate, type QueueStrategy } from './rank.ts';
 
 const ROWS_PER_INSERT = 5000;
+/** Items the rebuild scores with the queue's student per batch (texts read, inference, rows written). */
+const SCORE_CHUNK = 5000;
 
 export interface RebuildResult {
   phaseId: number;
@@ -23,6 +29,8 @@ export interface RebuildResult {
   strategy: QueueStrategy;
   pool: number;
   queued: number;
+  /** Items imported since the queue's student's round, scored by it in this rebuild. */
+  newlyScored: number;
   seconds: number;
 }
 
@@ -118,18 +126,28 @@ async function jsonChunks(db: Db, provider: Provider, columns: string[], from: s
 }
 
 /** The pool: train items with text hash, the teacher's decision (teachers combined by weight) and the student's scores. */
-async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: number | null): Promise<Omit<Candidate, 'answers'>[]> {
+interface Pool {
+  pool: Omit<Candidate, 'answers'>[];
+  /** The teachers' mixed probabilities [pool, C] and which items have any. */
+  teacher: { probs: Float32Array; has: Uint8Array };
+  /** Pool indices of items the queue's student has no score for (imported after its round). */
+  unscored: number[];
+}
+
+async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: number | null): Promise<Pool> {
   const C = phase.labels.length;
   const pool: Omit<Candidate, 'answers'>[] = [];
+  const unscored: number[] = [];
   const index = new Map<number, number>();
   await jsonChunks(
     db,
     provider,
-    ['i."id"', 'i."textHash"', 's."kl"', 's."js"', 's."flip"', 's."margin"', 's."loss"', 's."doubt"', `CASE WHEN i."goldLabel" IS NULL THEN 0 ELSE 1 END`],
+    ['i."id"', 'i."textHash"', 's."kl"', 's."js"', 's."flip"', 's."margin"', 's."loss"', 's."doubt"', `CASE WHEN i."goldLabel" IS NULL THEN 0 ELSE 1 END`, `CASE WHEN s."itemId" IS NULL THEN 0 ELSE 1 END`],
     `FROM "Item" i LEFT JOIN "StudentScore" s ON s."itemId" = i."id" AND s."modelId" = $2 WHERE i."phaseId" = $1 AND i."split" = 'train'`,
     [phase.id, modelId],
     (rows) => {
-      for (const [id, h, kl, js, flip, margin, loss, doubt, gold] of rows) {
+      for (const [id, h, kl, js, flip, margin, loss, doubt, gold, scored] of rows) {
+        if (modelId != null && Number(scored) === 0) unscored.push(pool.length);
         index.set(Number(id), pool.length);
         // Without a student every item is equally unsure; the tie-break (item id) keeps import order.
         pool.push({ itemId: Number(id), textHash: String(h), teacherLabel: null, kl: Number(kl ?? 0), js: Number(js ?? 0), flip: flip === true || flip === 1, margin: Number(margin ?? 0), loss: Number(loss ?? 0), doubt: Number(doubt ?? 0), trusted: Number(gold) === 1 });
@@ -164,7 +182,45 @@ async function loadPool(db: Db, provider: Provider, phase: PhaseMeta, modelId: n
     pool[i].teacherLabel = labels[i];
     pool[i].teacherMargin = combined.has[i] ? margins[i] : null;
   }
-  return pool;
+  return { pool, teacher: combined, unscored };
+}
+
+/**
+ * Items imported after the queue's student scored the pool have no score of it, so they would rank
+ * last (disagreement 0) until the next round. The rebuild scores them with that student now, as its
+ * round would have (they were in no training set, so these scores are held out by construction),
+ * stores the scores and ranks them with the rest.
+ */
+async function scoreNewItems(db: Db, phase: PhaseMeta, modelId: number, loaded: Pool): Promise<number> {
+  const { pool, teacher, unscored } = loaded;
+  if (!unscored.length) return 0;
+  const C = phase.labels.length;
+  const model = await db.studentModel.findUniqueOrThrow({ where: { id: modelId }, select: { id: true, artifactKey: true } });
+  const student = await OnnxStudent.load(new Uint8Array(await modelFile(db, model, 'student.onnx')));
+  try {
+    for (let from = 0; from < unscored.length; from += SCORE_CHUNK) {
+      const chunk = unscored.slice(from, from + SCORE_CHUNK);
+      const ids = Int32Array.from(chunk, (i) => pool[i].itemId);
+      const rows = await db.item.findMany({ where: { id: { in: Array.from(ids) } }, select: { id: true, text: true } });
+      const text = new Map(rows.map((r) => [r.id, r.text]));
+      const studentProbs = (await student.predict(Array.from(ids, (id) => text.get(id) ?? ''))).probs;
+      const teacherProbs = new Float32Array(chunk.length * C);
+      const hasTeacher = new Uint8Array(chunk.length);
+      chunk.forEach((i, k) => {
+        teacherProbs.set(teacher.probs.subarray(i * C, (i + 1) * C), k * C);
+        hasTeacher[k] = teacher.has[i];
+      });
+      await insertStudentScores(db, modelId, ids, teacherProbs, hasTeacher, studentProbs, C);
+      const d = disagreement(teacherProbs, studentProbs, C);
+      chunk.forEach((i, k) => {
+        const t = hasTeacher[k] === 1;
+        Object.assign(pool[i], { kl: t ? d.kl[k] : 0, js: t ? d.js[k] : 0, flip: t && d.flip[k] === 1, margin: d.margin[k], loss: t ? d.studentLoss[k] : 0, doubt: t ? d.doubt[k] : 0 });
+      });
+    }
+  } finally {
+    await student.release();
+  }
+  return unscored.length;
 }
 
 /**
@@ -191,7 +247,9 @@ async function rebuildQueueNow(db: Db, phaseId: number, requestedBy?: Actor): Pr
   const meta = parsePhase(phase);
   const modelId = await queueModel(db, phaseId);
 
-  const pool = await loadPool(db, provider, meta, modelId);
+  const loaded = await loadPool(db, provider, meta, modelId);
+  const newlyScored = modelId == null ? 0 : await scoreNewItems(db, meta, modelId, loaded);
+  const pool = loaded.pool;
   const answered = await db.$queryRawUnsafe<{ itemId: number; n: number }[]>(
     placeholders(provider, `SELECT "itemId", COUNT(DISTINCT "userId") AS n FROM "Annotation" WHERE "phaseId" = $1 AND "undoneAt" IS NULL AND "action" <> 'skip' GROUP BY "itemId"`),
     phaseId,
@@ -229,5 +287,5 @@ async function rebuildQueueNow(db: Db, phaseId: number, requestedBy?: Actor): Pr
   );
   // Audited when a person asked for it; the rebuilds a round or a settings change triggers belong to those actions.
   if (requestedBy !== undefined) await audit(db, requestedBy, 'queue.rebuild', `phase:${phaseId}`, { queued: ranked.length, modelId });
-  return { phaseId, modelId, strategy, pool: pool.length, queued: ranked.length, seconds: (performance.now() - t0) / 1000 };
+  return { phaseId, modelId, strategy, pool: pool.length, queued: ranked.length, newlyScored, seconds: (performance.now() - t0) / 1000 };
 }

@@ -17,8 +17,22 @@ export async function writeStudentScores(
   C: number,
   onProgress?: (written: number) => void,
 ): Promise<{ scored: number; meanJs: number; flips: number }> {
-  const d = disagreement(teacherProbs, studentProbs, C);
   await db.studentScore.deleteMany({ where: { modelId } });
+  return insertStudentScores(db, modelId, itemIds, teacherProbs, hasTeacher, studentProbs, C, onProgress);
+}
+
+/** Adds StudentScore rows for items the model has not scored yet (writeStudentScores replaces them all). */
+export async function insertStudentScores(
+  db: Db,
+  modelId: number,
+  itemIds: Int32Array,
+  teacherProbs: Float32Array,
+  hasTeacher: Uint8Array,
+  studentProbs: Float32Array,
+  C: number,
+  onProgress?: (written: number) => void,
+): Promise<{ scored: number; meanJs: number; flips: number }> {
+  const d = disagreement(teacherProbs, studentProbs, C);
   let jsSum = 0;
   let flips = 0;
   let withTeacher = 0;
