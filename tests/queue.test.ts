@@ -135,9 +135,23 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     expect(denied.status).toBe(403);
     const bad = await call(phaseRoute.PATCH, '/x', { token: lead.token, method: 'PATCH', body: { queueStrategy: 'random' }, params: { id: String(f.phaseId) } });
     expect(bad.status).toBe(400);
-    const ok = await call(phaseRoute.PATCH, '/x', { token: lead.token, method: 'PATCH', body: { queueStrategy: 'flip', classQuotas: { safe: 0 } }, params: { id: String(f.phaseId) } });
+    // The re-ranking is a job for a worker, never done in the request: with no worker the answer does not wait for it.
+    const saved = await call(phaseRoute.PATCH, '/x?wait=0', { token: lead.token, method: 'PATCH', body: { queueStrategy: 'kl' }, params: { id: String(f.phaseId) } });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ phase: { queueStrategy: 'kl' }, rebuilt: null, rebuildJob: { type: 'queue.rebuild', status: 'queued' } });
+    expect((await t.db.queueState.findUniqueOrThrow({ where: { phaseId: f.phaseId } })).strategy).not.toBe('kl');
+    const stop = new AbortController();
+    const worker = runWorker({ database: t, workerId: 'settings-test', handlers: { [QUEUE_REBUILD_JOB]: queueRebuildJob }, pollMs: 20, signal: stop.signal, log: () => {} });
+    let ok: Awaited<ReturnType<typeof call>>;
+    try {
+      ok = await call(phaseRoute.PATCH, '/x', { token: lead.token, method: 'PATCH', body: { queueStrategy: 'flip', classQuotas: { safe: 0 } }, params: { id: String(f.phaseId) } });
+    } finally {
+      stop.abort();
+      await worker;
+    }
     expect(ok.status).toBe(200);
     expect(ok.body.phase).toMatchObject({ queueStrategy: 'flip', classQuotas: { safe: 0 } });
+    expect(ok.body.rebuildJob).toMatchObject({ status: 'succeeded' });
     const shown = await call(phaseRoute.GET, '/x', { token: users[0].token, params: { id: String(f.phaseId) } });
     expect(shown.body.queue).toMatchObject({ overlap: 1, queueStrategy: 'flip', classQuotas: { safe: 0 }, built: { strategy: 'flip', modelId: f.modelId } });
     expect(shown.body.queue.built.open).toBe(ok.body.rebuilt.queued);
@@ -463,7 +477,7 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     expect(await leaseItem(t.db, { phaseId: f.phaseId, userId: users[2].id, itemId: id })).toBe(true);
     expect(await leaseItem(t.db, { phaseId: f.phaseId, userId: users[2].id, itemId: id })).toBe(true);
     expect(await leaseItem(t.db, { phaseId: f.phaseId, userId: users[3].id, itemId: id })).toBe(false);
-    await updateQueueSettings(t.db, f.phaseId, { overlap: 2 });
+    await updateQueueSettings(t.db, f.phaseId, { overlap: 2 }, null, { rebuild: 'now' });
     expect(await leaseItem(t.db, { phaseId: f.phaseId, userId: users[3].id, itemId: id })).toBe(true);
     expect(await leaseItem(t.db, { phaseId: f.phaseId, userId: users[4].id, itemId: id })).toBe(false);
     await adjudicate(t.db, { phaseId: f.phaseId, itemId: id, label: 'safe', userId: lead.id });
@@ -479,7 +493,7 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     const batch = await nextItems(t.db, { phaseId: f.phaseId, userId: users[5].id, limit: 100 });
     expect(batch.items).toHaveLength(60);
     expect(batch.items.some((i) => gold.includes(i.itemId))).toBe(false);
-    await updateQueueSettings(t.db, f.phaseId, { relabelTrusted: true });
+    await updateQueueSettings(t.db, f.phaseId, { relabelTrusted: true }, null, { rebuild: 'now' });
     expect((await t.db.queueState.findUniqueOrThrow({ where: { phaseId: f.phaseId } })).total).toBe(90);
   });
 

@@ -45,7 +45,7 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/tasks/{id}', role: 'annotator', tag: 'tasks', summary: 'one task (by id or slug)' },
   { method: 'get', path: '/api/tasks/{id}/overview', role: 'annotator', tag: 'tasks', summary: "each phase's latest round, deployed model, queue size and labels today" },
   { method: 'get', path: '/api/phases/{id}', role: 'annotator', tag: 'tasks', summary: 'a phase with its queue settings' },
-  { method: 'patch', path: '/api/phases/{id}', role: 'lead', tag: 'tasks', summary: 'change queue settings and automatic rounds (autoRoundAfterLabels)', body: queueSettingsSchema },
+  { method: 'patch', path: '/api/phases/{id}', role: 'lead', tag: 'tasks', summary: 'change queue settings and automatic rounds (autoRoundAfterLabels); a ranking change re-ranks the queue in a worker job, awaited up to ?wait= seconds (default 30)', body: queueSettingsSchema },
   { method: 'get', path: '/api/phases/{id}/items', role: 'annotator', tag: 'tasks', summary: 'items, paged by id (?split=&limit=&after=)' },
   { method: 'post', path: '/api/phases/{id}/import', role: 'lead', tag: 'import', summary: 'import a CSV/JSONL file (body: the file); answers NDJSON progress lines' },
   { method: 'get', path: '/api/phases/{id}/rounds', role: 'annotator', tag: 'rounds', summary: 'rounds of a phase' },

@@ -58,3 +58,19 @@ export async function waitForJob(db: Db, id: number, timeoutMs: number, pollMs =
 }
 
 export const jobResult = (job: Job) => parseJson<RebuildResult>(job.result);
+
+/** How long a request waits for its rebuild job: `?wait=` seconds (0 = do not wait, at most 300), else `fallback`. */
+export function rebuildWaitSeconds(raw: string | null, fallback: number): number {
+  if (raw === null) return fallback;
+  if (!/^\d{1,4}$/.test(raw)) throw badRequest(`wait must be a whole number of seconds, got "${raw.slice(0, 40)}"`);
+  return Math.min(300, Number(raw));
+}
+
+/**
+ * Waits (polling, never blocking) up to `waitS` seconds for a rebuild job: `rebuilt` is its result
+ * when it succeeded in time; `job` is the job as last seen.
+ */
+export async function awaitRebuild(db: Db, queued: Job, waitS: number): Promise<{ job: Job; rebuilt: RebuildResult | null }> {
+  const job = (waitS > 0 ? await waitForJob(db, queued.id, waitS * 1000) : null) ?? queued;
+  return { job, rebuilt: job.status === 'succeeded' ? jobResult(job) : null };
+}

@@ -1,7 +1,9 @@
 /**
  * A phase's queue settings (overlap k, ranking strategy, class quotas), changed by a lead, and
  * when rounds start by themselves (autoRoundAfterLabels, lib/rounds/auto.ts). A change of the
- * queue's settings re-ranks the queue when one has been built, so the new order applies at once.
+ * queue's ranking settings re-ranks the queue when one has been built: as a `queue.rebuild` job
+ * that a worker runs (ranking a large pool in a web request would block the server for seconds),
+ * or in this process when the caller is one that may block (the CLI).
  */
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
@@ -10,6 +12,7 @@ import { parseLabels } from '../tasks/phase.ts';
 import { audit, type Actor } from '../audit.ts';
 import { QUEUE_STRATEGIES } from './rank.ts';
 import { rebuildQueue, type RebuildResult } from './rebuild.ts';
+import { awaitRebuild, enqueueQueueRebuild } from './rebuild-job.ts';
 
 export const queueSettingsSchema = z
   .object({
@@ -38,7 +41,19 @@ export interface QueueSettings {
   autoRoundAfterLabels: number | null;
 }
 
-export async function updateQueueSettings(db: Db, phaseId: number, input: unknown, by: Actor = null): Promise<{ phase: QueueSettings; rebuilt: RebuildResult | null }> {
+export interface QueueSettingsUpdate {
+  phase: QueueSettings;
+  /** The re-ranked queue, when it was rebuilt in this process (`rebuild: 'now'`). */
+  rebuilt: RebuildResult | null;
+  /** The rebuild job enqueued for a worker (`rebuild: 'job'`, the default), when the ranking changed. */
+  rebuildJob: { id: number; type: string; status: string } | null;
+}
+
+/**
+ * `rebuild`: 'job' (default) enqueues the re-ranking for a worker and waits for it up to `waitS`
+ * seconds (default 0: not at all), polling; 'now' re-ranks in this process.
+ */
+export async function updateQueueSettings(db: Db, phaseId: number, input: unknown, by: Actor = null, opts: { rebuild?: 'job' | 'now'; waitS?: number } = {}): Promise<QueueSettingsUpdate> {
   const patch = queueSettingsSchema.parse(input);
   const phase = await db.phase.findUnique({ where: { id: phaseId } });
   if (!phase) throw notFound(`phase ${phaseId}`);
@@ -57,9 +72,13 @@ export async function updateQueueSettings(db: Db, phaseId: number, input: unknow
     },
   });
   const built = await db.queueState.findUnique({ where: { phaseId } });
-  const rebuilt = built && RANKING_KEYS.some((k) => patch[k] !== undefined) ? await rebuildQueue(db, phaseId) : null;
-  await audit(db, by, 'phase.queue_settings', `phase:${phaseId}`, input);
+  const reranks = built != null && RANKING_KEYS.some((k) => patch[k] !== undefined);
+  let rebuilt = reranks && opts.rebuild === 'now' ? await rebuildQueue(db, phaseId) : null;
+  let job = reranks && opts.rebuild !== 'now' ? await enqueueQueueRebuild(db, phaseId, by, { audit: false }) : null;
+  await audit(db, by, 'phase.queue_settings', `phase:${phaseId}`, { ...patch, ...(job ? { rebuildJob: job.id } : {}) });
+  if (job && opts.waitS) ({ job, rebuilt } = await awaitRebuild(db, job, opts.waitS));
   return {
+    rebuildJob: job ? { id: job.id, type: job.type, status: job.status } : null,
     phase: { phaseId, overlap: updated.overlap, queueStrategy: updated.queueStrategy, classQuotas: updated.classQuotas ? JSON.parse(updated.classQuotas) : null, auditShare: updated.auditShare, relabelTrusted: updated.relabelTrusted, autoRoundAfterLabels: updated.autoRoundAfterLabels },
     rebuilt,
   };

@@ -124,7 +124,7 @@ async function round({ db, args, sub, io, hooks, print }: CliContext): Promise<n
     const after = str(args, 'after');
     if (after !== 'off' && !/^\d+$/.test(after ?? '')) throw new UsageError('round auto --phase ID --after N|off');
     const by = str(args, 'user', false);
-    const out = await updateQueueSettings(db, int(args, 'phase')!, { autoRoundAfterLabels: after === 'off' ? null : Number(after) }, by ? (await userByEmail(db, by)).id : null);
+    const out = await updateQueueSettings(db, int(args, 'phase')!, { autoRoundAfterLabels: after === 'off' ? null : Number(after) }, by ? (await userByEmail(db, by)).id : null, { rebuild: 'now' });
     print(out.phase, () => (out.phase.autoRoundAfterLabels ? `phase ${out.phase.phaseId}: a worker starts a round after ${out.phase.autoRoundAfterLabels} new human labels` : `phase ${out.phase.phaseId}: automatic rounds off`));
     return 0;
   }

@@ -1,7 +1,7 @@
 import { DomainError } from '@/lib/errors.ts';
 import { intParam, route } from '@/lib/http/route.ts';
 import { queuePhase } from '@/lib/queue/annotate.ts';
-import { enqueueQueueRebuild, jobResult, waitForJob } from '@/lib/queue/rebuild-job.ts';
+import { awaitRebuild, enqueueQueueRebuild, rebuildWaitSeconds } from '@/lib/queue/rebuild-job.ts';
 
 /**
  * Rebuilds the phase's queue in a worker (a `queue.rebuild` job), never in this request: ranking
@@ -11,12 +11,10 @@ import { enqueueQueueRebuild, jobResult, waitForJob } from '@/lib/queue/rebuild-
  */
 export const POST = route<{ id: string }>({ role: 'lead' }, async ({ req, db, user, params }) => {
   const phaseId = (await queuePhase(db, intParam(params.id, 'phase id'))).id;
-  const waitParam = req.nextUrl.searchParams.get('wait');
-  const waitS = waitParam === null ? 60 : waitParam === '0' ? 0 : Math.min(300, intParam(waitParam, 'wait'));
   const queued = await enqueueQueueRebuild(db, phaseId, user.id);
-  const job = (await waitForJob(db, queued.id, waitS * 1000)) ?? queued;
+  const { job, rebuilt } = await awaitRebuild(db, queued, rebuildWaitSeconds(req.nextUrl.searchParams.get('wait'), 60));
   const summary = { id: job.id, type: job.type, status: job.status, error: job.error };
-  if (job.status === 'succeeded') return { rebuilt: jobResult(job), job: summary };
+  if (rebuilt) return { rebuilt, job: summary };
   if (job.status === 'failed' || job.status === 'cancelled') throw new DomainError(`the queue rebuild ${job.status}: ${job.error ?? 'no reason given'}`, 500, 'job_failed', { job: summary });
   return Response.json({ job: summary }, { status: 202 });
 });
