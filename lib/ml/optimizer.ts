@@ -65,6 +65,26 @@ export class SparseRows {
     }
   }
 
+  /** Gradients of distinct embedding rows (grads [n, E], row r for id ids[r]); PAD is skipped. */
+  addRows(ids: Int32Array, grads: Float32Array): void {
+    const E = this.dim;
+    for (let r = 0; r < ids.length; r++) {
+      const id = ids[r];
+      if (id === PAD_ID) continue;
+      let s = this.slot[id];
+      if (s < 0) {
+        s = this.count++;
+        if (s >= this.rows.length) this.grow();
+        this.slot[id] = s;
+        this.rows[s] = id;
+        this.grads.fill(0, s * E, s * E + E);
+      }
+      const src = r * E;
+      const dst = s * E;
+      for (let e = 0; e < E; e++) this.grads[dst + e] += grads[src + e];
+    }
+  }
+
   reset(): void {
     for (let s = 0; s < this.count; s++) this.slot[this.rows[s]] = -1;
     this.count = 0;

@@ -26,6 +26,7 @@ import { Rng } from './rng.ts';
 import { packIds, type PackedIds, type VocabJSON } from './tokenizer.ts';
 import type { FeatureVocabJSON } from './features.ts';
 import { trainNgramStudent } from './ngram-student.ts';
+import { fusedBiLstmGradients } from './lstm-fused.ts';
 
 export { epochBatches } from './batching.ts';
 export { encodeCheckpoint, decodeCheckpoint, weightsFromCheckpoint, type EpochSummary, type TrainCheckpoint } from './checkpoint.ts';
@@ -127,6 +128,8 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
   const settings = { temperature: train.temperature, alpha: train.alpha, loss: train.loss };
   const sparse = new SparseRows(V, E);
   const progressEvery = options.progressIntervalMs ?? 500;
+  // The one-layer BiLSTM (the default) trains on the fused wasm kernels; stacked ones on tfjs ops.
+  const fused = model.arch === 'bilstm' && model.layers === 1;
 
   for (let epoch = state.epoch; epoch < train.epochs; epoch++) {
     if (options.shouldStop?.()) break;
@@ -142,10 +145,18 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
       const rows = batches[s];
       const batch = makeBatch(data.offsets, data.tokens, rows, model.maxLen);
       const dropout = dropoutMask(rows.length, featureDim(model), model.dropout, state.rng);
-      const g = computeGradients(state.weights, names, batch, rows, data, C, settings, dropout);
-      const timeMajor = model.arch === 'bilstm';
-      sparse.accumulate(batch, g.dX, false, timeMajor);
-      if (g.dXReversed) sparse.accumulate(batch, g.dXReversed, true, timeMajor);
+      let g: { loss: number; weightSum: number; dense: Float32Array[] };
+      if (fused) {
+        const f = fusedBiLstmGradients(state.weights, batch, rows, data, settings, dropout);
+        sparse.addRows(f.embeddingRows, f.embeddingGrads);
+        g = f;
+      } else {
+        const t = computeGradients(state.weights, names, batch, rows, data, C, settings, dropout);
+        const timeMajor = model.arch === 'bilstm';
+        sparse.accumulate(batch, t.dX, false, timeMajor);
+        if (t.dXReversed) sparse.accumulate(batch, t.dXReversed, true, timeMajor);
+        g = t;
+      }
       state.step++;
       applyAdam(state, names, g.dense, sparse, train);
       sparse.reset();
