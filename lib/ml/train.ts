@@ -26,7 +26,10 @@ import { Rng } from './rng.ts';
 import { packIds, type PackedIds, type VocabJSON } from './tokenizer.ts';
 import type { FeatureVocabJSON } from './features.ts';
 import { trainNgramStudent } from './ngram-student.ts';
-import { fusedBiLstmGradients } from './lstm-fused.ts';
+import { fusedBiLstmGradients, type FusedGradients } from './lstm-fused.ts';
+import { BiLstmThreads, shareDropout, shareRows, shareWeights } from './lstm-parallel.ts';
+import type { BiLstmConfig } from './config.ts';
+import { availableParallelism } from 'node:os';
 
 export { epochBatches } from './batching.ts';
 export { encodeCheckpoint, decodeCheckpoint, weightsFromCheckpoint, type EpochSummary, type TrainCheckpoint } from './checkpoint.ts';
@@ -95,18 +98,25 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
   const model = parseStudentConfig(options.model);
   if (model.arch === 'ngram') return trainNgramStudent(options);
   const backend = await initBackend();
-  const train = parseTrainConfig(options.train ?? {}, model.arch);
+  const parsed = parseTrainConfig(options.train ?? {}, model.arch);
   const C = options.numClasses;
   const V = options.vocabSize;
   if (options.vocab && options.vocab.format !== 'distillery-vocab') throw new Error(`a ${model.arch} student needs a token vocabulary`);
   if (options.vocab && options.vocab.tokens.length !== V) throw new Error(`the vocabulary has ${options.vocab.tokens.length} tokens, vocabSize is ${V}`);
   const data = normaliseData(options.data, C, V);
   const fingerprint = fingerprintData(data, C);
+  // The one-layer BiLSTM (the default) trains on the fused wasm kernels, on `threads` threads;
+  // stacked BiLSTMs and the TextCNN on tfjs ops, on one.
+  const fused = model.arch === 'bilstm' && model.layers === 1;
+  const checkpoint = options.resumeFrom ? (options.resumeFrom instanceof Uint8Array ? decodeCheckpoint(options.resumeFrom) : options.resumeFrom) : null;
+  const train = fused
+    ? { ...parsed, threads: lstmThreads(parsed.threads, data.offsets.length - 1, checkpoint ? (checkpoint.train.threads ?? 1) : undefined) }
+    : parsed;
 
   let state: TrainState;
   let vocab = options.vocab as VocabJSON | undefined;
-  if (options.resumeFrom) {
-    const cp = options.resumeFrom instanceof Uint8Array ? decodeCheckpoint(options.resumeFrom) : options.resumeFrom;
+  if (checkpoint) {
+    const cp = checkpoint;
     assertResumable(cp, model, train, C, V, fingerprint, vocab);
     state = stateFromCheckpoint(cp);
     vocab ??= cp.vocab as VocabJSON | undefined;
@@ -128,67 +138,128 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
   const settings = { temperature: train.temperature, alpha: train.alpha, loss: train.loss };
   const sparse = new SparseRows(V, E);
   const progressEvery = options.progressIntervalMs ?? 500;
-  // The one-layer BiLSTM (the default) trains on the fused wasm kernels; stacked ones on tfjs ops.
-  const fused = model.arch === 'bilstm' && model.layers === 1;
+  const T = train.threads ?? 1;
+  if (T > 1) shareWeights(state.weights);
+  const pool = T > 1 ? new BiLstmThreads(T - 1, state.weights, data, settings) : null;
+  try {
+    for (let epoch = state.epoch; epoch < train.epochs; epoch++) {
+      if (options.shouldStop?.()) break;
+      const batches = epochBatches(data.offsets, model.maxLen, train.batchSize, state.rng);
+      const started = performance.now();
+      let lastReport = started;
+      let lastYield = started;
+      let lossSum = 0;
+      let weightSum = 0;
+      let examples = 0;
+      for (let s = 0; s < batches.length; s++) {
+        if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
+        const rows = batches[s];
+        const dropout = dropoutMask(rows.length, featureDim(model), model.dropout, state.rng);
+        let g: { loss: number; weightSum: number; dense: Float32Array[] };
+        if (pool) {
+          g = await parallelGradients(pool, T, state.weights, rows, data, settings, dropout, featureDim(model), sparse);
+        } else if (fused) {
+          const f = fusedBiLstmGradients(state.weights, makeBatch(data.offsets, data.tokens, rows, model.maxLen), rows, data, settings, dropout);
+          sparse.addRows(f.embeddingRows, f.embeddingGrads);
+          g = f;
+        } else {
+          const batch = makeBatch(data.offsets, data.tokens, rows, model.maxLen);
+          const t = computeGradients(state.weights, names, batch, rows, data, C, settings, dropout);
+          const timeMajor = model.arch === 'bilstm';
+          sparse.accumulate(batch, t.dX, false, timeMajor);
+          if (t.dXReversed) sparse.accumulate(batch, t.dXReversed, true, timeMajor);
+          g = t;
+        }
+        state.step++;
+        applyAdam(state, names, g.dense, sparse, train);
+        sparse.reset();
+        lossSum += g.loss * g.weightSum;
+        weightSum += g.weightSum;
+        examples += rows.length;
 
-  for (let epoch = state.epoch; epoch < train.epochs; epoch++) {
-    if (options.shouldStop?.()) break;
-    const batches = epochBatches(data.offsets, model.maxLen, train.batchSize, state.rng);
-    const started = performance.now();
-    let lastReport = started;
-    let lastYield = started;
-    let lossSum = 0;
-    let weightSum = 0;
-    let examples = 0;
-    for (let s = 0; s < batches.length; s++) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
-      const rows = batches[s];
-      const batch = makeBatch(data.offsets, data.tokens, rows, model.maxLen);
-      const dropout = dropoutMask(rows.length, featureDim(model), model.dropout, state.rng);
-      let g: { loss: number; weightSum: number; dense: Float32Array[] };
-      if (fused) {
-        const f = fusedBiLstmGradients(state.weights, batch, rows, data, settings, dropout);
-        sparse.addRows(f.embeddingRows, f.embeddingGrads);
-        g = f;
-      } else {
-        const t = computeGradients(state.weights, names, batch, rows, data, C, settings, dropout);
-        const timeMajor = model.arch === 'bilstm';
-        sparse.accumulate(batch, t.dX, false, timeMajor);
-        if (t.dXReversed) sparse.accumulate(batch, t.dXReversed, true, timeMajor);
-        g = t;
+        const now = performance.now();
+        if (options.onProgress && (now - lastReport >= progressEvery || s === batches.length - 1)) {
+          lastReport = now;
+          options.onProgress({
+            epoch,
+            epochs: train.epochs,
+            step: s + 1,
+            steps: batches.length,
+            loss: weightSum > 0 ? lossSum / weightSum : 0,
+            examplesPerSecond: examples / ((now - started) / 1000),
+            seconds: (now - started) / 1000,
+          });
+        }
+        if (now - lastYield > 200) {
+          // Let timers and I/O (progress writes, abort signals) run.
+          lastYield = now;
+          await new Promise((r) => setImmediate(r));
+        }
       }
-      state.step++;
-      applyAdam(state, names, g.dense, sparse, train);
-      sparse.reset();
-      lossSum += g.loss * g.weightSum;
-      weightSum += g.weightSum;
-      examples += rows.length;
-
-      const now = performance.now();
-      if (options.onProgress && (now - lastReport >= progressEvery || s === batches.length - 1)) {
-        lastReport = now;
-        options.onProgress({
-          epoch,
-          epochs: train.epochs,
-          step: s + 1,
-          steps: batches.length,
-          loss: weightSum > 0 ? lossSum / weightSum : 0,
-          examplesPerSecond: examples / ((now - started) / 1000),
-          seconds: (now - started) / 1000,
-        });
-      }
-      if (now - lastYield > 200) {
-        // Let timers and I/O (progress writes, abort signals) run.
-        lastYield = now;
-        await new Promise((r) => setImmediate(r));
-      }
+      const seconds = (performance.now() - started) / 1000;
+      state.history.push({ epoch, loss: weightSum > 0 ? lossSum / weightSum : 0, examples, seconds, examplesPerSecond: examples / seconds });
+      state.epoch = epoch + 1;
+      if (options.onEpochEnd) await options.onEpochEnd(toCheckpoint(state, model, train, C, V, fingerprint, vocab));
     }
-    const seconds = (performance.now() - started) / 1000;
-    state.history.push({ epoch, loss: weightSum > 0 ? lossSum / weightSum : 0, examples, seconds, examplesPerSecond: examples / seconds });
-    state.epoch = epoch + 1;
-    if (options.onEpochEnd) await options.onEpochEnd(toCheckpoint(state, model, train, C, V, fingerprint, vocab));
+  } finally {
+    await pool?.close();
   }
   return { weights: copyWeights(state.weights), history: [...state.history], backend };
+}
+
+/** Examples per epoch from which the BiLSTM trains on two threads by default (a batch or two per thread is not worth a thread). */
+const LSTM_THREADS_MIN_EXAMPLES = 1_000;
+
+/**
+ * Threads of a fused BiLSTM run: the requested count, else the resumed run's, else
+ * DISTILLERY_TRAIN_THREADS, else up to two (one per core) from LSTM_THREADS_MIN_EXAMPLES examples.
+ */
+export function lstmThreads(requested: number | undefined, examples: number, resumedWith?: number): number {
+  if (requested != null) return requested;
+  if (resumedWith != null) return resumedWith;
+  const env = Number(process.env.DISTILLERY_TRAIN_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
+  return examples >= LSTM_THREADS_MIN_EXAMPLES ? Math.max(1, Math.min(2, availableParallelism())) : 1;
+}
+
+/** One batch's gradients from T interleaved shares (lib/ml/lstm-parallel.ts), added in share order. */
+async function parallelGradients(
+  pool: BiLstmThreads,
+  T: number,
+  weights: StudentWeights,
+  rows: Int32Array,
+  data: NormalisedData,
+  settings: { temperature: number; alpha: number; loss: 'kl' | 'mse' },
+  dropout: Float32Array | undefined,
+  dim: number,
+  sparse: SparseRows,
+): Promise<{ loss: number; weightSum: number; dense: Float32Array[] }> {
+  let normaliser = 0;
+  for (let i = 0; i < rows.length; i++) normaliser += data.weights[rows[i]];
+  const others: Promise<FusedGradients>[] = [];
+  for (let s = 1; s < T; s++) {
+    const r = shareRows(rows, s, T);
+    if (r.length === 0) continue;
+    others.push(pool.start(s, { rows: r, dropout: shareDropout(dropout, dim, rows.length, s, T) ?? null, normaliser }));
+  }
+  const own = shareRows(rows, 0, T);
+  const config = weights.config as BiLstmConfig;
+  const mine = fusedBiLstmGradients(weights, makeBatch(data.offsets, data.tokens, own, config.maxLen), own, data, settings, shareDropout(dropout, dim, rows.length, 0, T), normaliser);
+  const results = [mine, ...(await Promise.all(others))];
+  const dense = mine.dense.map((a) => a.slice());
+  let loss = 0;
+  let weightSum = 0;
+  for (const r of results) {
+    for (let k = 0; k < dense.length; k++) {
+      const a = dense[k];
+      const b = r.dense[k];
+      if (r !== mine) for (let j = 0; j < a.length; j++) a[j] += b[j];
+    }
+    sparse.addRows(r.embeddingRows, r.embeddingGrads);
+    loss += r.loss;
+    weightSum += r.weightSum;
+  }
+  return { loss, weightSum, dense };
 }
 
 interface NormalisedData extends DistillTargets {
