@@ -20,6 +20,8 @@
  */
 import { tf } from './backend.ts';
 import type { BiLstmConfig, StudentConfig, TextCnnConfig, TfjsStudentConfig } from './config.ts';
+import { fusedBiLstmLogits } from './lstm-fused.ts';
+import { softmaxRows } from './math.ts';
 import { initNgramWeights, predictNgramProbs } from './ngram-student.ts';
 import { Rng } from './rng.ts';
 import { PAD_ID } from './tokenizer.ts';
@@ -373,6 +375,16 @@ export function predictProbs(weights: StudentWeights, data: { offsets: Int32Arra
   const order = sortedByLength(data.offsets, config.maxLen);
   const names = denseParamNames(config, weights.vocabSize, C);
   const out = new Float32Array(n * C);
+  if (config.arch === 'bilstm' && config.layers === 1) {
+    // The one-layer BiLSTM trains on the fused kernels: score with the same forward pass.
+    for (let s = 0; s < n; s += batchSize) {
+      const rows = order.subarray(s, Math.min(n, s + batchSize));
+      const logits = fusedBiLstmLogits(weights, makeBatch(data.offsets, data.tokens, rows, config.maxLen));
+      const probs = softmaxRows(logits, C);
+      for (let i = 0; i < rows.length; i++) out.set(probs.subarray(i * C, i * C + C), rows[i] * C);
+    }
+    return out;
+  }
   const params = paramTensors(weights, names);
   const byName = Object.fromEntries(names.map((nm, i) => [nm, params[i]]));
   try {
