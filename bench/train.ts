@@ -17,7 +17,7 @@ import { buildVocab } from '../lib/ml/features.ts';
 import { classificationReport, predictLabels } from '../lib/ml/metrics.ts';
 import { predictProbs } from '../lib/ml/model.ts';
 import { Vocab } from '../lib/ml/tokenizer.ts';
-import { trainStudent } from '../lib/ml/train.ts';
+import { lstmThreads, trainStudent } from '../lib/ml/train.ts';
 
 export interface BenchTrainOptions {
   model?: StudentConfigInput;
@@ -92,7 +92,11 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<Recor
   };
 }
 
-/** A tfjs student (TextCNN, BiLSTM) on COLD: throughput on this machine's backend and test accuracy. */
+/**
+ * A network student (TextCNN, BiLSTM) on COLD: throughput and test accuracy. The TextCNN trains on
+ * tfjs (the backend `initBackend` picks); the one-layer BiLSTM on the fused kernels (lib/ml/lstm-fused.ts).
+ * BENCH_TRAIN_EPOCHS sets the epochs (default 3).
+ */
 async function benchTfjsTrain(options: BenchTrainOptions): Promise<Record<string, unknown>> {
   const backend = await initBackend();
   const model = parseStudentConfig(options.model ?? DEFAULT_TEXTCNN);
@@ -140,6 +144,8 @@ async function benchTfjsTrain(options: BenchTrainOptions): Promise<Record<string
     vocab_size: vocab.size,
     model,
     batch_size: batchSize,
+    // The one-layer BiLSTM trains on the fused wasm kernels on this many threads (DISTILLERY_TRAIN_THREADS, else the cores, up to 2).
+    ...(model.arch === 'bilstm' && model.layers === 1 ? { threads: lstmThreads(undefined, n), kernels: 'fused wasm SIMD' } : {}),
     backend,
     load_average_at_start: round(load, 2),
   };
