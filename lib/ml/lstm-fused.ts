@@ -48,7 +48,7 @@ export function lstmKernel(): LstmExports {
     execFileSync(process.execPath, [join(here, '..', '..', 'scripts', 'build-wasm.mjs')], { stdio: 'inherit' });
   }
   const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(WASM)), { env: { abort: () => { throw new Error('lstm kernel aborted'); } } });
-  kernel = instance.exports as unknown as LstmExports;
+  kernel = { ...instance.exports } as unknown as LstmExports;
   return kernel;
 }
 
