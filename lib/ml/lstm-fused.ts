@@ -11,8 +11,8 @@
  *     side, forward and backward (dW = E_Uᵀ·dP and dE_U = dP·Wᵀ with dP the per-token sums);
  *   - the recurrence one direction at a time: per step one [b, H]·[H, 4H] GEMM and one pass over
  *     the gates (wasm), and backward through time the same way with Rᵀ;
- *   - dR = Σ_t h_{t−1}ᵀ dz_t as one GEMM over all steps, pooling ([max, mean] over each text's own
- *     steps), dropout and the dense layer in JavaScript (they are small).
+ *   - dR = Σ_t h_{t−1}ᵀ dz_t as one GEMM over all steps; pooling ([max, mean] over each text's own
+ *     steps) in wasm too; dropout and the dense layer in JavaScript (they are small).
  * Nothing here depends on timing or threads: the same batch gives bit-identical results.
  */
 import { execFileSync } from 'node:child_process';
@@ -31,6 +31,8 @@ interface LstmExports {
   gatherRows(dst: number, dstStride: number, src: number, srcStride: number, idx: number, n: number, width: number, bias: number): void;
   scatterAddRows(dst: number, dstStride: number, src: number, srcStride: number, idx: number, n: number, width: number): void;
   transpose(dst: number, src: number, srcStride: number, rows: number, cols: number): void;
+  poolForward(h: number, hStride: number, b: number, W: number, lengths: number, feat: number, argmax: number): void;
+  poolBackward(dy: number, dyStride: number, L: number, b: number, W: number, lengths: number, dFeat: number, argmax: number): void;
   sigmoidInPlace(p: number, n: number): void;
   tanhInPlace(p: number, n: number): void;
 }
@@ -119,10 +121,9 @@ interface ForwardState {
   index: TokenIndex;
   U: number;
   /** Pointers. */
-  p: Record<'w' | 'wT' | 'r' | 'rT' | 'bias' | 'eu' | 'euT' | 'pu' | 'g' | 'c' | 'tc' | 'h' | 'hT' | 'dy' | 'dh' | 'dc' | 'dr' | 'dpu' | 'dw' | 'deu' | 'idxF' | 'idxB' | 'scF' | 'scB', number>;
-  /** [b, 4H] pooled features (before dropout), and the step each max came from. */
+  p: Record<'w' | 'wT' | 'r' | 'rT' | 'bias' | 'eu' | 'euT' | 'pu' | 'g' | 'c' | 'tc' | 'h' | 'hT' | 'dy' | 'dh' | 'dc' | 'dr' | 'dpu' | 'dw' | 'deu' | 'idxF' | 'idxB' | 'scF' | 'scB' | 'lengths' | 'feat' | 'dfeat' | 'argmax', number>;
+  /** [b, 4H] pooled features (before dropout); the step each max came from stays in the kernel's memory. */
   features: Float32Array;
-  argmax: Int32Array;
 }
 
 /** Forward pass of the one-layer BiLSTM up to the pooled features [b, 4H]. */
@@ -163,6 +164,10 @@ function forwardFeatures(weights: StudentWeights, batch: Batch, withBackward: bo
     idxB: a.alloc(LB),
     scF: a.alloc(LB),
     scB: a.alloc(LB),
+    lengths: a.alloc(b),
+    feat: a.alloc(b * 4 * H),
+    dfeat: a.alloc(b * 4 * H),
+    argmax: a.alloc(b * 2 * H),
   };
   a.commit(k);
   const params = weights.params;
@@ -186,35 +191,14 @@ function forwardFeatures(weights: StudentWeights, batch: Batch, withBackward: bo
   }
 
   // [max, mean] over each text's own steps: features max fwd | max bwd | mean fwd | mean bwd.
-  const h = f32(k, p.h, LB * 2 * H);
-  const F = 4 * H;
-  const features = new Float32Array(b * F);
-  const argmax = new Int32Array(b * 2 * H);
-  for (let i = 0; i < b; i++) {
-    const n = lengths[i];
-    const fi = i * F;
-    for (let j = 0; j < 2 * H; j++) {
-      let best = h[i * 2 * H + j];
-      let at = 0;
-      let sum = best;
-      for (let t = 1; t < n; t++) {
-        const v = h[(t * b + i) * 2 * H + j];
-        sum += v;
-        if (v > best) {
-          best = v;
-          at = t;
-        }
-      }
-      features[fi + j] = best;
-      features[fi + 2 * H + j] = sum / n;
-      argmax[i * 2 * H + j] = at;
-    }
-  }
+  i32(k, p.lengths, b).set(lengths);
+  k.poolForward(p.h, 2 * H, b, 2 * H, p.lengths, p.feat, p.argmax);
+  const features = f32(k, p.feat, b * 4 * H).slice();
   if (withBackward) {
     i32(k, p.scF, LB).set(index.fwdScatter);
     i32(k, p.scB, LB).set(index.bwdScatter);
   }
-  return { k, config, batch, index, U, p, features, argmax };
+  return { k, config, batch, index, U, p, features };
 }
 
 /** Rows of the long operand per pass of `gemmOverSteps` (32, 64 and 96 measured alike; 128 slower; all of K 1.3× slower). */
@@ -308,17 +292,8 @@ export function fusedBiLstmGradients(
   if (dropout) for (let j = 0; j < dFeat.length; j++) dFeat[j] *= dropout[j];
 
   // Pooling backward into dL/dh [L, b, 2, H].
-  const dy = f32(k, p.dy, LB * 2 * H);
-  dy.fill(0);
-  for (let i = 0; i < b; i++) {
-    const n = batch.lengths[i];
-    for (let j = 0; j < 2 * H; j++) {
-      const gMax = dFeat[i * F + j];
-      const gMean = dFeat[i * F + 2 * H + j] / n;
-      if (gMean !== 0) for (let t = 0; t < n; t++) dy[(t * b + i) * 2 * H + j] += gMean;
-      dy[(s.argmax[i * 2 * H + j] * b + i) * 2 * H + j] += gMax;
-    }
-  }
+  f32(k, p.dfeat, b * F).set(dFeat);
+  k.poolBackward(p.dy, 2 * H, L, b, 2 * H, p.lengths, p.dfeat, p.argmax);
 
   // Backward through time per direction; dR = Σ_t h_{t−1}ᵀ dz_t; dP = per-token sums of dz.
   for (let d = 0; d < 2; d++) k.transpose(p.rT + d * H * G * 4, p.r + d * H * G * 4, G, H, G);

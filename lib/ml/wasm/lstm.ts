@@ -303,3 +303,86 @@ export function transpose(dst: usize, src: usize, srcStride: i32, rows: i32, col
     for (let c = 0; c < cols; c++) store<f32>(dst + (<usize>(c * rows + r) << 2), load<f32>(s + (<usize>c << 2)));
   }
 }
+
+// ---- Pooling over time -------------------------------------------------------------------------
+// h: [L, b, ·] at row stride hStride, W features per row; lengths: i32 [b].
+// feat: [b, 2W] = max over each text's own steps | their mean; argmax: i32 [b, W], the first step of each max.
+export function poolForward(h: usize, hStride: i32, b: i32, W: i32, lengths: usize, feat: usize, argmax: usize): void {
+  for (let i = 0; i < b; i++) {
+    const n = load<i32>(lengths + (<usize>i << 2));
+    const inv = f32x4.splat(<f32>1.0 / <f32>n);
+    const fi = feat + (<usize>(i * 2 * W) << 2);
+    const ai = argmax + (<usize>(i * W) << 2);
+    const rowStep = <usize>(b * hStride) << 2;
+    let j = 0;
+    for (; j + 4 <= W; j += 4) {
+      let p = h + (<usize>(i * hStride + j) << 2);
+      let best = v128.load(p);
+      let sum = best;
+      let at = i32x4.splat(0);
+      for (let t = 1; t < n; t++) {
+        p += rowStep;
+        const v = v128.load(p);
+        sum = f32x4.add(sum, v);
+        const gt = f32x4.gt(v, best);
+        best = v128.bitselect(v, best, gt);
+        at = v128.bitselect(i32x4.splat(t), at, gt);
+      }
+      v128.store(fi + (<usize>j << 2), best);
+      v128.store(fi + (<usize>(W + j) << 2), f32x4.mul(sum, inv));
+      v128.store(ai + (<usize>j << 2), at);
+    }
+    for (; j < W; j++) {
+      let p = h + (<usize>(i * hStride + j) << 2);
+      let best = load<f32>(p);
+      let sum = best;
+      let at = 0;
+      for (let t = 1; t < n; t++) {
+        p += rowStep;
+        const v = load<f32>(p);
+        sum += v;
+        if (v > best) {
+          best = v;
+          at = t;
+        }
+      }
+      store<f32>(fi + (<usize>j << 2), best);
+      store<f32>(fi + (<usize>(W + j) << 2), sum * (<f32>1.0 / <f32>n));
+      store<i32>(ai + (<usize>j << 2), at);
+    }
+  }
+}
+
+// dy [L, b, ·] (row stride dyStride, W used per row) = the pooling's gradient: dFeat [b, 2W] (max | mean).
+// Rows past a text's end stay zero.
+export function poolBackward(dy: usize, dyStride: i32, L: i32, b: i32, W: i32, lengths: usize, dFeat: usize, argmax: usize): void {
+  memory.fill(dy, 0, <usize>(L * b * dyStride) << 2);
+  const rowStep = <usize>(b * dyStride) << 2;
+  for (let i = 0; i < b; i++) {
+    const n = load<i32>(lengths + (<usize>i << 2));
+    const inv = <f32>1.0 / <f32>n;
+    const gi = dFeat + (<usize>(i * 2 * W) << 2);
+    let j = 0;
+    for (; j + 4 <= W; j += 4) {
+      const g = f32x4.mul(v128.load(gi + (<usize>(W + j) << 2)), f32x4.splat(inv));
+      let p = dy + (<usize>(i * dyStride + j) << 2);
+      for (let t = 0; t < n; t++) {
+        v128.store(p, g);
+        p += rowStep;
+      }
+    }
+    for (; j < W; j++) {
+      const g = load<f32>(gi + (<usize>(W + j) << 2)) * inv;
+      let p = dy + (<usize>(i * dyStride + j) << 2);
+      for (let t = 0; t < n; t++) {
+        store<f32>(p, g);
+        p += rowStep;
+      }
+    }
+    for (j = 0; j < W; j++) {
+      const t = load<i32>(argmax + (<usize>(i * W + j) << 2));
+      const p = dy + (<usize>((t * b + i) * dyStride + j) << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(gi + (<usize>j << 2)));
+    }
+  }
+}
