@@ -17,6 +17,7 @@ import { buildVocab } from '../lib/ml/features.ts';
 import { classificationReport, predictLabels } from '../lib/ml/metrics.ts';
 import { predictProbs } from '../lib/ml/model.ts';
 import { Vocab } from '../lib/ml/tokenizer.ts';
+import { fusedKernelsAvailable } from '../lib/ml/lstm-fused.ts';
 import { lstmThreads, trainStudent } from '../lib/ml/train.ts';
 
 export interface BenchTrainOptions {
@@ -145,7 +146,7 @@ async function benchTfjsTrain(options: BenchTrainOptions): Promise<Record<string
     model,
     batch_size: batchSize,
     // The one-layer BiLSTM trains on the fused wasm kernels on this many threads (DISTILLERY_TRAIN_THREADS, else the cores, up to 2).
-    ...(model.arch === 'bilstm' && model.layers === 1 ? { threads: lstmThreads(undefined, n), kernels: 'fused wasm SIMD' } : {}),
+    ...(model.arch === 'bilstm' && model.layers === 1 && fusedKernelsAvailable() ? { threads: lstmThreads(undefined, n), kernels: 'fused wasm SIMD' } : {}),
     backend,
     load_average_at_start: round(load, 2),
   };

@@ -2,7 +2,7 @@
 // with npm's `assemblyscript`: nothing is downloaded. Run on install; lib/ml/lstm-fused.ts also runs
 // it when the .wasm is missing or older than its source.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,4 +18,7 @@ try {
   process.exit(0);
 }
 if (!existsSync(asc)) throw new Error(`build-wasm: ${asc} not found`);
-execFileSync(process.execPath, [asc, src, '--outFile', out, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '16'], { stdio: 'inherit' });
+// Written beside and renamed into place: processes that start together (test workers) never read half a file.
+const tmp = `${out}.${process.pid}.tmp`;
+execFileSync(process.execPath, [asc, src, '--outFile', tmp, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '16'], { stdio: 'inherit' });
+renameSync(tmp, out);

@@ -42,6 +42,24 @@ const WASM = join(here, 'wasm', 'lstm.wasm');
 const SOURCE = join(here, 'wasm', 'lstm.ts');
 
 let kernel: LstmExports | null = null;
+let unavailable: Error | null = null;
+
+/**
+ * Whether the kernels load here (their .wasm is built on install from npm's assemblyscript, a
+ * development dependency). Without them the BiLSTM trains and scores on tfjs ops, as before they existed.
+ */
+export function fusedKernelsAvailable(): boolean {
+  if (kernel) return true;
+  if (unavailable) return false;
+  try {
+    lstmKernel();
+    return true;
+  } catch (e) {
+    unavailable = e as Error;
+    console.warn(`fused BiLSTM kernels unavailable, using tfjs ops: ${unavailable.message}`);
+    return false;
+  }
+}
 
 /** The kernels' module (built on first use when the install step did not build it). */
 export function lstmKernel(): LstmExports {

@@ -20,7 +20,7 @@
  */
 import { tf } from './backend.ts';
 import type { BiLstmConfig, StudentConfig, TextCnnConfig, TfjsStudentConfig } from './config.ts';
-import { fusedBiLstmLogits } from './lstm-fused.ts';
+import { fusedBiLstmLogits, fusedKernelsAvailable } from './lstm-fused.ts';
 import { softmaxRows } from './math.ts';
 import { initNgramWeights, predictNgramProbs } from './ngram-student.ts';
 import { Rng } from './rng.ts';
@@ -375,7 +375,7 @@ export function predictProbs(weights: StudentWeights, data: { offsets: Int32Arra
   const order = sortedByLength(data.offsets, config.maxLen);
   const names = denseParamNames(config, weights.vocabSize, C);
   const out = new Float32Array(n * C);
-  if (config.arch === 'bilstm' && config.layers === 1) {
+  if (config.arch === 'bilstm' && config.layers === 1 && fusedKernelsAvailable()) {
     // The one-layer BiLSTM trains on the fused kernels: score with the same forward pass.
     for (let s = 0; s < n; s += batchSize) {
       const rows = order.subarray(s, Math.min(n, s + batchSize));

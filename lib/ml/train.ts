@@ -26,7 +26,7 @@ import { Rng } from './rng.ts';
 import { packIds, type PackedIds, type VocabJSON } from './tokenizer.ts';
 import type { FeatureVocabJSON } from './features.ts';
 import { trainNgramStudent } from './ngram-student.ts';
-import { fusedBiLstmGradients, type FusedGradients } from './lstm-fused.ts';
+import { fusedBiLstmGradients, fusedKernelsAvailable, type FusedGradients } from './lstm-fused.ts';
 import { BiLstmThreads, shareDropout, shareRows, shareWeights } from './lstm-parallel.ts';
 import type { BiLstmConfig } from './config.ts';
 import { availableParallelism } from 'node:os';
@@ -107,7 +107,7 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
   const fingerprint = fingerprintData(data, C);
   // The one-layer BiLSTM (the default) trains on the fused wasm kernels, on `threads` threads;
   // stacked BiLSTMs and the TextCNN on tfjs ops, on one.
-  const fused = model.arch === 'bilstm' && model.layers === 1;
+  const fused = model.arch === 'bilstm' && model.layers === 1 && fusedKernelsAvailable();
   const checkpoint = options.resumeFrom ? (options.resumeFrom instanceof Uint8Array ? decodeCheckpoint(options.resumeFrom) : options.resumeFrom) : null;
   const train = fused
     ? { ...parsed, threads: lstmThreads(parsed.threads, data.offsets.length - 1, checkpoint ? (checkpoint.train.threads ?? 1) : undefined) }
