@@ -118,6 +118,10 @@ const cases: Case[] = [
     name: 'Max keepDims, last axis',
     run: () => gradOf((a) => tf.max(a, -1, true), [randn([6, 7], 54)], 55),
   },
+  {
+    name: 'Max over a single position (a batch of one-token texts)',
+    run: () => gradOf((a) => tf.max(a, 1), [randn([5, 1, 6], 56)], 57),
+  },
 ];
 
 const reference = new Map<string, Float32Array[]>();

@@ -143,7 +143,8 @@ export const maxGradient: GradFunc = (dy, saved, attrs) => {
         const outer = keptShape.reduce((p, s) => p * s, 1);
         const flat = tf.reshape(tf.transpose(x, perm), [outer, reducedSize]);
         // int32 oneHot then cast: the wasm OneHot kernel returns all zeros when asked for float32.
-        const winner = tf.cast(tf.oneHot(tf.argMax(flat, 1), reducedSize), 'float32');
+        // A max over one position (a batch of one-token texts) passes dy straight through: oneHot rejects depth 1.
+        const winner = reducedSize === 1 ? tf.ones([outer, 1]) : tf.cast(tf.oneHot(tf.argMax(flat, 1), reducedSize), 'float32');
         const spread = tf.mul(winner, tf.reshape(grad, [outer, 1]));
         const unflat = tf.reshape(spread, [...keptShape, ...axes.map((a) => x.shape[a])]);
         return tf.transpose(unflat, inversePermutation(perm));

@@ -139,6 +139,28 @@ describe('fused BiLSTM kernels', () => {
       expect(maxDiff(dense(b), dense(a))).toBeLessThan(1e-6);
     });
 
+    it(`${tag}: a batch of one-token texts (one step, no recurrence) equals tfjs too`, async () => {
+      await initBackend();
+      const data = syntheticData(9, 5);
+      data.ids = data.ids.map((t) => t.subarray(0, 1));
+      const packed = packIds(data.ids);
+      const targets = { ...data, ids: undefined };
+      const weights = randomWeights(config, 7);
+      const rows = Int32Array.from({ length: 9 }, (_, i) => i);
+      const batch = makeBatch(packed.offsets, packed.tokens, rows, 40);
+      expect(batch.len).toBe(1);
+      const names = denseParamNames(weights.config as never, VOCAB, 2);
+      const ref = computeGradients(weights, names, batch, rows, targets, 2, settings, undefined);
+      // The same texts padded to two positions: padding changes nothing either way.
+      const padded = { ...batch, len: 2, ids: Int32Array.from({ length: 18 }, (_, j) => (j % 2 ? 0 : batch.ids[j >> 1])) };
+      const refPadded = computeGradients(weights, names, padded, rows, targets, 2, settings, undefined);
+      names.forEach((name, k) => expect(maxDiff(refPadded.dense[k], ref.dense[k]), name).toBeLessThan(1e-6 * Math.max(1, maxAbs(ref.dense[k]))));
+      const got = fusedBiLstmGradients(weights, batch, rows, targets, settings, undefined);
+      expect(got.loss).toBeCloseTo(ref.loss, 6);
+      names.forEach((name, k) => expect(maxDiff(got.dense[k], ref.dense[k]), name).toBeLessThan(1e-5 * Math.max(1, maxAbs(ref.dense[k])) + 1e-7));
+      expect(maxAbs(got.dense[1])).toBe(0); // dR: no step has a previous state
+    });
+
     it(`${tag}: gradients match central finite differences of the loss`, () => {
       const data = syntheticData(13, 8);
       const packed = packIds(data.ids);
