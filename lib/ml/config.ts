@@ -100,9 +100,11 @@ export const trainConfigSchema = z
     /** Clip the global gradient norm (0 = off). Guards against the rare huge step on 5×-weighted human labels. */
     clipNorm: z.number().min(0).default(5),
     /**
-     * n-gram student: threads that train data-parallel shares of each epoch, averaged at its end
-     * (lib/ml/ngram-parallel.ts). Default: DISTILLERY_TRAIN_THREADS, else up to two (one per core)
-     * when an epoch has ≥ 20,000 examples. The model depends on it, so a resumed run keeps its own.
+     * Threads that train data-parallel shares: the n-gram student's shares of each epoch, merged
+     * four times an epoch (lib/ml/ngram-parallel.ts; default DISTILLERY_TRAIN_THREADS, else 1: a
+     * second thread measured slower), the one-layer BiLSTM's shares of each batch
+     * (lib/ml/lstm-parallel.ts; default DISTILLERY_TRAIN_THREADS, else up to two, one per core).
+     * The model depends on it, so a resumed run keeps its own.
      */
     threads: z.number().int().min(1).max(16).optional(),
   })

@@ -11,6 +11,7 @@ import { predictProbs, type StudentWeights } from './model.ts';
 import { parseStudentConfig, type StudentConfigInput } from './config.ts';
 import { exportOnnx } from './onnx.ts';
 import { decodeCheckpoint, encodeCheckpoint, trainStudent, weightsFromCheckpoint, type TrainCheckpoint } from './train.ts';
+import { resolveThreads } from './ngram-student.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-ngram-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -167,6 +168,22 @@ describe('n-gram student', () => {
     sameWeights(resumed.weights, two.weights);
     await expect(trainStudent({ ...base, train: { ...base.train, threads: 1 }, resumeFrom: saved })).rejects.toThrow('another training config');
   }, 120_000);
+
+  it('trains on one thread unless told otherwise (a second measured slower); a resume keeps its own count', () => {
+    const saved = process.env.DISTILLERY_TRAIN_THREADS;
+    try {
+      delete process.env.DISTILLERY_TRAIN_THREADS;
+      expect(resolveThreads(undefined)).toBe(1);
+      expect(resolveThreads(2)).toBe(2);
+      expect(resolveThreads(undefined, 2)).toBe(2);
+      process.env.DISTILLERY_TRAIN_THREADS = '2';
+      expect(resolveThreads(undefined)).toBe(2);
+      expect(resolveThreads(undefined, 1)).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.DISTILLERY_TRAIN_THREADS;
+      else process.env.DISTILLERY_TRAIN_THREADS = saved;
+    }
+  });
 
   it('feature weights replace the idf: kept as given, applied by the ONNX graph', async () => {
     const config = parseStudentConfig({ arch: 'ngram' });

@@ -368,28 +368,23 @@ export class NgramStepper {
   }
 }
 
-/**
- * Work per epoch (feature rows updated × row width) from which a second thread pays for itself:
- * about half a second of one thread. Below it (COLD's 22k short texts × 2 classes: 4.4M), starting
- * a worker thread (≈ 1 s with its TypeScript loader) costs more than the thread saves; Banking77's
- * 77-wide rows (8.5k texts: 39M) are above it.
- */
-export const THREADS_MIN_WORK = 30_000_000;
-
 /** Merges of the threads' shares per epoch (see lib/ml/ngram-parallel.ts for how it was chosen). */
 const SYNCS_PER_EPOCH = 4;
 
 /**
- * Threads to train with: the caller's, else DISTILLERY_TRAIN_THREADS, else one per core up to two
- * when an epoch has enough work. A resumed run keeps the thread count it started with (the model
- * depends on it), whatever this machine has.
+ * Threads to train with: the caller's, else DISTILLERY_TRAIN_THREADS, else one. One by default
+ * because a second thread did not pay on the 2-core machine: `npm run bench -- train` in an
+ * exclusive slot measured two threads at 0.86× one thread's examples/s on COLD and 0.93× on
+ * Banking77 (each thread keeps its own copy of the weights, AdaGrad and averaging sums, and the two
+ * copies' cache misses slow both; the merges and the thread's start add the rest). A resumed run
+ * keeps the thread count it started with (the model depends on it), whatever this machine has.
  */
-export function resolveThreads(requested: number | undefined, workPerEpoch: number, resumedWith?: number): number {
+export function resolveThreads(requested: number | undefined, resumedWith?: number): number {
   if (requested != null) return requested;
   if (resumedWith != null) return resumedWith;
   const env = Number(process.env.DISTILLERY_TRAIN_THREADS);
   if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
-  return workPerEpoch >= THREADS_MIN_WORK ? Math.max(1, Math.min(2, availableParallelism())) : 1;
+  return 1;
 }
 
 export async function trainNgramStudent(options: TrainStudentOptions): Promise<TrainResult> {
@@ -408,13 +403,9 @@ export async function trainNgramStudent(options: TrainStudentOptions): Promise<T
   if (n < 1) throw new Error('no training examples');
   for (let i = 0; i < packed.tokens.length; i++) if (packed.tokens[i] < 0 || packed.tokens[i] >= V) throw new Error(`feature id ${packed.tokens[i]} outside the vocabulary (size ${V})`);
   const fingerprint = fingerprintData(data, C);
-  const D = model.embeddingDim || C;
   const checkpoint = options.resumeFrom ? (options.resumeFrom instanceof Uint8Array ? decodeCheckpoint(options.resumeFrom) : options.resumeFrom) : null;
-  let visitsPerEpoch = 0;
-  for (let i = 0; i < n; i++) visitsPerEpoch += data.weights[i];
-  const workPerEpoch = packed.tokens.length * D * (visitsPerEpoch / n);
   // The thread count is part of the config: the model depends on it, so a resume must match it.
-  const train: TrainConfig = { ...parsed, threads: resolveThreads(parsed.threads, workPerEpoch, checkpoint ? (checkpoint.train.threads ?? 1) : undefined) };
+  const train: TrainConfig = { ...parsed, threads: resolveThreads(parsed.threads, checkpoint ? (checkpoint.train.threads ?? 1) : undefined) };
 
   let s: NgramState;
   if (checkpoint) {
