@@ -3,7 +3,8 @@
  * a throwaway SQLite database with the COLD task, 5,000 imported items, two default-size
  * TextCNN students (fresh weights: speed does not depend on their values) — the first
  * approved and live, the second approved and ready to deploy — a lead's API token, and
- * `next start` on the production build in .next (run `npm run build` first).
+ * the console's server (server.ts: Next's production build in .next, run `npm run build` first,
+ * with the predict fast path).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,7 +34,8 @@ export interface ServingFixture {
   nextModelId: number;
   texts: string[];
   server: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (a profiled server needs seconds to write its profile). */
+  stop(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startServingFixture(opts: { port: number; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServingFixture> {
@@ -68,7 +70,7 @@ export async function startServingFixture(opts: { port: number; env?: Record<str
   await deployModel(db, { modelId: ids[0], actor: lead });
   await db.$disconnect();
 
-  const server = spawn(process.execPath, [...(opts.nodeArgs ?? []), 'node_modules/next/dist/bin/next', 'start', '-p', String(opts.port), '-H', '127.0.0.1'], {
+  const server = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'server.ts', '-p', String(opts.port), '-H', '127.0.0.1'], {
     env: { ...process.env, DATABASE_URL: url, DISTILLERY_DATA_DIR: dir, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -78,14 +80,14 @@ export async function startServingFixture(opts: { port: number; env?: Record<str
   const base = `http://127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (server.exitCode != null) throw new Error(`next start exited: ${log}`);
+    if (server.exitCode != null) throw new Error(`the console exited: ${log}`);
     try {
       const r = await fetch(`${base}/login`);
       if (r.ok) break;
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline) throw new Error(`next start did not answer within 120 s: ${log}`);
+    if (Date.now() > deadline) throw new Error(`the console did not answer within 120 s: ${log}`);
     await new Promise((r) => setTimeout(r, 300));
   }
   return {
@@ -95,9 +97,10 @@ export async function startServingFixture(opts: { port: number; env?: Record<str
     nextModelId: ids[1],
     texts,
     server,
-    async stop() {
+    async stop({ graceMs = 500 } = {}) {
       server.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 500));
+      const exited = new Promise((r) => server.once('exit', r));
+      if (server.exitCode == null) await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
       if (server.exitCode == null) server.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },

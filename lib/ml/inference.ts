@@ -14,6 +14,7 @@ import { INPUT_NAME, MODEL_VERSION_KEY, OUTPUT_NAME, readOnnxMetadata } from './
 import { studentModelVersion, type Prediction, type Predictor } from './predictor.ts';
 import { type PackedIds, packIds } from './tokenizer.ts';
 import { vocabFromJSON, type FeatureVocab, type FeatureVocabJSON } from './features.ts';
+import { OrtThread } from './ort-thread.ts';
 
 export interface OnnxStudentOptions {
   /** Threads inside one inference (default: 1 — a worker scoring large batches on a busy 2-core box is best with 1 per session; use 2 on an idle box). */
@@ -22,6 +23,8 @@ export interface OnnxStudentOptions {
   vocab?: FeatureVocab | FeatureVocabJSON;
   /** Overrides the version read from the model's metadata. */
   modelVersion?: string;
+  /** Run the session on a worker thread (OrtThread): tokenisation stays here, run() leaves this event loop. */
+  thread?: boolean;
 }
 
 export interface PredictOptions {
@@ -31,7 +34,7 @@ export interface PredictOptions {
 
 export class OnnxStudent implements Predictor {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: ort.InferenceSession | OrtThread,
     readonly config: StudentConfig,
     readonly numClasses: number,
     readonly vocab: FeatureVocab | null,
@@ -47,14 +50,15 @@ export class OnnxStudent implements Predictor {
     let vocab: FeatureVocab | null = null;
     if (options.vocab) vocab = 'encodeAll' in options.vocab ? options.vocab : vocabFromJSON(options.vocab);
     else if (meta['distillery.vocab']) vocab = vocabFromJSON(meta['distillery.vocab']);
-    const session = await ort.InferenceSession.create(bytes, {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: options.intraOpThreads ?? 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       enableCpuMemArena: true,
       enableMemPattern: true,
-    });
+    };
+    const session = options.thread ? await OrtThread.start(bytes, sessionOptions) : await ort.InferenceSession.create(bytes, sessionOptions);
     return new OnnxStudent(session, config, numClasses, vocab, options.modelVersion ?? versionOf(meta, bytes));
   }
 
@@ -95,6 +99,11 @@ export class OnnxStudent implements Predictor {
         const m = Math.min(offsets[r + 1] - start, maxLen);
         if (m === 0) words[2 * i * L] = 1; // empty text → OOV, as in training
         for (let t = 0; t < m; t++) words[2 * (i * L + t)] = tokens[start + t];
+      }
+      if (this.session instanceof OrtThread) {
+        const probs = await this.session.run(INPUT_NAME, OUTPUT_NAME, ids, [rows.length, L]);
+        for (let i = 0; i < rows.length; i++) out.set(probs.subarray(i * C, i * C + C), rows[i] * C);
+        continue;
       }
       const result = await this.session.run({ [INPUT_NAME]: new ort.Tensor('int64', ids, [rows.length, L]) });
       const probs = result[OUTPUT_NAME].data as Float32Array;

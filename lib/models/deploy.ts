@@ -44,8 +44,14 @@ async function modelOrThrow(db: Db | Tx, modelId: number) {
   return m;
 }
 
-/** Listeners told after every change of what serves a phase (the in-process serving cache). */
-const listeners = new Set<(phaseId: number) => void>();
+/**
+ * Listeners told after every change of what serves a phase (the in-process serving cache). One set
+ * per process, on globalThis: Next bundles each route with its own copy of lib/, and the console
+ * server's predict fast path loads another, so a deploy handled by one copy must reach the
+ * predict service whichever copy made it.
+ */
+const g = globalThis as unknown as { __distilleryServingListeners?: Set<(phaseId: number) => void> };
+const listeners = (g.__distilleryServingListeners ??= new Set());
 export function onServingChange(fn: (phaseId: number) => void): () => void {
   listeners.add(fn);
   return () => listeners.delete(fn);

@@ -9,6 +9,8 @@ export interface ServingConfig {
   maxQueue: number;
   /** Deployed models whose sessions stay loaded. */
   cachedModels: number;
+  /** onnxruntime's run() on a worker thread per model instead of the event loop's thread (SERVE_INFERENCE_THREAD=1; server.ts turns it on). */
+  inferenceThread: boolean;
 }
 
 const num = (v: string | undefined, d: number) => (v != null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
@@ -21,5 +23,6 @@ export function servingConfig(env: NodeJS.ProcessEnv = process.env): ServingConf
     intraOpThreads: Math.max(1, num(env.SERVE_THREADS, 1)),
     maxQueue: num(env.SERVE_MAX_QUEUE, 20_000),
     cachedModels: Math.max(2, num(env.SERVE_CACHED_MODELS, 4)),
+    inferenceThread: env.SERVE_INFERENCE_THREAD === '1',
   };
 }

@@ -1,11 +1,8 @@
 import { intParam, jsonBody, route } from '@/lib/http/route.ts';
-import { predictCaller } from '@/lib/serving/access.ts';
-import { predictService } from '@/lib/serving/predict.ts';
-import { predictRequestSchema } from '@/lib/serving/schemas.ts';
+import { predictPhase } from '@/lib/serving/handlers.ts';
 
 // POST /api/v1/phases/:id/predict { texts, priority? } – label, probabilities and model version per text
-export const POST = route<{ id: string }>({ role: 'annotator', scope: 'predict' }, async ({ req, db, user, params }) => {
-  predictCaller(user);
-  const { texts, priority } = predictRequestSchema.parse(await jsonBody(req));
-  return predictService(db).predict(intParam(params.id, 'phase id'), texts, { lane: priority });
-});
+// (Bearer-token calls are answered by the console server's fast path, lib/serving/http.ts, with the same function)
+export const POST = route<{ id: string }>({ role: 'annotator', scope: 'predict' }, async ({ req, db, user, params }) =>
+  predictPhase(db, user, intParam(params.id, 'phase id'), await jsonBody(req)),
+);
