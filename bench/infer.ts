@@ -4,9 +4,10 @@
  *   infer_p50_ms       one text per call (1 thread), tokenisation included
  *   api_items_per_s, api_p99_ms   the predict API over HTTP loopback on the production build,
  *                      50 clients for BENCH_API_SECONDS (default 15) s, micro-batched server side
- * Needs `npm run build` first (the API part starts `next start` on a throwaway database).
+ * The API part starts the console server (server.ts) on a throwaway database, building it first when stale.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { buildIsCurrent, markBuilt } from '../lib/demo/build.ts';
 import { loadavg } from 'node:os';
 import { DEFAULT_TEXTCNN } from '../lib/ml/config.ts';
 import { readCold } from '../lib/datasets/cold.ts';
@@ -48,18 +49,19 @@ export async function benchInfer(): Promise<Record<string, unknown>> {
   const clients = 50;
   const seconds = Number(process.env.BENCH_API_SECONDS || 15);
   const textsPerRequest = Number(process.env.BENCH_API_TEXTS || 32);
-  if (!existsSync('.next/BUILD_ID')) {
-    console.error('infer: no production build in .next (npm run build): the API part is skipped');
+  // The API part needs the production build of these sources: built here when missing or stale.
+  if (!buildIsCurrent(process.cwd())) {
+    console.error('infer: building the console (next build)…');
+    execFileSync(process.execPath, ['node_modules/next/dist/bin/next', 'build'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+    markBuilt(process.cwd());
   }
-  let api = null;
-  if (existsSync('.next/BUILD_ID')) {
   const f = await startServingFixture({ port: Number(process.env.BENCH_API_PORT || 3291) });
+  let api;
   try {
     await runClients(f, { clients, seconds: 2, textsPerRequest }); // warm-up: sessions, JIT
     api = await runClients(f, { clients, seconds, textsPerRequest });
   } finally {
     await f.stop();
-  }
   }
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   return {

@@ -24,6 +24,9 @@ import { resetPredictService } from '../lib/serving/predict.ts';
 import { runCli } from '../lib/cli/cli.ts';
 import { PREDICT_EXAMPLE } from '../lib/openapi/document.ts';
 import { predictResponseSchema } from '../lib/serving/schemas.ts';
+import { isFastPredict, serveFastPredict } from '../lib/serving/http.ts';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 process.env.DISTILLERY_DATA_DIR = mkdtempSync(join(tmpdir(), 'distillery-ship-'));
 
@@ -138,6 +141,59 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     const multi = await call(routes.multi.POST!, '/api/v1/predict', { token: tokens['lead-predict'], body: { phases: ['cold/offensive', String(phaseId)], texts: ['a'] } });
     expect(Object.keys(multi.body.results).sort()).toEqual([String(phaseId), 'cold/offensive']);
     expect(multi.body.results['cold/offensive'].results[0].modelVersion).toBe(`p${phaseId}.r0`);
+  });
+
+  it('answers Bearer-token predict calls on the console server’s fast path exactly as the Next routes do', async () => {
+    // The fast path (server.ts) on a plain node:http server, next to the route handlers.
+    const server = createServer((req, res) => (isFastPredict(req) ? void serveFastPredict(req, res, { headers: { 'x-frame-options': 'DENY' } }) : res.writeHead(418).end()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const noScope = (await createApiToken(t.db, (await t.db.user.findUniqueOrThrow({ where: { email: 'lead@t.dev' } })).id, 'readonly', ['read'])).token;
+    const raw = async (path: string, token: string, body: string) => {
+      const r = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+      return { status: r.status, body: await r.json(), frame: r.headers.get('x-frame-options') };
+    };
+    const viaRoute = async (path: string, token: string, body: string, id?: string) => {
+      const req = new NextRequest(new URL(path, 'http://localhost'), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+      const params: Record<string, string> = id === undefined ? {} : { id };
+      const res = await (id === undefined ? routes.multi : routes.predict).POST!(req, { params: Promise.resolve(params) });
+      return { status: res.status, body: await res.json() };
+    };
+    try {
+      const one = `/api/v1/phases/${phaseId}/predict`;
+      const cases: [string, string, string, string | undefined][] = [
+        [one, tokens['lead-predict'], JSON.stringify({ texts: TEXTS, priority: 'high' }), String(phaseId)],
+        [one, tokens['annotator-predict'], JSON.stringify({ texts: ['x'] }), String(phaseId)],
+        [one, 'not-a-token', JSON.stringify({ texts: ['x'] }), String(phaseId)],
+        [one, noScope, JSON.stringify({ texts: ['x'] }), String(phaseId)],
+        [one, tokens['lead-predict'], JSON.stringify({ texts: [] }), String(phaseId)],
+        [one, tokens['lead-predict'], '{"texts": [', String(phaseId)],
+        [one, tokens['lead-predict'], JSON.stringify({ texts: ['x'.repeat(1024 * 1024)] }), String(phaseId)],
+        [one, tokens['lead-predict'], '['.repeat(100) + ']'.repeat(100), String(phaseId)],
+        ['/api/v1/phases/abc/predict', tokens['lead-predict'], JSON.stringify({ texts: ['x'] }), 'abc'],
+        ['/api/v1/phases/999999/predict', tokens['lead-predict'], JSON.stringify({ texts: ['x'] }), '999999'],
+        ['/api/v1/predict', tokens['lead-predict'], JSON.stringify({ phases: ['cold/offensive', String(phaseId)], texts: TEXTS }), undefined],
+        ['/api/v1/predict', tokens['lead-predict'], JSON.stringify({ phases: ['cold/nope'], texts: ['x'] }), undefined],
+      ];
+      const statuses = [];
+      for (const [path, token, body, id] of cases) {
+        const [fast, next] = [await raw(path, token, body), await viaRoute(path, token, body, id)];
+        expect({ path, token, sent: body.slice(0, 60), status: fast.status, body: fast.body }).toEqual({ path, token, sent: body.slice(0, 60), ...next });
+        expect(fast.frame).toBe('DENY');
+        statuses.push(fast.status);
+      }
+      expect(statuses).toEqual([200, 200, 401, 403, 400, 400, 413, 400, 400, 404, 200, 404]);
+      // Only POSTs with a Bearer token to the two predict paths take the fast path: cookie calls keep Next's CSRF checks.
+      const probe = (method: string, url: string, headers: Record<string, string>) => isFastPredict({ method, url, headers } as IncomingMessage);
+      expect(probe('POST', one, { authorization: 'Bearer x' })).toBe(true);
+      expect(probe('POST', `${one}?debug=1`, { authorization: 'Bearer x' })).toBe(true);
+      expect(probe('POST', one, { cookie: 'distillery_session=x' })).toBe(false);
+      expect(probe('GET', one, { authorization: 'Bearer x' })).toBe(false);
+      expect(probe('POST', `/api/models/1/deploy`, { authorization: 'Bearer x' })).toBe(false);
+      expect(probe('POST', `/api/v1/phases/${phaseId}/predict/x`, { authorization: 'Bearer x' })).toBe(false);
+    } finally {
+      server.close();
+    }
   });
 
   it('reviews the flip set of a candidate against the deployed model and sends the unlabelled flips to the front of the queue', async () => {
