@@ -3,7 +3,7 @@
  * behind a node:http server that answers Bearer-token predict API calls itself
  * (lib/serving/http.ts) — through Next, such a call cost ~3 ms of CPU in routing and web streams
  * before any inference. Everything else goes to Next unchanged.
- *   node_modules/.bin/tsx server.ts [-p 3000] [-H 127.0.0.1]     (PORT / HOSTNAME work too)
+ *   node_modules/.bin/tsx server.ts [-p 3000] [-H 127.0.0.1]     (or PORT)
  * `next start` still serves the console, without the fast path.
  */
 // First: Next's process setup (AsyncLocalStorage on globalThis), which next/server's modules need when loaded.
@@ -21,7 +21,8 @@ const arg = (short: string, long: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const port = Number(arg('-p', '--port') ?? process.env.PORT ?? 3000);
-const hostname = arg('-H', '--hostname') ?? process.env.HOSTNAME ?? '0.0.0.0';
+// Not $HOSTNAME: shells set it to the machine's name. All interfaces, as `next start`.
+const hostname = arg('-H', '--hostname') ?? '0.0.0.0';
 (process.env as Record<string, string>).NODE_ENV = 'production';
 // Inference on a worker thread per model: this process loads TypeScript, so it can start one.
 process.env.SERVE_INFERENCE_THREAD ??= '1';

@@ -74,7 +74,8 @@ if (!buildIsCurrent(root)) {
 }
 
 log(`starting the console on http://${host}:${port}`);
-const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', host], {
+// server.ts: Next's production build plus the predict API's fast path (what `npm start` runs).
+const server = spawn(process.execPath, ['--import', 'tsx', 'server.ts', '-p', String(port), '-H', host], {
   stdio: ['ignore', 'inherit', 'inherit'],
   env: { ...process.env, DISTILLERY_DATA_DIR: dataDir() },
 });
