@@ -25,6 +25,12 @@ export interface OnnxStudentOptions {
   modelVersion?: string;
   /** Run the session on a worker thread (OrtThread): tokenisation stays here, run() leaves this event loop. */
   thread?: boolean;
+  /**
+   * false: onnxruntime's intra-op threads sleep between batches instead of spinning (the predict API:
+   * 10% less CPU per request and 3–4% more items/s in the infer bench, where the load generator,
+   * the event loop and two onnxruntime threads share two cores).
+   */
+  spin?: boolean;
 }
 
 export interface PredictOptions {
@@ -57,6 +63,8 @@ export class OnnxStudent implements Predictor {
       graphOptimizationLevel: 'all',
       enableCpuMemArena: true,
       enableMemPattern: true,
+      // Idle pool threads spin by default, burning CPU that a server's other threads need.
+      ...(options.spin === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     };
     const session = options.thread ? await OrtThread.start(bytes, sessionOptions) : await ort.InferenceSession.create(bytes, sessionOptions);
     return new OnnxStudent(session, config, numClasses, vocab, options.modelVersion ?? versionOf(meta, bytes));

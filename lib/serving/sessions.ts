@@ -53,7 +53,7 @@ export class SessionCache {
     const row = await db.studentModel.findUnique({ where: { id: modelId }, include: { round: { select: { number: true } } } });
     if (!row) throw notFound(`model ${modelId}`);
     const bytes = await modelFile(db, row, 'student.onnx');
-    const student = await OnnxStudent.load(new Uint8Array(bytes), { intraOpThreads: this.config.intraOpThreads, thread: this.config.inferenceThread });
+    const student = await OnnxStudent.load(new Uint8Array(bytes), { intraOpThreads: this.config.intraOpThreads, thread: this.config.inferenceThread, spin: false });
     const batcher = new MicroBatcher(async (texts) => (await student.predict(texts, { batchSize: this.config.maxBatch })).probs, student.numClasses, {
       maxBatch: this.config.maxBatch,
       maxWaitMs: this.config.maxWaitMs,
