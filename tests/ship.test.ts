@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NextRequest } from 'next/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freshDatabase, providers, type TestDatabase } from './helpers/db.ts';
 import { addStudent } from './helpers/students.ts';
 import { createApiToken, createUser } from '../lib/auth/users.ts';
@@ -240,6 +240,15 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     expect((await predict(['x'])).body.modelVersion).toBe(`p${phaseId}.r0`);
     expect((await t.db.studentModel.findUniqueOrThrow({ where: { id: m2 } })).status).toBe('retired');
     expect((await t.db.auditLog.findFirstOrThrow({ where: { action: 'model.rollback' } })).details).toContain('worse on region');
+
+    // A rollback made by another copy of lib/ (Next bundles each route with its own; server.ts loads
+    // one more) reaches this process's predict service at once, not after its state TTL.
+    await call(routes.deploy.POST!, '', { token: tokens.lead, body: {}, params: { id: String(m2) } });
+    expect((await predict(['x'])).body.modelVersion).toBe(`p${phaseId}.r1`);
+    vi.resetModules();
+    const otherCopy = await import('../lib/models/deploy.ts');
+    await otherCopy.rollback(t.db, { phaseId, actor: { id: (await t.db.user.findUniqueOrThrow({ where: { email: 'lead@t.dev' } })).id } });
+    expect((await predict(['x'])).body.modelVersion).toBe(`p${phaseId}.r0`);
   });
 
   it('runs a 50 % canary with live agreement counted, then promotes it', async () => {
