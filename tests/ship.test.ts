@@ -56,6 +56,9 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     t = await freshDatabase(provider);
     process.env.DATABASE_URL = t.url;
     (globalThis as { __distilleryDb?: unknown }).__distilleryDb = Promise.resolve({ db: t.db, config: t.config });
+    // Both ways of serving: on PostgreSQL each model's session runs on its own thread (as under
+    // `npm start`, server.ts), on SQLite on the event loop's thread (as under `next start`).
+    process.env.SERVE_INFERENCE_THREAD = provider === 'postgres' ? '1' : '';
     await resetPredictService();
     for (const role of ['annotator', 'lead'] as const) {
       const u = await createUser(t.db, { email: `${role}@t.dev`, name: role, role, password: `${role}-password` });
@@ -80,6 +83,7 @@ describe.each(providers)('shipping a student on %s', (provider) => {
     })) routes[name] = await import(`../app/api/${path}`);
   });
   afterAll(async () => {
+    delete process.env.SERVE_INFERENCE_THREAD;
     await resetPredictService();
     await t?.drop();
   });
