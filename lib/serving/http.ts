@@ -37,7 +37,7 @@ export async function serveFastPredict(req: IncomingMessage, res: ServerResponse
     const db = opts.db ?? (await getDb());
     const user = await userForApiToken(db, req.headers.authorization!.slice(7).trim());
     if (!user) throw unauthorized();
-    if (!hasRole(user.role, 'annotator')) throw forbidden('this needs the annotator role; you are ' + user.role);
+    if (!hasRole(user.role, 'annotator')) throw forbidden(`this needs the annotator role; you are ${user.role}`);
     if (user.scopes && !user.scopes.includes('predict')) throw forbidden('this token lacks the predict scope');
     const phase = PHASE_PREDICT.exec(req.url!);
     const out = phase ? await predictPhase(db, user, intParam(safeDecode(phase[1]), 'phase id'), await readJson(req)) : await predictPhases(db, user, await readJson(req));
@@ -80,6 +80,8 @@ function readJson(req: IncomingMessage): Promise<unknown> {
       } else chunks.push(c);
     });
     req.on('error', (e) => failed || reject(e));
+    // A client that goes away mid-body: settle, so nothing waits for an 'end' that never comes.
+    req.on('close', () => !req.complete && !failed && ((failed = true), reject(badRequest('the request body was cut off'))));
     req.on('end', () => {
       if (failed) return;
       let text: string;
