@@ -70,7 +70,9 @@ export async function startServingFixture(opts: { port: number; env?: Record<str
   await deployModel(db, { modelId: ids[0], actor: lead });
   await db.$disconnect();
 
-  const server = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'server.ts', '-p', String(opts.port), '-H', '127.0.0.1'], {
+  // BENCH_SERVER=next: plain `next start` (no fast path, inference on the event loop), for before/after runs.
+  const entry = process.env.BENCH_SERVER === 'next' ? ['node_modules/next/dist/bin/next', 'start'] : ['--import', 'tsx', 'server.ts'];
+  const server = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, '-p', String(opts.port), '-H', '127.0.0.1'], {
     env: { ...process.env, DATABASE_URL: url, DISTILLERY_DATA_DIR: dir, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
