@@ -6,7 +6,7 @@
  * the console's server (server.ts: Next's production build in .next, run `npm run build` first,
  * with the predict fast path).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { LocalArtifactStore } from '../lib/artifacts/store.ts';
 import { modelArtifactKey } from '../lib/rounds/run.ts';
 import { approveModel, deployModel } from '../lib/models/deploy.ts';
 import { call, processCpuMs } from './http-client.ts';
+import { consoleReady, startConsole, stopConsole } from '../tests/helpers/console.ts';
 
 export interface ServingFixture {
   url: string;
@@ -71,27 +72,10 @@ export async function startServingFixture(opts: { port: number; env?: Record<str
   await db.$disconnect();
 
   // BENCH_SERVER=next: plain `next start` (no fast path, inference on the event loop), for before/after runs.
-  const entry = process.env.BENCH_SERVER === 'next' ? ['node_modules/next/dist/bin/next', 'start'] : ['--import', 'tsx', 'server.ts'];
-  const server = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, '-p', String(opts.port), '-H', '127.0.0.1'], {
-    env: { ...process.env, DATABASE_URL: url, DISTILLERY_DATA_DIR: dir, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  server.stdout!.on('data', (d) => (log += d));
-  server.stderr!.on('data', (d) => (log += d));
-  const base = `http://127.0.0.1:${opts.port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (server.exitCode != null) throw new Error(`the console exited: ${log}`);
-    try {
-      const r = await fetch(`${base}/login`);
-      if (r.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`the console did not answer within 120 s: ${log}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  const consoleServer = startConsole({ port: opts.port, env: { DATABASE_URL: url, DISTILLERY_DATA_DIR: dir, ...opts.env }, entry: process.env.BENCH_SERVER === 'next' ? 'next' : 'server', nodeArgs: opts.nodeArgs, capture: true });
+  const server = consoleServer.child;
+  const base = consoleServer.url;
+  await consoleReady(consoleServer);
   return {
     url: base,
     phaseId,
@@ -100,10 +84,7 @@ export async function startServingFixture(opts: { port: number; env?: Record<str
     texts,
     server,
     async stop({ graceMs = 500 } = {}) {
-      server.kill('SIGTERM');
-      const exited = new Promise((r) => server.once('exit', r));
-      if (server.exitCode == null) await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
-      if (server.exitCode == null) server.kill('SIGKILL');
+      await stopConsole(consoleServer, graceMs);
       rmSync(dir, { recursive: true, force: true });
     },
   };

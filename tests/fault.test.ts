@@ -8,12 +8,12 @@
  * Needs the production build (.next, as `npm run demo` or the e2e tests make it); without a
  * current build the test is skipped and says so.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase, providers, type TestDatabase } from './helpers/db.ts';
+import { killConsole, startConsole, type ConsoleServer } from './helpers/console.ts';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker.ts';
 import { buildIsCurrent } from '../lib/demo/build.ts';
 import { createApiToken, createUser } from '../lib/auth/users.ts';
@@ -30,28 +30,16 @@ if (!built && process.env.CI) throw new Error('fault.test.ts needs a current pro
 if (!built) console.warn('fault.test.ts skipped: no current production build (.next); run `npx tsx scripts/build.ts` first');
 const LEASE_MS = 60_000;
 
-function startServer(port: number, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: root,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
-    stdio: 'ignore',
-    detached: true,
-  });
-}
-const killGroup = (c: ChildProcess | null) => {
-  try {
-    if (c?.pid && c.exitCode === null) process.kill(-c.pid, 'SIGKILL');
-  } catch {}
-};
+const startServer = (port: number, env: Record<string, string>) => startConsole({ port, env, entry: 'next' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!built).each(providers)('SIGKILL of the console and the worker on %s', (provider) => {
   let t: TestDatabase;
-  let server: ChildProcess | null = null;
+  let server: ConsoleServer | null = null;
   let worker: WorkerProcess | null = null;
   const data = mkdtempSync(join(tmpdir(), `distillery-fault-${provider}-`));
   afterAll(async () => {
-    killGroup(server);
+    killConsole(server);
     worker?.kill();
     await sleep(300);
     await t?.drop();
@@ -126,7 +114,7 @@ describe.skipIf(!built).each(providers)('SIGKILL of the console and the worker o
     expect((await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status).toBe('running');
 
     // Crash both processes mid-flight, then bring them back.
-    killGroup(server);
+    killConsole(server);
     worker.kill();
     await sleep(1000);
     worker = startWorkerProcess(env);

@@ -12,7 +12,7 @@
  * where they are missing the test fails and says why, unless DISTILLERY_TEST_NO_NETNS=1 skips it
  * on purpose. Like the fault test, it needs the production build (npm test builds first).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase, providers, type TestDatabase } from './helpers/db.ts';
+import { killConsole, startConsole, type ConsoleServer } from './helpers/console.ts';
 import { createIsolatedHost, listeningPorts, netnsUnavailable, type IsolatedHost, type ProbeTarget } from './helpers/netns.ts';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker.ts';
 import { buildIsCurrent } from '../lib/demo/build.ts';
@@ -60,16 +61,14 @@ async function freePort(): Promise<number> {
 describe.skipIf(!wanted || optedOut || !built)('a worker on another host (own network and mount namespace) on PostgreSQL with artifacts in the database', () => {
   let t: TestDatabase | undefined;
   let host: IsolatedHost | undefined;
-  let server: ChildProcess | null = null;
+  let server: ConsoleServer | null = null;
   let worker: WorkerProcess | null = null;
   let browser: Browser | null = null;
   const dirs: string[] = [];
   afterAll(async () => {
     await browser?.close().catch(() => {});
     worker?.kill();
-    try {
-      if (server?.pid && server.exitCode === null) process.kill(-server.pid, 'SIGKILL');
-    } catch {}
+    killConsole(server);
     await host?.destroy();
     await t?.drop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -94,12 +93,7 @@ describe.skipIf(!wanted || optedOut || !built)('a worker on another host (own ne
     // The console: the production server on PostgreSQL, model files in the database.
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
-      cwd: root,
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', DATABASE_URL: t.url, DISTILLERY_DATA_DIR: consoleData, DISTILLERY_ARTIFACTS: 'db' },
-      stdio: 'ignore',
-      detached: true,
-    });
+    server = startConsole({ port, env: { DATABASE_URL: t.url, DISTILLERY_DATA_DIR: consoleData, DISTILLERY_ARTIFACTS: 'db' }, entry: 'next' });
     await waitFor('the console', () => fetch(`${base}/login`).then((r) => r.ok, () => false), undefined, 60_000, 200);
 
     // The other host, and what it can reach: the relay, and nothing else of this machine or beyond.
