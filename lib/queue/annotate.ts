@@ -85,6 +85,30 @@ export async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase:
   };
 }
 
+/**
+ * A phase's label rule (labels, threshold, positive label, dependency) is fixed when the phase is
+ * created and never updated, and phases are never deleted (ids are not reused): it is kept per
+ * database client, so a submit validates its label without a query. The overlap k, which a lead
+ * changes, is never taken from here: statements read it from the Phase row as they run.
+ */
+const ruleCache = new WeakMap<object, Map<number, PhaseMeta>>();
+
+export async function phaseRule(db: Db, phaseId: number): Promise<PhaseMeta> {
+  let byId = ruleCache.get(db);
+  if (!byId) ruleCache.set(db, (byId = new Map()));
+  const hit = byId.get(phaseId);
+  if (hit) return hit;
+  const row = await db.phase.findUnique({
+    where: { id: phaseId },
+    select: { id: true, labels: true, threshold: true, positiveLabel: true, dependsOnPhaseId: true, dependsOnLabel: true },
+  });
+  if (!row) throw notFound(`phase ${phaseId}`);
+  const rule = parsePhase(row);
+  if (byId.size >= 10_000) byId.clear();
+  byId.set(phaseId, rule);
+  return rule;
+}
+
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const ONE = Uint8Array.of(1);
 
@@ -92,8 +116,11 @@ const ONE = Uint8Array.of(1);
 export async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expiresAt: Date }[], fallbackModelId: number | null): Promise<QueueItem[]> {
   if (!leases.length) return [];
   const provider = providerOf(db);
-  // Integers read back from the database: safe to inline, and it keeps one statement shape per batch size.
-  const ids = leases.map((l) => Math.trunc(Number(l.itemId))).join(', ');
+  // As parameters padded (with the last id) to 10 or 100: a few statement shapes, each prepared once per connection.
+  const idList = leases.map((l) => Math.trunc(Number(l.itemId)));
+  const width = idList.length <= 10 ? 10 : Math.max(100, idList.length);
+  while (idList.length < width) idList.push(idList[idList.length - 1]);
+  const ids = (first: number) => idList.map((_, i) => `$${i + first}`).join(', ');
   const C = phase.labels.length;
   type ItemRow = { id: unknown; text: string; sm: unknown; probs: Uint8Array | null; kl: unknown; js: unknown; flip: unknown; margin: unknown; loss: unknown };
   const items = await db.$queryRawUnsafe<ItemRow[]>(
@@ -103,18 +130,20 @@ export async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: numbe
        FROM "Item" i
        LEFT JOIN "QueueEntry" q ON q."phaseId" = $1 AND q."itemId" = i."id"
        LEFT JOIN "StudentScore" s ON s."itemId" = i."id" AND s."modelId" = COALESCE(q."modelId", $2)
-       WHERE i."id" IN (${ids})`,
+       WHERE i."id" IN (${ids(3)})`,
     ),
     phase.id,
     fallbackModelId,
+    ...idList,
   );
   const preds = await db.$queryRawUnsafe<{ itemId: unknown; probs: Uint8Array; weight: unknown }[]>(
     placeholders(
       provider,
       `SELECT tp."itemId", tp."probs", t."weight" FROM "TeacherPrediction" tp JOIN "Teacher" t ON t."id" = tp."teacherId"
-       WHERE t."phaseId" = $1 AND tp."itemId" IN (${ids}) ORDER BY t."id"`,
+       WHERE t."phaseId" = $1 AND tp."itemId" IN (${ids(2)}) ORDER BY t."id"`,
     ),
     phase.id,
+    ...idList,
   );
   const row = new Map(items.map((i) => [Number(i.id), i]));
   const label = (p: Float32Array) => phase.labels[decide(phase, p)[0]];
@@ -284,6 +313,26 @@ export async function recount(tx: Tx, provider: Provider, phaseId: number, itemI
 }
 
 /**
+ * recount after an answer was added (a submit): the usual outcome, the item reaching k answers,
+ * is one guarded UPDATE that stores the count and closes the entry (then the open count), instead
+ * of recount's three statements. When that UPDATE changes nothing (fewer than k answers, or the
+ * entry was already done), the general recount runs, so the result is recount's in every case.
+ */
+export async function recountAfterAnswer(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
+  const sql = (q: string) => placeholders(provider, q);
+  const answers = ANSWERS_OF_Q.replace(/q\."/g, '"QueueEntry"."');
+  const adjudicated = `EXISTS (SELECT 1 FROM "HumanLabel" h WHERE h."phaseId" = $1 AND h."itemId" = $2 AND h."source" = 'adjudication')`;
+  const closed = await tx.$executeRawUnsafe(
+    sql(`UPDATE "QueueEntry" SET "answers" = ${answers}, "done" = true WHERE "phaseId" = $1 AND "itemId" = $2 AND "done" = false AND (${answers} >= $3 OR ${adjudicated})`),
+    phaseId,
+    itemId,
+    overlap,
+  );
+  if (closed) await tx.$executeRawUnsafe(sql(`UPDATE "QueueState" SET "open" = "open" - $2 WHERE "phaseId" = $1`), phaseId, closed);
+  else await recount(tx, provider, phaseId, itemId, overlap);
+}
+
+/**
  * An item answered before the last rebuild was left out of the queue by it: before an answer is
  * taken back (undo, a change to skip, a lead sending a flag back) its entry is put back, counted
  * as done, so that recount can reopen it. `front`: it moves ahead of every open item.
@@ -379,10 +428,10 @@ async function duplicateOf(db: Db, clientId: string, userId: number, itemId: num
 export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: AnnotationView; duplicate: boolean }> {
   const clientId = typeof input.clientId === 'string' ? input.clientId.trim() : '';
   if (!clientId || clientId.length > 200) throw badRequest('clientId must be a non-empty string of at most 200 characters');
-  const dup = await duplicateOf(db, clientId, input.userId, input.itemId);
-  if (dup) return dup;
   if (!(ACTIONS as readonly string[]).includes(input.action)) throw badRequest(`action must be one of ${ACTIONS.join(', ')}, got "${input.action}"`);
-  const phase = await queuePhase(db, input.phaseId);
+  // A retried submit (same clientId) is found by the INSERT below, which then inserts nothing or
+  // hits the clientId's unique index: no lookup before it, and no query for the phase's labels.
+  const phase = await phaseRule(db, input.phaseId);
   const label = input.action === 'skip' ? null : (input.label ?? null);
   if (input.action === 'label' && label == null) throw badRequest('a label answer needs a label');
   if (label != null && !phase.labels.includes(label)) throw badRequest(`unknown label "${label}"; this phase's labels are ${phase.labels.join(', ')}`);
@@ -396,20 +445,22 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
       const now = dbNow(provider);
       // Inserted only while the user holds the item: an unexpired lease, or an expired one on an
       // item that did not go to k others meanwhile (a slow annotator's answer is not lost).
-      const inserted = await tx.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
+      // The phase's current overlap k is read in the statement (and returned with the row).
+      const overlap = `(SELECT p."overlap" FROM "Phase" p WHERE p."id" = $1)`;
+      const inserted = await tx.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown; overlap: unknown }[]>(
         placeholders(
           provider,
           `INSERT INTO "Annotation" ("phaseId", "itemId", "userId", "action", "label", "clientId", "shown", "note", "createdAt", "audit", "teacherLabel", "modelId")
-           SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS INTEGER), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($9 AS TEXT), ${now},
+           SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS INTEGER), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS TEXT), ${now},
                   COALESCE((SELECT q."audit" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2), false),
                   (SELECT q."teacherLabel" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2),
                   (SELECT q."modelId" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2)
            WHERE EXISTS (SELECT 1 FROM "AnnotationLease" l WHERE l."phaseId" = $1 AND l."itemId" = $2 AND l."userId" = $3
                          AND (l."expiresAt" > ${now}
                               OR (SELECT COUNT(*) FROM "AnnotationLease" o WHERE o."phaseId" = $1 AND o."itemId" = $2 AND o."userId" <> $3 AND o."expiresAt" > ${now})
-                               + (SELECT COUNT(DISTINCT a."userId") FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."undoneAt" IS NULL AND a."action" <> 'skip') < $8))
+                               + (SELECT COUNT(DISTINCT a."userId") FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."undoneAt" IS NULL AND a."action" <> 'skip') < ${overlap}))
              AND NOT EXISTS (SELECT 1 FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."userId" = $3 AND a."undoneAt" IS NULL)
-           RETURNING "id", "itemId", "action", "label", "createdAt"`,
+           RETURNING "id", "itemId", "action", "label", "createdAt", ${overlap} AS "overlap"`,
         ),
         phaseId,
         itemId,
@@ -418,7 +469,6 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
         label,
         clientId,
         shown,
-        phase.overlap,
         note,
       );
       if (!inserted.length) {
@@ -431,11 +481,12 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
         }
         throw conflict(`item ${itemId} is not leased to you`);
       }
+      const a = inserted[0];
+      const k = Math.max(1, Number(a.overlap));
       // The answer now counts, so the lease can go.
       await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "AnnotationLease" WHERE "phaseId" = $1 AND "itemId" = $2 AND "userId" = $3`), phaseId, itemId, userId);
-      if (input.action !== 'skip') await recount(tx, provider, phaseId, itemId, phase.overlap);
-      if (input.action === 'label') await settleHumanLabel(tx, provider, phaseId, itemId, phase.overlap);
-      const a = inserted[0];
+      if (input.action !== 'skip') await recountAfterAnswer(tx, provider, phaseId, itemId, k);
+      if (input.action === 'label') await settleHumanLabel(tx, provider, phaseId, itemId, k);
       return { annotation: { id: Number(a.id), itemId: Number(a.itemId), action: a.action, label: a.label, createdAt: toDate(a.createdAt)!.toISOString() }, duplicate: false };
     });
   } catch (e) {
