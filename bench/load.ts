@@ -17,7 +17,7 @@
  * Loopback only, bounded in count (LOAD_ANNOTATORS ≤ 200) and time (LOAD_SECONDS ≤ 600).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClient } from '@libsql/client';
@@ -66,7 +66,9 @@ async function ensureBuild(): Promise<void> {
 }
 
 function startServer(port: number, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  // LOAD_SERVER_NODE_ARGS: node flags for the console only, space-separated (`--cpu-prof --cpu-prof-dir=/tmp/p`).
+  const nodeArgs = (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -95,11 +97,15 @@ interface RunStats {
   acked: number[];
 }
 
+/** LOAD_TRACE=<file>: every request's start (ms), kind (n/s) and latency, to see when slow ones happen. */
+const trace: [number, string, number][] | null = process.env.LOAD_TRACE ? [] : null;
+
 async function timed(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }, stats: RunStats, into: number[]): Promise<Answer | null> {
   const t0 = performance.now();
   try {
     const res = await call(url, init);
     into.push(performance.now() - t0);
+    trace?.push([Math.round(t0), into === stats.next ? 'n' : 's', Math.round(performance.now() - t0)]);
     if (!res.ok) {
       stats.errors++;
       if (stats.errorSamples.length < 5) stats.errorSamples.push(`${res.status} ${init.method ?? 'GET'} ${url.replace(/^http:\/\/[^/]+/, '')}: ${res.text.slice(0, 160)}`);
@@ -210,6 +216,7 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
     const cpu0 = processCpuMs(server.pid);
     await Promise.all(annotators.map((a) => annotate(base, phaseId, a, until, stats)));
     const cpu1 = processCpuMs(server.pid);
+    if (trace) writeFileSync(`${process.env.LOAD_TRACE}.${provider}.json`, JSON.stringify(trace.splice(0)));
     const requests = stats.next.length + stats.submit.length;
     const roundAtEnd = (await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status;
 
@@ -239,7 +246,16 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
     }
     return out;
   } finally {
-    if (server) killGroup(server);
+    if (server) {
+      // A profiled console writes its profile on a normal exit only: SIGTERM first, then SIGKILL.
+      if (process.env.LOAD_SERVER_NODE_ARGS && server.pid && server.exitCode === null) {
+        try {
+          process.kill(-server.pid, 'SIGTERM');
+        } catch {}
+        await sleep(5000);
+      }
+      killGroup(server);
+    }
     worker?.kill();
     await sleep(500);
     await t.drop().catch(() => {});
@@ -250,7 +266,7 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
 export async function benchLoad(): Promise<Record<string, unknown>> {
   await ensureBuild();
   const out: Record<string, unknown> = { annotators: ANNOTATORS, seconds: SECONDS, items: ITEMS, think_ms: THINK_MS };
-  let port = 3400 + Math.floor(Math.random() * 400);
+  let port = envInt('LOAD_PORT', 3400 + Math.floor(Math.random() * 400), 65_000);
   for (const provider of PROVIDERS) Object.assign(out, await runOn(provider, port++));
   return out;
 }
