@@ -421,6 +421,17 @@ async function duplicateOf(db: Db, clientId: string, userId: number, itemId: num
   return { annotation: view(existing), duplicate: true };
 }
 
+/** Why a submit inserted nothing, most specific first: a retry (the stored answer), else a 409. */
+async function notInserted(db: Db, clientId: string, userId: number, phaseId: number, itemId: number) {
+  const again = await duplicateOf(db, clientId, userId, itemId);
+  if (again) return again;
+  if (await db.annotation.findFirst({ where: { phaseId, itemId, userId, undoneAt: null }, select: { id: true } })) throw conflict(`you already answered item ${itemId}`);
+  if (await db.annotationLease.findUnique({ where: { phaseId_itemId_userId: { phaseId, itemId, userId } }, select: { itemId: true } })) {
+    throw conflict(`your lease on item ${itemId} expired and the item went to another annotator`);
+  }
+  throw conflict(`item ${itemId} is not leased to you`);
+}
+
 /**
  * Stores one answer. Idempotent by clientId: a retried submit (the browser did not see the
  * acknowledgement) returns the stored annotation with duplicate = true and changes nothing.
@@ -441,6 +452,23 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
   const provider = providerOf(db);
   const { phaseId, userId, itemId } = input;
   try {
+    if (provider === 'postgres') {
+      // One round trip: the statements below, in a function (migration 20261202130000_submit_function).
+      const rows = await db.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
+        `SELECT * FROM "distillery_submit"($1::int, $2::int, $3::int, $4::text, $5::text, $6::text, $7::text, $8::text)`,
+        phaseId,
+        itemId,
+        userId,
+        input.action,
+        label,
+        clientId,
+        shown,
+        note,
+      );
+      if (!rows.length) return await notInserted(db, clientId, userId, phaseId, itemId);
+      const a = rows[0];
+      return { annotation: { id: Number(a.id), itemId: Number(a.itemId), action: a.action, label: a.label, createdAt: toDate(a.createdAt)!.toISOString() }, duplicate: false };
+    }
     return await phaseTx(db, provider, phaseId, async (tx) => {
       const now = dbNow(provider);
       // Inserted only while the user holds the item: an unexpired lease, or an expired one on an
@@ -471,16 +499,7 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
         shown,
         note,
       );
-      if (!inserted.length) {
-        // Say why, most specific first.
-        const again = await duplicateOf(tx as Db, clientId, userId, itemId);
-        if (again) return again;
-        if (await tx.annotation.findFirst({ where: { phaseId, itemId, userId, undoneAt: null }, select: { id: true } })) throw conflict(`you already answered item ${itemId}`);
-        if (await tx.annotationLease.findUnique({ where: { phaseId_itemId_userId: { phaseId, itemId, userId } }, select: { itemId: true } })) {
-          throw conflict(`your lease on item ${itemId} expired and the item went to another annotator`);
-        }
-        throw conflict(`item ${itemId} is not leased to you`);
-      }
+      if (!inserted.length) return await notInserted(tx as Db, clientId, userId, phaseId, itemId);
       const a = inserted[0];
       const k = Math.max(1, Number(a.overlap));
       // The answer now counts, so the lease can go.
