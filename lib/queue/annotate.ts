@@ -249,6 +249,21 @@ export async function nextItems(db: Db, input: { phaseId: number; userId: number
   const ttl = input.leaseMs ?? leaseMs();
   const provider = providerOf(db);
   const { phase, open, modelId } = await queuePhaseState(db, input.phaseId);
+  if (provider === 'postgres') {
+    // One round trip: refreshHeld and leaseItems in a function (migration 20261202130000_submit_function).
+    const rows = await db.$queryRawUnsafe<{ itemId: unknown; expiresAt: unknown; sortKey: unknown; fresh: boolean }[]>(
+      `SELECT * FROM "distillery_claim"($1::int, $2::int, $3::int, $4::float8)`,
+      phase.id,
+      input.userId,
+      limit,
+      durationParam(provider, ttl),
+    );
+    const lease = (r: (typeof rows)[number]) => ({ itemId: Number(r.itemId), expiresAt: toDate(r.expiresAt)!, sortKey: Number(r.sortKey) });
+    const order = (a: { itemId: number; sortKey: number }, b: { itemId: number; sortKey: number }) => a.sortKey - b.sortKey || a.itemId - b.itemId;
+    const held = rows.filter((r) => !r.fresh).map(lease).sort(order);
+    const leases = held.length >= limit ? held.slice(0, limit) : [...held, ...rows.filter((r) => r.fresh).map(lease).sort(order)];
+    return { labels: phase.labels, items: await hydrate(db, phase, leases, modelId), remaining: open };
+  }
   const leases = await phaseTx(db, provider, phase.id, async (tx) => {
     const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
     if (held.length >= limit) return held.slice(0, limit);

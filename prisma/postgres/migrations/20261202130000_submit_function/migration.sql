@@ -66,3 +66,44 @@ BEGIN
   RETURN QUERY SELECT a."id", a."itemId", a."action", a."label", a."createdAt", k;
 END
 $fn$;
+
+-- The claim of a next batch in one round trip, for the same reason: lib/queue/annotate.ts's
+-- refreshHeld() and leaseItems() under the phase's advisory lock. Returns the user's unexpired
+-- leases (fresh = false) and, when they are fewer than p_limit, the items newly leased to top
+-- them up (fresh = true); nextItems() orders them as before.
+CREATE OR REPLACE FUNCTION "distillery_claim"(p_phase integer, p_user integer, p_limit integer, p_ttl_seconds double precision)
+RETURNS TABLE ("itemId" integer, "expiresAt" timestamp(3), "sortKey" double precision, "fresh" boolean)
+LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+DECLARE
+  k integer;
+  held integer;
+  ts timestamp(3) := (now() AT TIME ZONE 'UTC');
+BEGIN
+  PERFORM pg_advisory_xact_lock(7242, p_phase);
+  SELECT GREATEST(1, ph."overlap") INTO k FROM "Phase" ph WHERE ph."id" = p_phase;
+  RETURN QUERY SELECT l."itemId", l."expiresAt", l."sortKey", false FROM "AnnotationLease" l
+    WHERE l."phaseId" = p_phase AND l."userId" = p_user AND l."expiresAt" > ts;
+  GET DIAGNOSTICS held = ROW_COUNT;
+  IF held >= p_limit THEN
+    RETURN;
+  END IF;
+  RETURN QUERY
+  INSERT INTO "AnnotationLease" AS t ("phaseId", "itemId", "userId", "expiresAt", "sortKey")
+  SELECT q."phaseId", q."itemId", p_user, ts + make_interval(secs => p_ttl_seconds), q."rank"
+  FROM "QueueEntry" q
+  WHERE q."phaseId" = p_phase AND q."done" = false
+    AND (SELECT COUNT(DISTINCT a."userId") FROM "Annotation" a
+         WHERE a."phaseId" = q."phaseId" AND a."itemId" = q."itemId" AND a."undoneAt" IS NULL AND a."action" <> 'skip')
+      + (SELECT COUNT(*) FROM "AnnotationLease" l
+         WHERE l."phaseId" = q."phaseId" AND l."itemId" = q."itemId" AND l."userId" <> p_user AND l."expiresAt" > ts) < k
+    AND NOT EXISTS (SELECT 1 FROM "AnnotationLease" l
+                    WHERE l."phaseId" = q."phaseId" AND l."itemId" = q."itemId" AND l."userId" = p_user AND l."expiresAt" > ts)
+    AND NOT EXISTS (SELECT 1 FROM "Annotation" a
+                    WHERE a."phaseId" = q."phaseId" AND a."itemId" = q."itemId" AND a."userId" = p_user AND a."undoneAt" IS NULL)
+  ORDER BY q."rank"
+  LIMIT p_limit - held
+  ON CONFLICT ("phaseId", "itemId", "userId") DO UPDATE SET "expiresAt" = excluded."expiresAt", "sortKey" = excluded."sortKey"
+  RETURNING t."itemId", t."expiresAt", t."sortKey", true;
+END
+$fn$;
