@@ -73,7 +73,10 @@ $fn$;
 -- them up (fresh = true); nextItems() orders them as before.
 CREATE OR REPLACE FUNCTION "distillery_claim"(p_phase integer, p_user integer, p_limit integer, p_ttl_seconds double precision)
 RETURNS TABLE ("itemId" integer, "expiresAt" timestamp(3), "sortKey" double precision, "fresh" boolean)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql
+-- Planned for each call's values: a plan cached for any phase and limit walked the whole queue.
+SET plan_cache_mode = force_custom_plan
+AS $fn$
 #variable_conflict use_column
 DECLARE
   k integer;
