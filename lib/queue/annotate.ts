@@ -15,7 +15,9 @@
  *   serialised. No multi-statement transaction: libsql runs statements synchronously, so a
  *   transaction holding the write lock across an await would stall every other connection of
  *   the same process in its busy handler (and could never be resumed by it).
- * - PostgreSQL: the sequence runs in a transaction that first takes a per-phase advisory lock;
+ * - PostgreSQL: the sequence runs in a transaction that first takes a per-phase advisory lock
+ *   (submit and the next-batch claim: in the functions distillery_submit / distillery_claim of
+ *   migration 20261202130000_submit_function, one round trip each; keep them in step with this file);
  *   under READ COMMITTED each statement's snapshot is taken after the lock, so a claim sees
  *   every lease committed before it (FOR UPDATE SKIP LOCKED alone would not: a row whose lease a
  *   concurrent claimer just committed is no longer locked, and the lease lives in another table).
