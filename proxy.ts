@@ -26,4 +26,6 @@ export function proxy(req: NextRequest) {
   return NextResponse.next({ request: { headers } });
 }
 
-export const config = { matcher: ['/api/:path*', '/((?!_next/|favicon|icon\\.svg|ort/|.*\\.(?:wasm|mjs|js|css|png|svg|ico)$).*)'] };
+// API paths only when they hold a %-escape (the only ones it can refuse): running it on every API
+// request cost ~0.3 ms of the console's CPU each (an authenticated GET /api/me: 1.54 vs 1.22 ms).
+export const config = { matcher: ['/api/(.*%.*)', '/((?!api/|_next/|favicon|icon\\.svg|ort/|.*\\.(?:wasm|mjs|js|css|png|svg|ico)$).*)'] };

@@ -6,18 +6,20 @@
  * started and trained by a real worker process, and the production build of the console
  * (`next start`, built first when .next is missing or stale) on a loopback port. Then LOAD_ANNOTATORS
  * simulated annotators pull `queue/next?limit=10` and submit every item they get, with
- * LOAD_THINK_MS between actions, for LOAD_SECONDS. Measured: p95 latency of next and submit, errors
+ * LOAD_THINK_MS between actions (each starting within one think time), for LOAD_WARMUP_SECONDS
+ * (latencies reported apart) and then LOAD_SECONDS. Measured: p95 latency of next and submit, errors
  * (any non-2xx or network failure), duplicate leases (an item handed to two annotators while the
  * overlap is 1: leases last 10 minutes, so no lease expires during the run) and acknowledged
  * answers missing from the lead's JSONL export.
  *
  * On SQLite it then holds the write lock from another connection (`BEGIN IMMEDIATE`) for 5 s while
- * 5 clients read (`GET /api/phases/:id`, `GET /login`): lock_5s_read_p95_ms.
+ * 5 clients read (`GET /api/phases/:id`, `GET /login`): lock_5s_read_p95_ms; the same reads for 5 s
+ * just before, with no lock held: unlocked_5s_read_p95_ms.
  *
  * Loopback only, bounded in count (LOAD_ANNOTATORS ≤ 200) and time (LOAD_SECONDS ≤ 600).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClient } from '@libsql/client';
@@ -42,6 +44,13 @@ const SECONDS = envInt('LOAD_SECONDS', 60, 600);
 const ITEMS = envInt('LOAD_ITEMS', 20_000, 1_000_000);
 const THINK_MS = Number.isFinite(Number(process.env.LOAD_THINK_MS)) && process.env.LOAD_THINK_MS !== '' ? Math.max(0, Number(process.env.LOAD_THINK_MS)) : 250;
 const LOCK_MS = 5000;
+/**
+ * The first LOAD_WARMUP_SECONDS (default 5; 0 = none) of annotating are not in the latency figures
+ * (they are reported apart, as *_warmup_*): a console that has just started compiles its routes and
+ * JITs its code under the first burst of 50 clients. Everything else (errors, duplicate leases,
+ * lost answers) counts from the first request.
+ */
+const WARMUP_SECONDS = Math.min(60, Math.max(0, Number.isFinite(Number(process.env.LOAD_WARMUP_SECONDS)) && process.env.LOAD_WARMUP_SECONDS !== '' ? Number(process.env.LOAD_WARMUP_SECONDS) : 5));
 const PROVIDERS = (process.env.LOAD_PROVIDERS || 'sqlite,postgres').split(',').filter((p): p is Provider => p === 'sqlite' || p === 'postgres');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +75,9 @@ async function ensureBuild(): Promise<void> {
 }
 
 function startServer(port: number, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  // LOAD_SERVER_NODE_ARGS: node flags for the console only, space-separated (`--cpu-prof --cpu-prof-dir=/tmp/p`).
+  const nodeArgs = (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -89,17 +100,26 @@ interface Annotator {
 interface RunStats {
   next: number[];
   submit: number[];
+  warmNext: number[];
+  warmSubmit: number[];
+  /** performance.now() from which latencies count. */
+  measureFrom: number;
   errors: number;
   errorSamples: string[];
   handed: Map<number, Set<number>>;
   acked: number[];
 }
 
-async function timed(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }, stats: RunStats, into: number[]): Promise<Answer | null> {
+/** LOAD_TRACE=<file>: every request's start (ms), kind (n/s) and latency, to see when slow ones happen. */
+const trace: [number, string, number][] | null = process.env.LOAD_TRACE ? [] : null;
+
+async function timed(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }, stats: RunStats, kind: 'next' | 'submit'): Promise<Answer | null> {
   const t0 = performance.now();
   try {
     const res = await call(url, init);
-    into.push(performance.now() - t0);
+    const warm = t0 < stats.measureFrom;
+    (kind === 'next' ? (warm ? stats.warmNext : stats.next) : warm ? stats.warmSubmit : stats.submit).push(performance.now() - t0);
+    trace?.push([Math.round(t0), kind === 'next' ? 'n' : 's', Math.round(performance.now() - t0)]);
     if (!res.ok) {
       stats.errors++;
       if (stats.errorSamples.length < 5) stats.errorSamples.push(`${res.status} ${init.method ?? 'GET'} ${url.replace(/^http:\/\/[^/]+/, '')}: ${res.text.slice(0, 160)}`);
@@ -119,8 +139,10 @@ async function annotate(base: string, phaseId: number, a: Annotator, until: numb
   const nextUrl = `${base}/api/phases/${phaseId}/queue/next?limit=10`;
   const submitUrl = `${base}/api/phases/${phaseId}/annotations`;
   let n = 0;
+  // Annotators do not all click at the same millisecond: each starts within one think time.
+  if (THINK_MS) await sleep(THINK_MS * Math.random());
   while (Date.now() < until) {
-    const res = await timed(nextUrl, { headers: auth }, stats, stats.next);
+    const res = await timed(nextUrl, { headers: auth }, stats, 'next');
     if (!res) {
       await sleep(200);
       continue;
@@ -136,19 +158,21 @@ async function annotate(base: string, phaseId: number, a: Annotator, until: numb
       if (Date.now() >= until) return;
       if (THINK_MS) await sleep(THINK_MS * (0.5 + Math.random()));
       const body = JSON.stringify({ itemId: item.itemId, clientId: `load-${a.id}-${n++}`, action: 'label', label: item.itemId % 3 ? 'safe' : 'offensive' });
-      const sub = await timed(submitUrl, { method: 'POST', headers: submitHeaders, body }, stats, stats.submit);
+      const sub = await timed(submitUrl, { method: 'POST', headers: submitHeaders, body }, stats, 'submit');
       if (sub) stats.acked.push((JSON.parse(sub.text) as { annotation: { id: number } }).annotation.id);
     }
   }
 }
 
-async function lockReads(t: TestDatabase, base: string, phaseId: number, token: string): Promise<{ p95: number | null; count: number; errors: number }> {
+async function lockReads(t: TestDatabase, base: string, phaseId: number, token: string, lock = true): Promise<{ p95: number | null; count: number; errors: number }> {
   const holder = createClient({ url: t.url });
-  const tx = await holder.transaction('write'); // BEGIN IMMEDIATE: the write lock, as sqlite3 or a backup would hold it
+  // BEGIN IMMEDIATE: the write lock, as sqlite3 or a backup would hold it. Without `lock`, the same
+  // reads with no lock held: what they cost this console on this machine anyway.
+  const tx = lock ? await holder.transaction('write') : null;
   const latencies: number[] = [];
   let errors = 0;
   try {
-    await tx.execute(`UPDATE "Task" SET "name" = "name"`);
+    await tx?.execute(`UPDATE "Task" SET "name" = "name"`);
     const until = Date.now() + LOCK_MS;
     await Promise.all(
       Array.from({ length: 5 }, async (_, k) => {
@@ -162,7 +186,7 @@ async function lockReads(t: TestDatabase, base: string, phaseId: number, token: 
       }),
     );
   } finally {
-    await tx.rollback().catch(() => {});
+    await tx?.rollback().catch(() => {});
     holder.close();
   }
   return { p95: p95(latencies), count: latencies.length, errors };
@@ -205,11 +229,15 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
     }
     const roundAtStart = (await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status;
 
-    const stats: RunStats = { next: [], submit: [], errors: 0, errorSamples: [], handed: new Map(), acked: [] };
-    const until = Date.now() + SECONDS * 1000;
-    const cpu0 = processCpuMs(server.pid);
+    const stats: RunStats = { next: [], submit: [], warmNext: [], warmSubmit: [], measureFrom: performance.now() + WARMUP_SECONDS * 1000, errors: 0, errorSamples: [], handed: new Map(), acked: [] };
+    const until = Date.now() + (WARMUP_SECONDS + SECONDS) * 1000;
+    let cpu0 = WARMUP_SECONDS ? null : processCpuMs(server.pid);
+    const pid = server.pid;
+    const warmed = setTimeout(() => (cpu0 = processCpuMs(pid)), WARMUP_SECONDS * 1000);
     await Promise.all(annotators.map((a) => annotate(base, phaseId, a, until, stats)));
+    clearTimeout(warmed);
     const cpu1 = processCpuMs(server.pid);
+    if (trace) writeFileSync(`${process.env.LOAD_TRACE}.${provider}.json`, JSON.stringify(trace.splice(0)));
     const requests = stats.next.length + stats.submit.length;
     const roundAtEnd = (await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status;
 
@@ -226,12 +254,16 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
       [`${provider}_lost_answers`]: lost,
       [`${provider}_next_calls`]: stats.next.length,
       [`${provider}_submits`]: stats.submit.length,
+      [`${provider}_warmup_next_p95_ms`]: p95(stats.warmNext),
+      [`${provider}_warmup_submit_p95_ms`]: p95(stats.warmSubmit),
       // What a request costs the console in CPU (all its threads), whatever else runs on the machine.
       [`${provider}_server_cpu_ms_per_request`]: cpu0 == null || cpu1 == null || !requests ? null : Math.round(((cpu1 - cpu0) / requests) * 100) / 100,
       [`${provider}_round`]: `${roundAtStart} at start, ${roundAtEnd} at end`,
       ...(stats.errorSamples.length ? { [`${provider}_error_samples`]: stats.errorSamples } : {}),
     };
     if (provider === 'sqlite') {
+      const free = await lockReads(t, base, phaseId, leadToken, false);
+      out.unlocked_5s_read_p95_ms = free.p95;
       const lock = await lockReads(t, base, phaseId, leadToken);
       out.lock_5s_read_p95_ms = lock.p95;
       out.lock_5s_reads = lock.count;
@@ -239,7 +271,16 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
     }
     return out;
   } finally {
-    if (server) killGroup(server);
+    if (server) {
+      // A profiled console writes its profile on a normal exit only: SIGTERM first, then SIGKILL.
+      if (process.env.LOAD_SERVER_NODE_ARGS && server.pid && server.exitCode === null) {
+        try {
+          process.kill(-server.pid, 'SIGTERM');
+        } catch {}
+        await sleep(5000);
+      }
+      killGroup(server);
+    }
     worker?.kill();
     await sleep(500);
     await t.drop().catch(() => {});
@@ -249,8 +290,8 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
 
 export async function benchLoad(): Promise<Record<string, unknown>> {
   await ensureBuild();
-  const out: Record<string, unknown> = { annotators: ANNOTATORS, seconds: SECONDS, items: ITEMS, think_ms: THINK_MS };
-  let port = 3400 + Math.floor(Math.random() * 400);
+  const out: Record<string, unknown> = { annotators: ANNOTATORS, seconds: SECONDS, warmup_seconds: WARMUP_SECONDS, items: ITEMS, think_ms: THINK_MS };
+  let port = envInt('LOAD_PORT', 3400 + Math.floor(Math.random() * 400), 65_000);
   for (const provider of PROVIDERS) Object.assign(out, await runOn(provider, port++));
   return out;
 }

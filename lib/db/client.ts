@@ -6,6 +6,7 @@ import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
 import { databaseConfig, type DatabaseConfig } from '../config/env.ts';
 import { busyWaitMs, retryingSqliteAdapter, SQLITE_BUSY_TIMEOUT_MS } from './busy.ts';
+import { cachePreparedStatements } from './stmt-cache.ts';
 
 /**
  * The one database handle type. Both generated clients come from the same schema (only the
@@ -19,17 +20,19 @@ export interface Database {
   config: DatabaseConfig;
 }
 
-export function createDatabase(config: DatabaseConfig = databaseConfig(), opts: { busyWaitMs?: number } = {}): Database {
+/** `log`: Prisma's log option (tests count the statements a call sends with `{ emit: 'event', level: 'query' }`). */
+export function createDatabase(config: DatabaseConfig = databaseConfig(), opts: { busyWaitMs?: number; log?: { emit: 'event' | 'stdout'; level: 'query' | 'info' | 'warn' | 'error' }[] } = {}): Database {
   if (config.provider === 'sqlite') {
     mkdirSync(dirname(config.file), { recursive: true });
+    cachePreparedStatements();
     // timeout = busy_timeout on every connection the adapter opens (it opens a new one after an
     // interactive transaction). It is kept to a few ms because libsql waits on the event loop;
     // longer waits are asynchronous retries (lib/db/busy.ts), bounded by busyWaitMs.
     const adapter = retryingSqliteAdapter(new PrismaLibSql({ url: config.url, timeout: SQLITE_BUSY_TIMEOUT_MS }), opts.busyWaitMs ?? busyWaitMs());
-    return { db: new SqliteClient({ adapter }), config };
+    return { db: new SqliteClient({ adapter, ...(opts.log ? { log: opts.log } : {}) }), config };
   }
   const adapter = new PrismaPg({ connectionString: config.url, max: Number(process.env.DATABASE_POOL_SIZE || 10) });
-  return { db: new PostgresClient({ adapter }) as unknown as Db, config };
+  return { db: new PostgresClient({ adapter, ...(opts.log ? { log: opts.log } : {}) }) as unknown as Db, config };
 }
 
 /** SQLite settings for one file shared by the console and worker processes. */

@@ -9,6 +9,10 @@ describe('migrations', () => {
       'CREATE INDEX i ON t(x)',
     ]);
   });
+  it('keeps a dollar-quoted function body (semicolons, quotes) in one statement', () => {
+    const fn = `CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $body$\nBEGIN\n  PERFORM 1; -- a; b\n  RETURN 'x'';y';\nEND $body$`;
+    expect(splitStatements(`${fn};\nSELECT $$a;b$$;\nCREATE INDEX i ON t(x);`)).toEqual([fn, 'SELECT $$a;b$$', 'CREATE INDEX i ON t(x)']);
+  });
   it('has the same migrations for both providers', () => {
     const names = (p: 'sqlite' | 'postgres') => readMigrations(p).map((m) => m.name);
     expect(names('sqlite')).toEqual(names('postgres'));

@@ -33,7 +33,7 @@ export function readMigrations(provider: 'sqlite' | 'postgres'): MigrationFile[]
     });
 }
 
-/** Splits a migration script into statements (semicolons outside quotes and comments). */
+/** Splits a migration script into statements (semicolons outside quotes, PostgreSQL's $tag$ dollar quotes and comments). */
 export function splitStatements(sql: string): string[] {
   const out: string[] = [];
   let cur = '';
@@ -41,9 +41,27 @@ export function splitStatements(sql: string): string[] {
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
     if (quote) {
+      if (quote.length > 1) {
+        // Inside a dollar-quoted body (a function's): it ends at the same tag.
+        if (sql.startsWith(quote, i)) {
+          cur += quote;
+          i += quote.length - 1;
+          quote = null;
+        } else cur += c;
+        continue;
+      }
       cur += c;
       if (c === quote) quote = null;
       continue;
+    }
+    if (c === '$') {
+      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i, i + 64));
+      if (tag) {
+        quote = tag[0];
+        cur += quote;
+        i += quote.length - 1;
+        continue;
+      }
     }
     if (c === '-' && sql[i + 1] === '-') {
       const end = sql.indexOf('\n', i);

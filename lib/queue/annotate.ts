@@ -15,7 +15,9 @@
  *   serialised. No multi-statement transaction: libsql runs statements synchronously, so a
  *   transaction holding the write lock across an await would stall every other connection of
  *   the same process in its busy handler (and could never be resumed by it).
- * - PostgreSQL: the sequence runs in a transaction that first takes a per-phase advisory lock;
+ * - PostgreSQL: the sequence runs in a transaction that first takes a per-phase advisory lock
+ *   (submit and the next-batch claim: in the functions distillery_submit / distillery_claim of
+ *   migration 20261202130000_submit_function, one round trip each; keep them in step with this file);
  *   under READ COMMITTED each statement's snapshot is taken after the lock, so a claim sees
  *   every lease committed before it (FOR UPDATE SKIP LOCKED alone would not: a row whose lease a
  *   concurrent claimer just committed is no longer locked, and the lease lives in another table).
@@ -85,6 +87,30 @@ export async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase:
   };
 }
 
+/**
+ * A phase's label rule (labels, threshold, positive label, dependency) is fixed when the phase is
+ * created and never updated, and phases are never deleted (ids are not reused): it is kept per
+ * database client, so a submit validates its label without a query. The overlap k, which a lead
+ * changes, is never taken from here: statements read it from the Phase row as they run.
+ */
+const ruleCache = new WeakMap<object, Map<number, PhaseMeta>>();
+
+export async function phaseRule(db: Db, phaseId: number): Promise<PhaseMeta> {
+  let byId = ruleCache.get(db);
+  if (!byId) ruleCache.set(db, (byId = new Map()));
+  const hit = byId.get(phaseId);
+  if (hit) return hit;
+  const row = await db.phase.findUnique({
+    where: { id: phaseId },
+    select: { id: true, labels: true, threshold: true, positiveLabel: true, dependsOnPhaseId: true, dependsOnLabel: true },
+  });
+  if (!row) throw notFound(`phase ${phaseId}`);
+  const rule = parsePhase(row);
+  if (byId.size >= 10_000) byId.clear();
+  byId.set(phaseId, rule);
+  return rule;
+}
+
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const ONE = Uint8Array.of(1);
 
@@ -92,8 +118,11 @@ const ONE = Uint8Array.of(1);
 export async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: number; expiresAt: Date }[], fallbackModelId: number | null): Promise<QueueItem[]> {
   if (!leases.length) return [];
   const provider = providerOf(db);
-  // Integers read back from the database: safe to inline, and it keeps one statement shape per batch size.
-  const ids = leases.map((l) => Math.trunc(Number(l.itemId))).join(', ');
+  // As parameters padded (with the last id) to 10 or 100: a few statement shapes, each prepared once per connection.
+  const idList = leases.map((l) => Math.trunc(Number(l.itemId)));
+  const width = idList.length <= 10 ? 10 : Math.max(100, idList.length);
+  while (idList.length < width) idList.push(idList[idList.length - 1]);
+  const ids = (first: number) => idList.map((_, i) => `$${i + first}`).join(', ');
   const C = phase.labels.length;
   type ItemRow = { id: unknown; text: string; sm: unknown; probs: Uint8Array | null; kl: unknown; js: unknown; flip: unknown; margin: unknown; loss: unknown };
   const items = await db.$queryRawUnsafe<ItemRow[]>(
@@ -103,18 +132,20 @@ export async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: numbe
        FROM "Item" i
        LEFT JOIN "QueueEntry" q ON q."phaseId" = $1 AND q."itemId" = i."id"
        LEFT JOIN "StudentScore" s ON s."itemId" = i."id" AND s."modelId" = COALESCE(q."modelId", $2)
-       WHERE i."id" IN (${ids})`,
+       WHERE i."id" IN (${ids(3)})`,
     ),
     phase.id,
     fallbackModelId,
+    ...idList,
   );
   const preds = await db.$queryRawUnsafe<{ itemId: unknown; probs: Uint8Array; weight: unknown }[]>(
     placeholders(
       provider,
       `SELECT tp."itemId", tp."probs", t."weight" FROM "TeacherPrediction" tp JOIN "Teacher" t ON t."id" = tp."teacherId"
-       WHERE t."phaseId" = $1 AND tp."itemId" IN (${ids}) ORDER BY t."id"`,
+       WHERE t."phaseId" = $1 AND tp."itemId" IN (${ids(2)}) ORDER BY t."id"`,
     ),
     phase.id,
+    ...idList,
   );
   const row = new Map(items.map((i) => [Number(i.id), i]));
   const label = (p: Float32Array) => phase.labels[decide(phase, p)[0]];
@@ -220,6 +251,21 @@ export async function nextItems(db: Db, input: { phaseId: number; userId: number
   const ttl = input.leaseMs ?? leaseMs();
   const provider = providerOf(db);
   const { phase, open, modelId } = await queuePhaseState(db, input.phaseId);
+  if (provider === 'postgres') {
+    // One round trip: refreshHeld and leaseItems in a function (migration 20261202130000_submit_function).
+    const rows = await db.$queryRawUnsafe<{ itemId: unknown; expiresAt: unknown; sortKey: unknown; fresh: boolean }[]>(
+      `SELECT * FROM "distillery_claim"($1::int, $2::int, $3::int, $4::float8)`,
+      phase.id,
+      input.userId,
+      limit,
+      durationParam(provider, ttl),
+    );
+    const lease = (r: (typeof rows)[number]) => ({ itemId: Number(r.itemId), expiresAt: toDate(r.expiresAt)!, sortKey: Number(r.sortKey) });
+    const order = (a: { itemId: number; sortKey: number }, b: { itemId: number; sortKey: number }) => a.sortKey - b.sortKey || a.itemId - b.itemId;
+    const held = rows.filter((r) => !r.fresh).map(lease).sort(order);
+    const leases = held.length >= limit ? held.slice(0, limit) : [...held, ...rows.filter((r) => r.fresh).map(lease).sort(order)];
+    return { labels: phase.labels, items: await hydrate(db, phase, leases, modelId), remaining: open };
+  }
   const leases = await phaseTx(db, provider, phase.id, async (tx) => {
     const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
     if (held.length >= limit) return held.slice(0, limit);
@@ -281,6 +327,26 @@ export async function recount(tx: Tx, provider: Provider, phaseId: number, itemI
     overlap,
   );
   if (closed !== opened) await tx.$executeRawUnsafe(sql(`UPDATE "QueueState" SET "open" = "open" + $2 WHERE "phaseId" = $1`), phaseId, opened - closed);
+}
+
+/**
+ * recount after an answer was added (a submit): the usual outcome, the item reaching k answers,
+ * is one guarded UPDATE that stores the count and closes the entry (then the open count), instead
+ * of recount's three statements. When that UPDATE changes nothing (fewer than k answers, or the
+ * entry was already done), the general recount runs, so the result is recount's in every case.
+ */
+export async function recountAfterAnswer(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
+  const sql = (q: string) => placeholders(provider, q);
+  const answers = ANSWERS_OF_Q.replace(/q\."/g, '"QueueEntry"."');
+  const adjudicated = `EXISTS (SELECT 1 FROM "HumanLabel" h WHERE h."phaseId" = $1 AND h."itemId" = $2 AND h."source" = 'adjudication')`;
+  const closed = await tx.$executeRawUnsafe(
+    sql(`UPDATE "QueueEntry" SET "answers" = ${answers}, "done" = true WHERE "phaseId" = $1 AND "itemId" = $2 AND "done" = false AND (${answers} >= $3 OR ${adjudicated})`),
+    phaseId,
+    itemId,
+    overlap,
+  );
+  if (closed) await tx.$executeRawUnsafe(sql(`UPDATE "QueueState" SET "open" = "open" - $2 WHERE "phaseId" = $1`), phaseId, closed);
+  else await recount(tx, provider, phaseId, itemId, overlap);
 }
 
 /**
@@ -372,6 +438,17 @@ async function duplicateOf(db: Db, clientId: string, userId: number, itemId: num
   return { annotation: view(existing), duplicate: true };
 }
 
+/** Why a submit inserted nothing, most specific first: a retry (the stored answer), else a 409. */
+async function notInserted(db: Db, clientId: string, userId: number, phaseId: number, itemId: number) {
+  const again = await duplicateOf(db, clientId, userId, itemId);
+  if (again) return again;
+  if (await db.annotation.findFirst({ where: { phaseId, itemId, userId, undoneAt: null }, select: { id: true } })) throw conflict(`you already answered item ${itemId}`);
+  if (await db.annotationLease.findUnique({ where: { phaseId_itemId_userId: { phaseId, itemId, userId } }, select: { itemId: true } })) {
+    throw conflict(`your lease on item ${itemId} expired and the item went to another annotator`);
+  }
+  throw conflict(`item ${itemId} is not leased to you`);
+}
+
 /**
  * Stores one answer. Idempotent by clientId: a retried submit (the browser did not see the
  * acknowledgement) returns the stored annotation with duplicate = true and changes nothing.
@@ -379,10 +456,10 @@ async function duplicateOf(db: Db, clientId: string, userId: number, itemId: num
 export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: AnnotationView; duplicate: boolean }> {
   const clientId = typeof input.clientId === 'string' ? input.clientId.trim() : '';
   if (!clientId || clientId.length > 200) throw badRequest('clientId must be a non-empty string of at most 200 characters');
-  const dup = await duplicateOf(db, clientId, input.userId, input.itemId);
-  if (dup) return dup;
   if (!(ACTIONS as readonly string[]).includes(input.action)) throw badRequest(`action must be one of ${ACTIONS.join(', ')}, got "${input.action}"`);
-  const phase = await queuePhase(db, input.phaseId);
+  // A retried submit (same clientId) is found by the INSERT below, which then inserts nothing or
+  // hits the clientId's unique index: no lookup before it, and no query for the phase's labels.
+  const phase = await phaseRule(db, input.phaseId);
   const label = input.action === 'skip' ? null : (input.label ?? null);
   if (input.action === 'label' && label == null) throw badRequest('a label answer needs a label');
   if (label != null && !phase.labels.includes(label)) throw badRequest(`unknown label "${label}"; this phase's labels are ${phase.labels.join(', ')}`);
@@ -392,24 +469,43 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
   const provider = providerOf(db);
   const { phaseId, userId, itemId } = input;
   try {
+    if (provider === 'postgres') {
+      // One round trip: the statements below, in a function (migration 20261202130000_submit_function).
+      const rows = await db.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
+        `SELECT * FROM "distillery_submit"($1::int, $2::int, $3::int, $4::text, $5::text, $6::text, $7::text, $8::text)`,
+        phaseId,
+        itemId,
+        userId,
+        input.action,
+        label,
+        clientId,
+        shown,
+        note,
+      );
+      if (!rows.length) return await notInserted(db, clientId, userId, phaseId, itemId);
+      const a = rows[0];
+      return { annotation: { id: Number(a.id), itemId: Number(a.itemId), action: a.action, label: a.label, createdAt: toDate(a.createdAt)!.toISOString() }, duplicate: false };
+    }
     return await phaseTx(db, provider, phaseId, async (tx) => {
       const now = dbNow(provider);
       // Inserted only while the user holds the item: an unexpired lease, or an expired one on an
       // item that did not go to k others meanwhile (a slow annotator's answer is not lost).
-      const inserted = await tx.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
+      // The phase's current overlap k is read in the statement (and returned with the row).
+      const overlap = `(SELECT p."overlap" FROM "Phase" p WHERE p."id" = $1)`;
+      const inserted = await tx.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown; overlap: unknown }[]>(
         placeholders(
           provider,
           `INSERT INTO "Annotation" ("phaseId", "itemId", "userId", "action", "label", "clientId", "shown", "note", "createdAt", "audit", "teacherLabel", "modelId")
-           SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS INTEGER), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($9 AS TEXT), ${now},
+           SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS INTEGER), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS TEXT), ${now},
                   COALESCE((SELECT q."audit" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2), false),
                   (SELECT q."teacherLabel" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2),
                   (SELECT q."modelId" FROM "QueueEntry" q WHERE q."phaseId" = $1 AND q."itemId" = $2)
            WHERE EXISTS (SELECT 1 FROM "AnnotationLease" l WHERE l."phaseId" = $1 AND l."itemId" = $2 AND l."userId" = $3
                          AND (l."expiresAt" > ${now}
                               OR (SELECT COUNT(*) FROM "AnnotationLease" o WHERE o."phaseId" = $1 AND o."itemId" = $2 AND o."userId" <> $3 AND o."expiresAt" > ${now})
-                               + (SELECT COUNT(DISTINCT a."userId") FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."undoneAt" IS NULL AND a."action" <> 'skip') < $8))
+                               + (SELECT COUNT(DISTINCT a."userId") FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."undoneAt" IS NULL AND a."action" <> 'skip') < ${overlap}))
              AND NOT EXISTS (SELECT 1 FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."userId" = $3 AND a."undoneAt" IS NULL)
-           RETURNING "id", "itemId", "action", "label", "createdAt"`,
+           RETURNING "id", "itemId", "action", "label", "createdAt", ${overlap} AS "overlap"`,
         ),
         phaseId,
         itemId,
@@ -418,24 +514,15 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
         label,
         clientId,
         shown,
-        phase.overlap,
         note,
       );
-      if (!inserted.length) {
-        // Say why, most specific first.
-        const again = await duplicateOf(tx as Db, clientId, userId, itemId);
-        if (again) return again;
-        if (await tx.annotation.findFirst({ where: { phaseId, itemId, userId, undoneAt: null }, select: { id: true } })) throw conflict(`you already answered item ${itemId}`);
-        if (await tx.annotationLease.findUnique({ where: { phaseId_itemId_userId: { phaseId, itemId, userId } }, select: { itemId: true } })) {
-          throw conflict(`your lease on item ${itemId} expired and the item went to another annotator`);
-        }
-        throw conflict(`item ${itemId} is not leased to you`);
-      }
+      if (!inserted.length) return await notInserted(tx as Db, clientId, userId, phaseId, itemId);
+      const a = inserted[0];
+      const k = Math.max(1, Number(a.overlap));
       // The answer now counts, so the lease can go.
       await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "AnnotationLease" WHERE "phaseId" = $1 AND "itemId" = $2 AND "userId" = $3`), phaseId, itemId, userId);
-      if (input.action !== 'skip') await recount(tx, provider, phaseId, itemId, phase.overlap);
-      if (input.action === 'label') await settleHumanLabel(tx, provider, phaseId, itemId, phase.overlap);
-      const a = inserted[0];
+      if (input.action !== 'skip') await recountAfterAnswer(tx, provider, phaseId, itemId, k);
+      if (input.action === 'label') await settleHumanLabel(tx, provider, phaseId, itemId, k);
       return { annotation: { id: Number(a.id), itemId: Number(a.itemId), action: a.action, label: a.label, createdAt: toDate(a.createdAt)!.toISOString() }, duplicate: false };
     });
   } catch (e) {
