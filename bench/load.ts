@@ -3,14 +3,17 @@
  *
  * For each database (SQLite, then PostgreSQL): a fresh database with LOAD_ITEMS synthetic items
  * (teacher outputs, gold labels) in one phase (overlap 1), 50 annotators with API tokens, a round
- * started and trained by a real worker process, and the production build of the console
- * (`next start`, built first when .next is missing or stale) on a loopback port. Then LOAD_ANNOTATORS
+ * started and trained by a real worker process, a live student (lib/models/deploy.ts) and the
+ * console's production server (`server.ts`, what `npm start` runs; built first when .next is missing
+ * or stale; LOAD_SERVER=next for plain `next start`) on a loopback port. Then LOAD_ANNOTATORS
  * simulated annotators pull `queue/next?limit=10` and submit every item they get, with
  * LOAD_THINK_MS between actions (each starting within one think time), for LOAD_WARMUP_SECONDS
  * (latencies reported apart) and then LOAD_SECONDS. Measured: p95 latency of next and submit, errors
  * (any non-2xx or network failure), duplicate leases (an item handed to two annotators while the
  * overlap is 1: leases last 10 minutes, so no lease expires during the run) and acknowledged
- * answers missing from the lead's JSONL export.
+ * answers missing from the lead's JSONL export. Meanwhile LOAD_PREDICT_CLIENTS (default 10) clients
+ * call the predict API, 8 texts a request, each pausing LOAD_PREDICT_PAUSE_MS (default 100) between
+ * answers: predict p95/p99, items/s and errors.
  *
  * On SQLite it then holds the write lock from another connection (`BEGIN IMMEDIATE`) for 5 s while
  * 5 clients read (`GET /api/phases/:id`, `GET /login`): lock_5s_read_p95_ms; the same reads for 5 s
@@ -18,7 +21,7 @@
  *
  * Loopback only, bounded in count (LOAD_ANNOTATORS ≤ 200) and time (LOAD_SECONDS ≤ 600).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +29,8 @@ import { createClient } from '@libsql/client';
 import { freshDatabase, type Provider, type TestDatabase } from '../tests/helpers/db.ts';
 import { startWorkerProcess, type WorkerProcess } from '../tests/helpers/worker.ts';
 import { buildIsCurrent, markBuilt } from '../lib/demo/build.ts';
+import { consoleReady, startConsole, stopConsole, type ConsoleServer } from '../tests/helpers/console.ts';
+import { deployFreshStudent, runPredictClients } from './predict-clients.ts';
 import { createApiToken, createUser } from '../lib/auth/users.ts';
 import { createTask } from '../lib/tasks/tasks.ts';
 import { importFile } from '../lib/import/importer.ts';
@@ -51,14 +56,17 @@ const LOCK_MS = 5000;
  * lost answers) counts from the first request.
  */
 const WARMUP_SECONDS = Math.min(60, Math.max(0, Number.isFinite(Number(process.env.LOAD_WARMUP_SECONDS)) && process.env.LOAD_WARMUP_SECONDS !== '' ? Number(process.env.LOAD_WARMUP_SECONDS) : 5));
+const PREDICT_CLIENTS = Math.min(50, Math.max(0, Number.isInteger(Number(process.env.LOAD_PREDICT_CLIENTS)) && process.env.LOAD_PREDICT_CLIENTS !== '' ? Number(process.env.LOAD_PREDICT_CLIENTS) : 10));
+const PREDICT_PAUSE_MS = Math.max(0, Number(process.env.LOAD_PREDICT_PAUSE_MS ?? 100) || 0);
 const PROVIDERS = (process.env.LOAD_PROVIDERS || 'sqlite,postgres').split(',').filter((p): p is Provider => p === 'sqlite' || p === 'postgres');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const p95 = (xs: number[]) => {
+const quantile = (xs: number[], q: number) => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(s.length * 0.95))] * 10) / 10;
+  return Math.round(s[Math.min(s.length - 1, Math.floor(s.length * q))] * 10) / 10;
 };
+const p95 = (xs: number[]) => quantile(xs, 0.95);
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((ok, fail) => {
@@ -74,23 +82,11 @@ async function ensureBuild(): Promise<void> {
   markBuilt(root);
 }
 
-function startServer(port: number, env: Record<string, string>): ChildProcess {
+function startServer(port: number, env: Record<string, string>): ConsoleServer {
   // LOAD_SERVER_NODE_ARGS: node flags for the console only, space-separated (`--cpu-prof --cpu-prof-dir=/tmp/p`).
   const nodeArgs = (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: root,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-    detached: true, // its own process group: next start runs next-server as a child
-  });
-  return child;
+  return startConsole({ port, env, nodeArgs, entry: process.env.LOAD_SERVER === 'next' ? 'next' : 'server' });
 }
-
-const killGroup = (child: ChildProcess) => {
-  try {
-    if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
-  } catch {}
-};
 
 interface Annotator {
   id: number;
@@ -195,7 +191,7 @@ async function lockReads(t: TestDatabase, base: string, phaseId: number, token: 
 async function runOn(provider: Provider, port: number): Promise<Record<string, unknown>> {
   const t = await freshDatabase(provider);
   const data = mkdtempSync(join(tmpdir(), `distillery-load-${provider}-`));
-  let server: ChildProcess | null = null;
+  let server: ConsoleServer | null = null;
   let worker: WorkerProcess | null = null;
   try {
     const lead = await createUser(t.db, { email: 'lead@load.dev', name: 'lead', role: 'lead', password: 'lead-password' });
@@ -211,17 +207,16 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
     writeSyntheticImport(file, { rows: ITEMS, seed: 7 });
     await importFile(t.db, { phaseId, path: file, format: 'csv' });
     await rebuildQueue(t.db, phaseId);
+    // The live student the predict clients call (round 0); the round that trains during the load is round 1.
+    const sample = (await t.db.item.findMany({ where: { phaseId }, select: { text: true }, orderBy: { id: 'asc' }, take: 5000 })).map((r) => r.text);
+    await deployFreshStudent(t.db, { phaseId, labels: ['safe', 'offensive'], texts: sample, artifactsDir: join(data, 'artifacts'), lead });
     const round = await startRound(t.db, { phaseId, config: {}, userId: lead.id });
 
     const env = { DATABASE_URL: t.url, DISTILLERY_DATA_DIR: data };
     worker = startWorkerProcess(env);
     server = startServer(port, env);
-    const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (await fetch(`${base}/login`).then((r) => r.ok, () => false)) break;
-      if (i > 240) throw new Error('the console did not start');
-      await sleep(250);
-    }
+    const base = server.url;
+    await consoleReady(server, 60_000);
     for (let i = 0; i < 240; i++) {
       const r = await t.db.round.findUniqueOrThrow({ where: { id: round.id } });
       if (r.status === 'running') break;
@@ -231,14 +226,19 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
 
     const stats: RunStats = { next: [], submit: [], warmNext: [], warmSubmit: [], measureFrom: performance.now() + WARMUP_SECONDS * 1000, errors: 0, errorSamples: [], handed: new Map(), acked: [] };
     const until = Date.now() + (WARMUP_SECONDS + SECONDS) * 1000;
-    let cpu0 = WARMUP_SECONDS ? null : processCpuMs(server.pid);
-    const pid = server.pid;
+    const pid = server.child.pid;
+    let cpu0 = WARMUP_SECONDS ? null : processCpuMs(pid);
+    const predicting = PREDICT_CLIENTS
+      ? runPredictClients({ base, phaseId, token: leadToken, texts: sample, clients: PREDICT_CLIENTS, textsPerRequest: 8, pauseMs: PREDICT_PAUSE_MS, until, measureFrom: stats.measureFrom })
+      : null;
     const warmed = setTimeout(() => (cpu0 = processCpuMs(pid)), WARMUP_SECONDS * 1000);
     await Promise.all(annotators.map((a) => annotate(base, phaseId, a, until, stats)));
     clearTimeout(warmed);
-    const cpu1 = processCpuMs(server.pid);
+    const cpu1 = processCpuMs(pid);
+    const predicted = predicting ? await predicting : null;
     if (trace) writeFileSync(`${process.env.LOAD_TRACE}.${provider}.json`, JSON.stringify(trace.splice(0)));
-    const requests = stats.next.length + stats.submit.length;
+    // Every request the console answered in the measured window, the predict clients' included.
+    const requests = stats.next.length + stats.submit.length + (predicted?.latencies.length ?? 0);
     const roundAtEnd = (await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status;
 
     const exported = await fetch(`${base}/api/phases/${phaseId}/labels/export?format=jsonl`, { headers: { authorization: `Bearer ${leadToken}` } }).then((r) => r.text());
@@ -249,7 +249,7 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
     const out: Record<string, unknown> = {
       [`${provider}_next_p95_ms`]: p95(stats.next),
       [`${provider}_submit_p95_ms`]: p95(stats.submit),
-      [`${provider}_errors`]: stats.errors,
+      [`${provider}_errors`]: stats.errors + (predicted?.errors ?? 0),
       [`${provider}_duplicate_leases`]: duplicateLeases,
       [`${provider}_lost_answers`]: lost,
       [`${provider}_next_calls`]: stats.next.length,
@@ -258,6 +258,16 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
       [`${provider}_warmup_submit_p95_ms`]: p95(stats.warmSubmit),
       // What a request costs the console in CPU (all its threads), whatever else runs on the machine.
       [`${provider}_server_cpu_ms_per_request`]: cpu0 == null || cpu1 == null || !requests ? null : Math.round(((cpu1 - cpu0) / requests) * 100) / 100,
+      ...(predicted
+        ? {
+            [`${provider}_predict_p95_ms`]: p95(predicted.latencies),
+            [`${provider}_predict_p99_ms`]: quantile(predicted.latencies, 0.99),
+            [`${provider}_predict_items_per_s`]: Math.round(predicted.items / SECONDS),
+            [`${provider}_predict_requests`]: predicted.latencies.length,
+            [`${provider}_predict_errors`]: predicted.errors,
+            ...(predicted.errorSamples.length ? { [`${provider}_predict_error_samples`]: predicted.errorSamples } : {}),
+          }
+        : {}),
       [`${provider}_round`]: `${roundAtStart} at start, ${roundAtEnd} at end`,
       ...(stats.errorSamples.length ? { [`${provider}_error_samples`]: stats.errorSamples } : {}),
     };
@@ -271,16 +281,8 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
     }
     return out;
   } finally {
-    if (server) {
-      // A profiled console writes its profile on a normal exit only: SIGTERM first, then SIGKILL.
-      if (process.env.LOAD_SERVER_NODE_ARGS && server.pid && server.exitCode === null) {
-        try {
-          process.kill(-server.pid, 'SIGTERM');
-        } catch {}
-        await sleep(5000);
-      }
-      killGroup(server);
-    }
+    // A profiled console writes its profile on a normal exit only: SIGTERM first, then SIGKILL.
+    if (server) await stopConsole(server, process.env.LOAD_SERVER_NODE_ARGS ? 5000 : 0);
     worker?.kill();
     await sleep(500);
     await t.drop().catch(() => {});
