@@ -81,5 +81,15 @@ for (const provider of providers) {
       expect((await t.db.humanLabel.findUnique({ where: { phaseId_itemId: { phaseId, itemId: items[0].itemId } } }))?.source).not.toBe('annotation');
       await updateQueueSettings(t.db, phaseId, { overlap: 1 });
     });
+
+    it.runIf(provider === 'postgres')('PostgreSQL plans the submit and the claim for each call (a plan cached while the tables were small slowed every later submit)', async () => {
+      const rows = await t.db.$queryRawUnsafe<{ name: string; config: string[] | null }[]>(
+        `SELECT p."proname" AS name, p."proconfig" AS config FROM pg_proc p WHERE p."proname" IN ('distillery_submit', 'distillery_claim') ORDER BY p."proname"`,
+      );
+      expect(rows.map((r) => [r.name, r.config])).toEqual([
+        ['distillery_claim', ['plan_cache_mode=force_custom_plan']],
+        ['distillery_submit', ['plan_cache_mode=force_custom_plan']],
+      ]);
+    });
   });
 }

@@ -1,0 +1,2 @@
+-- PostgreSQL only: distillery_submit planned for each call. SQLite has no such function; nothing to change here.
+SELECT 1;
