@@ -3,7 +3,7 @@
  *
  * For each database (SQLite, then PostgreSQL): a fresh database with LOAD_ITEMS synthetic items
  * (teacher outputs, gold labels) in one phase (overlap 1), 50 annotators with API tokens, a round
- * started and trained by a real worker process, a live student (lib/models/deploy.ts) and the
+ * (a TextCNN student, LOAD_ROUND_CONFIG) started and trained by a real worker process, a live student (lib/models/deploy.ts) and the
  * console's production server (`server.ts`, what `npm start` runs; built first when .next is missing
  * or stale; LOAD_SERVER=next for plain `next start`) on a loopback port. Then LOAD_ANNOTATORS
  * simulated annotators pull `queue/next?limit=10` and submit every item they get, with
@@ -58,6 +58,12 @@ const LOCK_MS = 5000;
 const WARMUP_SECONDS = Math.min(60, Math.max(0, Number.isFinite(Number(process.env.LOAD_WARMUP_SECONDS)) && process.env.LOAD_WARMUP_SECONDS !== '' ? Number(process.env.LOAD_WARMUP_SECONDS) : 5));
 const PREDICT_CLIENTS = Math.min(50, Math.max(0, Number.isInteger(Number(process.env.LOAD_PREDICT_CLIENTS)) && process.env.LOAD_PREDICT_CLIENTS !== '' ? Number(process.env.LOAD_PREDICT_CLIENTS) : 10));
 const PREDICT_PAUSE_MS = Math.max(0, Number(process.env.LOAD_PREDICT_PAUSE_MS ?? 100) || 0);
+/**
+ * The round that trains during the load: by default a TextCNN for 20 epochs without early stopping,
+ * so that it trains through the whole measured minute (the default n-gram student trains 20k
+ * synthetic items in seconds, a 3-epoch TextCNN in ≈ 15 s); LOAD_ROUND_CONFIG (JSON) for another.
+ */
+const ROUND_CONFIG = process.env.LOAD_ROUND_CONFIG ? (JSON.parse(process.env.LOAD_ROUND_CONFIG) as Record<string, unknown>) : { model: { arch: 'textcnn' }, train: { epochs: 20 }, patience: 0 };
 const PROVIDERS = (process.env.LOAD_PROVIDERS || 'sqlite,postgres').split(',').filter((p): p is Provider => p === 'sqlite' || p === 'postgres');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -210,7 +216,7 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
     // The live student the predict clients call (round 0); the round that trains during the load is round 1.
     const sample = (await t.db.item.findMany({ where: { phaseId }, select: { text: true }, orderBy: { id: 'asc' }, take: 5000 })).map((r) => r.text);
     await deployFreshStudent(t.db, { phaseId, labels: ['safe', 'offensive'], texts: sample, artifactsDir: join(data, 'artifacts'), lead });
-    const round = await startRound(t.db, { phaseId, config: {}, userId: lead.id });
+    const round = await startRound(t.db, { phaseId, config: ROUND_CONFIG, userId: lead.id });
 
     const env = { DATABASE_URL: t.url, DISTILLERY_DATA_DIR: data };
     worker = startWorkerProcess(env);
@@ -239,7 +245,10 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
     if (trace) writeFileSync(`${process.env.LOAD_TRACE}.${provider}.json`, JSON.stringify(trace.splice(0)));
     // Every request the console answered in the measured window, the predict clients' included.
     const requests = stats.next.length + stats.submit.length + (predicted?.latencies.length ?? 0);
-    const roundAtEnd = (await t.db.round.findUniqueOrThrow({ where: { id: round.id } })).status;
+    const roundRow = await t.db.round.findUniqueOrThrow({ where: { id: round.id } });
+    const roundAtEnd = roundRow.status;
+    // How long the round trained alongside the measured window (seconds after it began; null: still running).
+    const roundEndedAt = roundRow.finishedAt ? Math.round((roundRow.finishedAt.getTime() - (until - SECONDS * 1000)) / 100) / 10 : null;
 
     const exported = await fetch(`${base}/api/phases/${phaseId}/labels/export?format=jsonl`, { headers: { authorization: `Bearer ${leadToken}` } }).then((r) => r.text());
     const inExport = new Set(exported.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { annotationId: number }).annotationId));
@@ -269,6 +278,7 @@ async function runOn(provider: Provider, port: number): Promise<Record<string, u
           }
         : {}),
       [`${provider}_round`]: `${roundAtStart} at start, ${roundAtEnd} at end`,
+      [`${provider}_round_ended_s_into_window`]: roundEndedAt,
       ...(stats.errorSamples.length ? { [`${provider}_error_samples`]: stats.errorSamples } : {}),
     };
     if (provider === 'sqlite') {
