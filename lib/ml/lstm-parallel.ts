@@ -17,6 +17,7 @@ import type { BiLstmConfig } from './config.ts';
 import type { DistillTargets } from './loss.ts';
 import type { FusedGradients } from './lstm-fused.ts';
 import type { StudentWeights, TensorData } from './model.ts';
+import { sharedCopy } from './shared-memory.ts';
 
 /** What every worker thread gets once. */
 export interface ShardSetup {
@@ -37,13 +38,6 @@ export interface ShardRequest {
   rows: Int32Array;
   dropout: Float32Array | null;
   normaliser: number;
-}
-
-function sharedCopy<T extends Float32Array | Int32Array | Uint8Array>(a: T): T {
-  const Ctor = a.constructor as { new (b: SharedArrayBuffer): T };
-  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
-  out.set(a as never);
-  return out;
 }
 
 /** Moves the weights' parameters into shared memory, in place (the worker threads read them there). */

@@ -25,6 +25,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { NgramStepArrays, NgramStepSetup } from './ngram-student.ts';
+import { sharedCopy } from './shared-memory.ts';
 
 /** Batches per part: as equal as possible, the first parts one longer. */
 export function shareSteps(steps: number, parts: number): number[] {
@@ -37,13 +38,6 @@ export interface ShareResult {
   steps: number;
   lossSum: number;
   weightSum: number;
-}
-
-function sharedCopy<T extends Float32Array | Int32Array | Uint8Array>(a: T): T {
-  const Ctor = a.constructor as { new (b: SharedArrayBuffer): T };
-  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
-  out.set(a as never);
-  return out;
 }
 
 interface ShareWorker {
