@@ -50,16 +50,8 @@ export class SparseRows {
       for (let t = 0; t < n; t++) {
         const id = ids[i * L + (reversed ? n - 1 - t : t)];
         if (id === PAD_ID) continue;
-        let s = this.slot[id];
-        if (s < 0) {
-          s = this.count++;
-          if (s >= this.rows.length) this.grow();
-          this.slot[id] = s;
-          this.rows[s] = id;
-          this.grads.fill(0, s * E, s * E + E);
-        }
         const src = (timeMajor ? t * b + i : i * L + t) * E;
-        const dst = s * E;
+        const dst = this.slotOf(id) * E;
         for (let e = 0; e < E; e++) this.grads[dst + e] += dX[src + e];
       }
     }
@@ -71,16 +63,8 @@ export class SparseRows {
     for (let r = 0; r < ids.length; r++) {
       const id = ids[r];
       if (id === PAD_ID) continue;
-      let s = this.slot[id];
-      if (s < 0) {
-        s = this.count++;
-        if (s >= this.rows.length) this.grow();
-        this.slot[id] = s;
-        this.rows[s] = id;
-        this.grads.fill(0, s * E, s * E + E);
-      }
       const src = r * E;
-      const dst = s * E;
+      const dst = this.slotOf(id) * E;
       for (let e = 0; e < E; e++) this.grads[dst + e] += grads[src + e];
     }
   }
@@ -88,6 +72,19 @@ export class SparseRows {
   reset(): void {
     for (let s = 0; s < this.count; s++) this.slot[this.rows[s]] = -1;
     this.count = 0;
+  }
+
+  /** The slot of embedding row `id` in this batch's gradients, taken (zeroed) on first use. */
+  private slotOf(id: number): number {
+    let s = this.slot[id];
+    if (s < 0) {
+      s = this.count++;
+      if (s >= this.rows.length) this.grow();
+      this.slot[id] = s;
+      this.rows[s] = id;
+      this.grads.fill(0, s * this.dim, (s + 1) * this.dim);
+    }
+    return s;
   }
 
   private grow(): void {
