@@ -468,19 +468,14 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
   const note = cleanNote(input.note);
   const provider = providerOf(db);
   const { phaseId, userId, itemId } = input;
+  // $1 … $8 of both the PostgreSQL function and the SQLite statement.
+  const values = [phaseId, itemId, userId, input.action, label, clientId, shown, note] as const;
   try {
     if (provider === 'postgres') {
       // One round trip: the statements below, in a function (migration 20261202130000_submit_function).
       const rows = await db.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
         `SELECT * FROM "distillery_submit"($1::int, $2::int, $3::int, $4::text, $5::text, $6::text, $7::text, $8::text)`,
-        phaseId,
-        itemId,
-        userId,
-        input.action,
-        label,
-        clientId,
-        shown,
-        note,
+        ...values,
       );
       if (!rows.length) return await notInserted(db, clientId, userId, phaseId, itemId);
       const a = rows[0];
@@ -507,14 +502,7 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
              AND NOT EXISTS (SELECT 1 FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."userId" = $3 AND a."undoneAt" IS NULL)
            RETURNING "id", "itemId", "action", "label", "createdAt", ${overlap} AS "overlap"`,
         ),
-        phaseId,
-        itemId,
-        userId,
-        input.action,
-        label,
-        clientId,
-        shown,
-        note,
+        ...values,
       );
       if (!inserted.length) return await notInserted(tx as Db, clientId, userId, phaseId, itemId);
       const a = inserted[0];
