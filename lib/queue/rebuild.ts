@@ -15,7 +15,6 @@ import { mixTeachers, type TeacherMatrix } from '../ml/loss.ts';
 import { goodStudents } from '../models/regression.ts';
 import { modelFile } from '../models/registry.ts';
 import { OnnxStudent } from '../ml/inference.ts';
-import { disagreement } from '../ml/metrics.ts';
 import { insertStudentScores } from '../rounds/scores.ts';
 import { earlierPhaseLabel, filterByDependency, isQueueStrategy, rankQueue, type Candidate, type QueueStrategy } from './rank.ts';
 
@@ -210,8 +209,7 @@ async function scoreNewItems(db: Db, phase: PhaseMeta, modelId: number, loaded: 
         teacherProbs.set(teacher.probs.subarray(i * C, (i + 1) * C), k * C);
         hasTeacher[k] = teacher.has[i];
       });
-      await insertStudentScores(db, modelId, ids, teacherProbs, hasTeacher, studentProbs, C);
-      const d = disagreement(teacherProbs, studentProbs, C);
+      const { disagreement: d } = await insertStudentScores(db, modelId, ids, teacherProbs, hasTeacher, studentProbs, C);
       chunk.forEach((i, k) => {
         const t = hasTeacher[k] === 1;
         Object.assign(pool[i], { kl: t ? d.kl[k] : 0, js: t ? d.js[k] : 0, flip: t && d.flip[k] === 1, margin: d.margin[k], loss: t ? d.studentLoss[k] : 0, doubt: t ? d.doubt[k] : 0 });

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { insertRows } from '../db/bulk.ts';
 import { encodeProbs } from '../db/probs.ts';
-import { disagreement } from '../ml/metrics.ts';
+import { disagreement, type Disagreement } from '../ml/metrics.ts';
 
 /**
  * Stores a student's probabilities and its disagreement with the teacher for every scored item
@@ -16,12 +16,12 @@ export async function writeStudentScores(
   studentProbs: Float32Array,
   C: number,
   onProgress?: (written: number) => void,
-): Promise<{ scored: number; meanJs: number; flips: number }> {
+): Promise<{ scored: number; meanJs: number; flips: number; disagreement: Disagreement }> {
   await db.studentScore.deleteMany({ where: { modelId } });
   return insertStudentScores(db, modelId, itemIds, teacherProbs, hasTeacher, studentProbs, C, onProgress);
 }
 
-/** Adds StudentScore rows for items the model has not scored yet (writeStudentScores replaces them all). */
+/** Adds StudentScore rows for items the model has not scored yet (writeStudentScores replaces them all); returns the disagreement it stored. */
 export async function insertStudentScores(
   db: Db,
   modelId: number,
@@ -31,7 +31,7 @@ export async function insertStudentScores(
   studentProbs: Float32Array,
   C: number,
   onProgress?: (written: number) => void,
-): Promise<{ scored: number; meanJs: number; flips: number }> {
+): Promise<{ scored: number; meanJs: number; flips: number; disagreement: Disagreement }> {
   const d = disagreement(teacherProbs, studentProbs, C);
   let jsSum = 0;
   let flips = 0;
@@ -54,5 +54,5 @@ export async function insertStudentScores(
     },
     { onProgress },
   );
-  return { scored: itemIds.length, meanJs: withTeacher ? jsSum / withTeacher : 0, flips };
+  return { scored: itemIds.length, meanJs: withTeacher ? jsSum / withTeacher : 0, flips, disagreement: d };
 }
