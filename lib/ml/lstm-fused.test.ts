@@ -7,7 +7,8 @@ import { denseParamNames, forwardInputs, forwardLogits, initWeights, makeBatch, 
 import { SparseRows } from './optimizer.ts';
 import { Rng } from './rng.ts';
 import { packIds } from './tokenizer.ts';
-import { computeGradients, decodeCheckpoint, encodeCheckpoint, trainStudent, type TrainData } from './train.ts';
+import { computeGradients, decodeCheckpoint, trainStudent, type TrainData } from './train.ts';
+import { killedCheckpoint } from './test-support.ts';
 
 const VOCAB = 50;
 
@@ -242,24 +243,12 @@ describe('trainStudent, fused BiLSTM', () => {
       for (const k of Object.keys(full.weights.params)) expect(Buffer.from(again.weights.params[k].data.buffer).equals(Buffer.from(full.weights.params[k].data.buffer))).toBe(true);
       expect(full.history[2].loss).toBeLessThan(full.history[0].loss);
 
-      let saved: Uint8Array | null = null;
-      const abort = new AbortController();
-      await expect(
-        trainStudent({
-          ...base,
-          progressIntervalMs: 0,
-          signal: abort.signal,
-          onEpochEnd: (cp) => void (saved = encodeCheckpoint(cp)),
-          onProgress: (p) => {
-            if (p.epoch === 1 && p.step === 4) abort.abort(new Error('killed'));
-          },
-        }),
-      ).rejects.toThrow('killed');
-      const cp = decodeCheckpoint(saved!);
+      const saved = await killedCheckpoint(base, (p) => p.epoch === 1 && p.step === 4);
+      const cp = decodeCheckpoint(saved);
       expect(cp.epoch).toBe(1);
       expect(cp.train.threads).toBe(threads);
       // A resume that names no thread count keeps the checkpoint's.
-      const resumed = await trainStudent({ ...base, train: { ...base.train, threads: undefined }, resumeFrom: saved! });
+      const resumed = await trainStudent({ ...base, train: { ...base.train, threads: undefined }, resumeFrom: saved });
       for (const k of Object.keys(full.weights.params)) expect(Buffer.from(resumed.weights.params[k].data.buffer).equals(Buffer.from(full.weights.params[k].data.buffer))).toBe(true);
       expect(resumed.history.map((h) => h.loss)).toEqual(full.history.map((h) => h.loss));
     }, 120_000);

@@ -10,7 +10,8 @@ import { accuracy, predictLabels } from './metrics.ts';
 import { predictProbs, type StudentWeights } from './model.ts';
 import { parseStudentConfig, type StudentConfigInput } from './config.ts';
 import { exportOnnx } from './onnx.ts';
-import { decodeCheckpoint, encodeCheckpoint, trainStudent, weightsFromCheckpoint, type TrainCheckpoint } from './train.ts';
+import { decodeCheckpoint, trainStudent, weightsFromCheckpoint, type TrainCheckpoint } from './train.ts';
+import { killedCheckpoint } from './test-support.ts';
 import { resolveThreads } from './ngram-student.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-ngram-'));
@@ -38,23 +39,6 @@ function coldSample(from: number, n: number) {
 function hardData(ids: ReturnType<ReturnType<typeof buildVocab>['encodeAll']>, labels: Int32Array, C: number) {
   const n = labels.length;
   return { ids, softTargets: new Float32Array(n * C), softMask: new Uint8Array(n), hardLabels: labels, weights: new Float32Array(n).fill(1) };
-}
-
-/** Trains until `killAt` (epoch, step past) aborts it; returns the last checkpoint saved before the kill. */
-async function killedCheckpoint(args: Parameters<typeof trainStudent>[0], killAt: { epoch: number; step: number }): Promise<Uint8Array> {
-  let saved: Uint8Array | null = null;
-  const abort = new AbortController();
-  await expect(
-    trainStudent({
-      ...args,
-      progressIntervalMs: 0,
-      signal: abort.signal,
-      onEpochEnd: (cp: TrainCheckpoint) => void (saved = encodeCheckpoint(cp)),
-      onProgress: (p) => (p.epoch === killAt.epoch && p.step > killAt.step ? abort.abort(new Error('killed')) : undefined),
-    }),
-  ).rejects.toThrow('killed');
-  expect(saved).not.toBeNull();
-  return saved!;
 }
 
 describe('n-gram student', () => {
@@ -132,7 +116,7 @@ describe('n-gram student', () => {
     const full = await trainStudent(base);
     sameWeights(full.weights, (await trainStudent(base)).weights);
 
-    const saved = await killedCheckpoint(base, { epoch: 1, step: 100 });
+    const saved = await killedCheckpoint(base, (p) => p.epoch === 1 && p.step > 100);
     expect(decodeCheckpoint(saved).epoch).toBe(1);
     const resumed = await trainStudent({ ...base, resumeFrom: saved });
     sameWeights(resumed.weights, full.weights);
@@ -158,7 +142,7 @@ describe('n-gram student', () => {
     expect(acc(two.weights)).toBeGreaterThan(acc(one.weights) - 0.02);
     expect(acc(two.weights)).toBeGreaterThan(0.75);
 
-    const saved = await killedCheckpoint(base, { epoch: 2, step: 50 });
+    const saved = await killedCheckpoint(base, (p) => p.epoch === 2 && p.step > 50);
     const cp = decodeCheckpoint(saved);
     expect(cp.epoch).toBe(2);
     expect(cp.train.threads).toBe(2);

@@ -4,7 +4,8 @@ import { parseStudentConfig, type StudentConfigInput } from './config.ts';
 import { initWeights, makeBatch, type StudentWeights } from './model.ts';
 import { Rng } from './rng.ts';
 import { packIds } from './tokenizer.ts';
-import { computeGradients, decodeCheckpoint, encodeCheckpoint, epochBatches, trainStudent, type TrainCheckpoint, type TrainData } from './train.ts';
+import { computeGradients, decodeCheckpoint, epochBatches, trainStudent, type TrainCheckpoint, type TrainData } from './train.ts';
+import { killedCheckpoint } from './test-support.ts';
 
 /**
  * Synthetic task: texts of ids 2..29, class 1 iff token 7 occurs. Soft targets from a fixed rule
@@ -52,23 +53,10 @@ describe('trainStudent', () => {
       const full = await trainStudent(base);
 
       // The "killed" run: aborted during the second epoch, after the first epoch's checkpoint was saved.
-      let saved: Uint8Array | null = null;
-      const abort = new AbortController();
-      await expect(
-        trainStudent({
-          ...base,
-          progressIntervalMs: 0,
-          signal: abort.signal,
-          onEpochEnd: (cp) => void (saved = encodeCheckpoint(cp)),
-          onProgress: (p) => {
-            if (p.epoch === 1 && p.step === 3) abort.abort(new Error('killed'));
-          },
-        }),
-      ).rejects.toThrow('killed');
-      expect(saved).not.toBeNull();
-      const cp = decodeCheckpoint(saved!);
+      const saved = await killedCheckpoint(base, (p) => p.epoch === 1 && p.step === 3);
+      const cp = decodeCheckpoint(saved);
       expect(cp.epoch).toBe(1);
-      const resumed = await trainStudent({ ...base, resumeFrom: saved! });
+      const resumed = await trainStudent({ ...base, resumeFrom: saved });
       sameWeights(resumed.weights, full.weights);
       expect(resumed.history.map((h) => h.loss)).toEqual(full.history.map((h) => h.loss));
       // The task is learnt: the loss falls.
