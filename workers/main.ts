@@ -14,7 +14,7 @@ import { getDatabase, tuneSqlite } from '../lib/db/client.ts';
 import { handlers as allHandlers, periodic } from './handlers.ts';
 import { defaultWorkerId, runWorker } from '../lib/jobs/runner.ts';
 import type { JobHandler } from '../lib/jobs/handler.ts';
-import { lowerPriority, workerNice } from '../lib/jobs/priority.ts';
+import { lowerAutogroupPriority, lowerPriority, workerNice } from '../lib/jobs/priority.ts';
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -40,7 +40,12 @@ async function main() {
   const handlers = selectHandlers();
   // Training takes every core it gets; the console's requests must not wait behind it.
   const nice = workerNice();
-  if (nice > 0) lowerPriority(nice);
+  if (nice > 0) {
+    lowerPriority(nice);
+    // In its own session the thread priorities above count only against its own threads.
+    const group = lowerAutogroupPriority(nice);
+    if (group !== null) stamp(`worker: nice ${nice}, its own session's autogroup too`);
+  }
   // No request waits on the worker: it may wait longer for a locked SQLite file than the console (3 s).
   process.env.DISTILLERY_SQLITE_BUSY_WAIT_MS ??= '30000';
   const database = await getDatabase();

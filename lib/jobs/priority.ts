@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /**
@@ -30,6 +30,108 @@ export function lowerPriority(nice: number): number {
     /* not permitted: keep the priority we have */
   }
   return getPriority();
+}
+
+/** What /proc/<pid>/stat and /proc/<pid>/autogroup say of one process. */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  /** Command name (/proc/<pid>/comm). */
+  comm: string;
+  /** Controlling terminal (0: none). */
+  tty: number;
+  /** Autogroup id ("/autogroup-85" → 85), or null where the kernel has none. */
+  autogroup: number | null;
+}
+
+/** Parses a /proc/<pid>/stat line (the command name may hold spaces and parentheses). */
+export function parseStat(stat: string): Omit<ProcInfo, 'autogroup'> {
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  const rest = stat.slice(close + 2).split(' '); // state ppid pgrp session tty_nr …
+  return { pid: Number(stat.slice(0, open - 1)), comm: stat.slice(open + 1, close), ppid: Number(rest[1]), tty: Number(rest[4]) };
+}
+
+/** Parses /proc/<pid>/autogroup ("/autogroup-85 nice 0"). */
+export function parseAutogroup(text: string): { id: number; nice: number } | null {
+  const m = /^\/autogroup-(\d+)\s+nice\s+(-?\d+)/.exec(text);
+  return m ? { id: Number(m[1]), nice: Number(m[2]) } : null;
+}
+
+/**
+ * Whether `self` may renice its whole autogroup: it has no controlling terminal (a service, a
+ * detached spawn: no interactive shell shares the group) and every other process in the group is
+ * one of its ancestors (idle launchers: npm, tsx) or descendants, or the esbuild service that
+ * tsx's launcher starts beside it (it transpiles at startup and then waits).
+ *
+ * Why it matters: with autogroups (Linux's default for desktops and many servers,
+ * /proc/sys/kernel/sched_autogroup_enabled = 1) the scheduler first shares the CPU equally between
+ * sessions, and a thread's nice value counts only inside its own session. A worker started in its
+ * own session (systemd, `setsid`, a detached spawn) then took a full half of two cores at nice 10,
+ * and PostgreSQL's backends, another session, got the other half for every annotator together:
+ * queue/next p95 118 ms while a round trained (bench `load`).
+ */
+export function ownsAutogroup(self: ProcInfo, procs: ProcInfo[]): boolean {
+  if (self.autogroup === null || self.tty !== 0) return false;
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const ancestors = new Set<number>();
+  for (let p = byPid.get(self.ppid); p && !ancestors.has(p.pid); p = byPid.get(p.ppid)) ancestors.add(p.pid);
+  const isDescendant = (p: ProcInfo) => {
+    const seen = new Set<number>();
+    for (let q: ProcInfo | undefined = p; q && !seen.has(q.pid); q = byPid.get(q.ppid)) {
+      if (q.ppid === self.pid) return true;
+      seen.add(q.pid);
+    }
+    return false;
+  };
+  const launcherHelper = (p: ProcInfo) => p.comm === 'esbuild' && ancestors.has(p.ppid);
+  return procs.every((p) => p.pid === self.pid || p.autogroup !== self.autogroup || ancestors.has(p.pid) || isDescendant(p) || launcherHelper(p));
+}
+
+function readProc(pid: string): ProcInfo | null {
+  try {
+    const info = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    let autogroup: number | null = null;
+    try {
+      autogroup = parseAutogroup(readFileSync(`/proc/${pid}/autogroup`, 'utf8'))?.id ?? null;
+    } catch {
+      /* no autogroup support, or not ours to read */
+    }
+    return { ...info, autogroup };
+  } catch {
+    return null; // the process ended meanwhile
+  }
+}
+
+/**
+ * Lowers the nice value of this process's autogroup to `nice` when it owns it (ownsAutogroup).
+ * Returns the autogroup's nice value afterwards, or null when it was left alone (no autogroups,
+ * a shared group, not Linux, not permitted). Never raises a priority.
+ */
+export function lowerAutogroupPriority(nice: number): number | null {
+  const target = Math.max(0, Math.min(19, Math.trunc(nice)));
+  let current: { id: number; nice: number } | null;
+  try {
+    if (readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() !== '1') return null;
+    current = parseAutogroup(readFileSync('/proc/self/autogroup', 'utf8'));
+  } catch {
+    return null;
+  }
+  if (!current) return null;
+  const self = readProc(String(process.pid));
+  if (!self) return null;
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(readProc)
+    .filter((p): p is ProcInfo => p !== null);
+  if (!ownsAutogroup(self, procs)) return null;
+  if (current.nice >= target) return current.nice;
+  try {
+    writeFileSync('/proc/self/autogroup', String(target));
+  } catch {
+    return null;
+  }
+  return parseAutogroup(readFileSync('/proc/self/autogroup', 'utf8'))?.nice ?? null;
 }
 
 /** WORKER_NICE: the standalone worker's nice value (default 10; 0 keeps the normal priority). */
