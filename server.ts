@@ -1,8 +1,8 @@
 /**
  * The console's production server (`npm start`, the demo, the benchmarks): Next's request handler
- * behind a node:http server that answers Bearer-token predict API calls itself
- * (lib/serving/http.ts) — through Next, such a call cost ~3 ms of CPU in routing and web streams
- * before any inference. Everything else goes to Next unchanged.
+ * behind a node:http server that answers the hot API calls itself (lib/http/fast.ts: next batch,
+ * submit, predict) — through Next, such a call cost 2–3 ms of CPU in routing and web streams
+ * before its own work. Everything else goes to Next unchanged.
  *   node_modules/.bin/tsx server.ts [-p 3000] [-H 127.0.0.1]     (or PORT)
  * `next start` still serves the console, without the fast path.
  */
@@ -11,7 +11,7 @@ import 'next/dist/server/node-environment.js';
 import { createServer } from 'node:http';
 import next from 'next';
 import { securityHeaders } from './next.config.ts';
-import { isFastPredict, serveFastPredict } from './lib/serving/http.ts';
+import { matchFast, serveFast } from './lib/http/fast.ts';
 import { predictService } from './lib/serving/predict.ts';
 import { getDb } from './lib/db/client.ts';
 
@@ -36,10 +36,11 @@ predictService(await getDb());
 const headers = Object.fromEntries(securityHeaders(false).map((h) => [h.key, h.value]));
 
 const server = createServer((req, res) => {
-  if (isFastPredict(req)) void serveFastPredict(req, res, { headers });
+  const fast = matchFast(req);
+  if (fast) void serveFast(fast, req, res, { headers });
   else void handle(req, res);
 });
-server.listen(port, hostname, () => console.log(`▲ Distillery console on http://${hostname}:${port} (predict fast path on)`));
+server.listen(port, hostname, () => console.log(`▲ Distillery console on http://${hostname}:${port} (fast path on)`));
 const stop = () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 2000).unref();
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -9,6 +9,7 @@ import { hasRole, type Role } from '../auth/roles.ts';
 import { defaultScope, type Scope } from '../auth/scopes.ts';
 import { userForApiToken, userForSession, type AuthUser } from '../auth/users.ts';
 import { MAX_ID } from './page-params.ts';
+import type { Endpoint } from './endpoint.ts';
 
 export const SESSION_COOKIE = 'distillery_session';
 
@@ -17,14 +18,6 @@ export interface RouteContext<P> {
   db: Db;
   user: AuthUser;
   params: P;
-}
-
-/** Who is calling: a Bearer API token (CLI, scripts) or the browser's session cookie. */
-export async function authenticate(db: Db, req: Request & { cookies?: NextRequest['cookies'] }): Promise<AuthUser | null> {
-  const header = req.headers.get('authorization');
-  if (header?.startsWith('Bearer ')) return userForApiToken(db, header.slice(7).trim());
-  const cookie = req.cookies?.get(SESSION_COOKIE)?.value;
-  return cookie ? userForSession(db, cookie) : null;
 }
 
 /** Turns any error into the JSON answer users see: domain errors keep their status and details. */
@@ -56,6 +49,43 @@ export function errorResponse(error: unknown): NextResponse {
 
 type Handler<P> = (ctx: RouteContext<P>) => Promise<unknown>;
 
+/** The request facts the checks need, from Next's request or node:http's. */
+export interface CallerFacts {
+  method: string;
+  /** The Authorization header's Bearer token, if any. */
+  bearer: string | null;
+  /** The session cookie's value, if any. */
+  session: string | null;
+  /** A web Request for the cookie-mutation guard (lib/http/origin.ts); made only when needed. */
+  request(): Request;
+}
+
+/**
+ * The checks every API call goes through before its handler, whichever server answers it: the
+ * cookie-mutation guard (Bearer calls carry no ambient credential), authentication, the role and
+ * the token's scope. Returns the caller; throws the DomainError the user sees.
+ */
+export async function authorize(db: Db | (() => Promise<Db>), facts: CallerFacts, opts: { role: Role; rawBody?: boolean; scope?: Scope }): Promise<{ db: Db; user: AuthUser }> {
+  if (facts.bearer === null) checkCookieMutation(facts.request(), { rawBody: opts.rawBody });
+  const database = typeof db === 'function' ? await db() : db;
+  const user = facts.bearer !== null ? await userForApiToken(database, facts.bearer) : facts.session ? await userForSession(database, facts.session) : null;
+  if (!user) throw unauthorized();
+  if (!hasRole(user.role, opts.role)) throw forbidden(`this needs the ${opts.role} role; you are ${user.role}`);
+  const scope = opts.scope ?? defaultScope(facts.method, opts.role);
+  if (user.scopes && !user.scopes.includes(scope)) throw forbidden(`this token lacks the ${scope} scope`);
+  return { db: database, user };
+}
+
+function nextFacts(req: NextRequest): CallerFacts {
+  const header = req.headers.get('authorization');
+  return {
+    method: req.method,
+    bearer: header?.startsWith('Bearer ') ? header.slice(7).trim() : null,
+    session: req.cookies?.get(SESSION_COOKIE)?.value ?? null,
+    request: () => req,
+  };
+}
+
 /**
  * The one wrapper every route handler goes through: authentication, role check, errors.
  * A handler returns plain data (sent as JSON), a Response (sent as is), or undefined (204).
@@ -63,13 +93,7 @@ type Handler<P> = (ctx: RouteContext<P>) => Promise<unknown>;
 export function route<P = Record<string, string>>(opts: { role: Role; rawBody?: boolean; scope?: Scope }, handler: Handler<P>) {
   return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
     try {
-      if (!req.headers.get('authorization')?.startsWith('Bearer ')) checkCookieMutation(req, { rawBody: opts.rawBody });
-      const db = await getDb();
-      const user = await authenticate(db, req);
-      if (!user) throw unauthorized();
-      if (!hasRole(user.role, opts.role)) throw forbidden(`this needs the ${opts.role} role; you are ${user.role}`);
-      const scope = opts.scope ?? defaultScope(req.method, opts.role);
-      if (user.scopes && !user.scopes.includes(scope)) throw forbidden(`this token lacks the ${scope} scope`);
+      const { db, user } = await authorize(getDb, nextFacts(req), opts);
       const params = context?.params ? await context.params : ({} as P);
       const out = await handler({ req, db, user, params });
       if (out instanceof Response) return out;
@@ -79,6 +103,13 @@ export function route<P = Record<string, string>>(opts: { role: Role; rawBody?: 
       return errorResponse(e);
     }
   };
+}
+
+/** A Next route handler for an endpoint (lib/http/endpoint.ts). */
+export function endpointRoute(e: Endpoint) {
+  return route<Record<string, string>>({ role: e.role, scope: e.scope }, ({ req, db, user, params }) =>
+    e.handle({ db, user, params, query: req.nextUrl.searchParams, body: () => jsonBody(req) }),
+  );
 }
 
 /** Routes open to anyone (login): errors handled the same way. */

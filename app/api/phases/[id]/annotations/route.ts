@@ -1,9 +1,6 @@
-import { intParam, jsonBody, route } from '@/lib/http/route.ts';
-import { submit } from '@/lib/queue/annotate.ts';
-import { submitSchema } from '@/lib/queue/schemas.ts';
+import { endpointRoute } from '@/lib/http/route.ts';
+import { submitEndpoint } from '@/lib/queue/endpoints.ts';
 
 // POST /api/phases/:id/annotations – answer an item (label, skip, flag with an optional note); idempotent by clientId
-export const POST = route<{ id: string }>({ role: 'annotator' }, async ({ req, db, user, params }) => {
-  const b = submitSchema.parse(await jsonBody(req));
-  return submit(db, { phaseId: intParam(params.id, 'phase id'), userId: user.id, ...b });
-});
+// (also answered by the console server's fast path, lib/http/fast.ts)
+export const POST = endpointRoute(submitEndpoint);

@@ -1,7 +1,5 @@
-import { intParam, route } from '@/lib/http/route.ts';
-import { nextItems } from '@/lib/queue/annotate.ts';
+import { endpointRoute } from '@/lib/http/route.ts';
+import { nextBatchEndpoint } from '@/lib/queue/endpoints.ts';
 
-export const GET = route<{ id: string }>({ role: 'annotator' }, async ({ req, db, user, params }) => {
-  const limit = req.nextUrl.searchParams.get('limit');
-  return nextItems(db, { phaseId: intParam(params.id, 'phase id'), userId: user.id, limit: limit ? intParam(limit, 'limit') : undefined });
-});
+// GET /api/phases/:id/queue/next?limit= (also answered by the console server's fast path, lib/http/fast.ts)
+export const GET = endpointRoute(nextBatchEndpoint);

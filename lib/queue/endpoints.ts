@@ -1,0 +1,20 @@
+/**
+ * The annotator's two hot endpoints, served by Next's routes and by the console server's fast path
+ * alike (lib/http/endpoint.ts, lib/http/fast.ts).
+ */
+import { endpoint } from '../http/endpoint.ts';
+import { intParam } from '../http/route.ts';
+import { nextItems, submit } from './annotate.ts';
+import { submitSchema } from './schemas.ts';
+
+// GET /api/phases/:id/queue/next?limit= – the caller's held items, topped up with new leases
+export const nextBatchEndpoint = endpoint({ role: 'annotator' }, async ({ db, user, params, query }) => {
+  const limit = query.get('limit');
+  return nextItems(db, { phaseId: intParam(params.id, 'phase id'), userId: user.id, limit: limit ? intParam(limit, 'limit') : undefined });
+});
+
+// POST /api/phases/:id/annotations – answer an item (label, skip, flag with an optional note); idempotent by clientId
+export const submitEndpoint = endpoint({ role: 'annotator' }, async ({ db, user, params, body }) => {
+  const b = submitSchema.parse(await body());
+  return submit(db, { phaseId: intParam(params.id, 'phase id'), userId: user.id, ...b });
+});
