@@ -91,9 +91,7 @@ export class OnnxStudent implements Predictor {
     const prediction = { probs: out, numClasses: C, modelVersion: this.modelVersion };
     if (n === 0) return prediction;
     const len = (i: number) => Math.max(1, Math.min(offsets[i + 1] - offsets[i], maxLen));
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => len(a) - len(b) || a - b);
+    const order = lengthOrder(n, maxLen, len);
 
     for (let s = 0; s < n; s += batchSize) {
       const rows = order.subarray(s, Math.min(n, s + batchSize));
@@ -134,6 +132,16 @@ function versionOf(meta: Record<string, string>, bytes: Uint8Array): string {
   if (meta[MODEL_VERSION_KEY]) return meta[MODEL_VERSION_KEY];
   if (meta['distillery.phase'] && meta['distillery.round']) return studentModelVersion(Number(meta['distillery.phase']), Number(meta['distillery.round']));
   return `onnx-sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
+}
+
+/** Indices 0…n−1 by length, then index (a counting sort: lengths are 1…maxLen; a comparison sort cost ≈ 6 % of the n-gram student's scoring). */
+function lengthOrder(n: number, maxLen: number, len: (i: number) => number): Int32Array {
+  const starts = new Int32Array(maxLen + 2);
+  for (let i = 0; i < n; i++) starts[len(i) + 1]++;
+  for (let l = 1; l <= maxLen + 1; l++) starts[l] += starts[l - 1];
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[starts[len(i)]++] = i;
+  return order;
 }
 
 function isPacked(x: unknown): x is PackedIds {

@@ -24,7 +24,7 @@
  *
  * Browser-safe: no Node imports (the try-it page encodes with it).
  */
-import { OOV_ID, PAD_ID, scanTokens, TOKENIZER_NAME, type PackedIds } from './tokenizer.ts';
+import { OOV_ID, PAD_ID, scan, tokenCodePointsInto, TOKENIZER_NAME, type PackedIds } from './tokenizer.ts';
 
 export const FNV_OFFSET = 2166136261;
 export const FNV_PRIME = 16777619;
@@ -58,91 +58,116 @@ export interface BuildNgramVocabOptions {
   maxSize?: number;
 }
 
-/** Hashes of a text's n-grams (before the table lookup), written into `out`; returns how many. */
+/**
+ * Buckets of a text's n-grams (before the table lookup), written into `out`. The hot path of
+ * training and inference: one pass over the text's UTF-16 units (lib/ml/tokenizer.ts `scan` and
+ * `tokenCodePointsInto`), no string or array per token, character n-grams buffered while the
+ * token hashes accumulate, then written after the word n-grams.
+ */
 class NgramHasher {
   private tokenHashes = new Uint32Array(256);
+  /** The current token's code points between two boundary spaces: [SPACE, c_1 … c_k, SPACE]. */
   private cps = new Int32Array(256);
+  private charBuckets = new Uint32Array(1024);
+  private nChar = 0;
+  private nTok = 0;
   out = new Uint32Array(1024);
-  private count = 0;
+  private readonly wordOrders: Int32Array;
+  private readonly charOrders: Int32Array;
+  /** buckets − 1 when buckets is a power of two (a mask instead of a division), else −1. */
+  private readonly mask: number;
+  private readonly emitToken: (start: number, end: number, single: number) => void;
+  private text = '';
 
   constructor(readonly config: NgramFeatureConfig) {
     const { wordOrders, charOrders, buckets } = config;
     if (!wordOrders.length && !charOrders.length) throw new Error('an n-gram student needs word or character orders');
     if (!(buckets >= 2 && buckets <= 2 ** 31)) throw new Error('buckets must be between 2 and 2^31');
+    this.wordOrders = Int32Array.from(wordOrders);
+    this.charOrders = Int32Array.from(charOrders);
+    this.mask = (buckets & (buckets - 1)) === 0 ? buckets - 1 : -1;
+    this.emitToken = (start, end, single) => this.token(start, end, single);
   }
 
-  private push(h: number): void {
-    if (this.count === this.out.length) {
-      const grown = new Uint32Array(this.out.length * 2);
-      grown.set(this.out);
-      this.out = grown;
-    }
-    this.out[this.count++] = (h >>> 0) % this.config.buckets;
+  private bucket(h: number): number {
+    return this.mask >= 0 ? h & this.mask : (h >>> 0) % this.config.buckets;
   }
 
-  /** Buckets of every n-gram of `text` (repeats included), in order: word n-grams by order, then character n-grams token by token. */
+  /** Buckets of every n-gram of `text` (repeats included), in order: word n-grams by order, then character n-grams token by token; returns how many. */
   hash(text: string): number {
-    this.count = 0;
-    const { wordOrders, charOrders } = this.config;
-    let nTok = 0;
-    let nCps = 0;
-    const maxWordOrder = wordOrders.length ? Math.max(...wordOrders) : 0;
-    // Token hashes, and the code points of multi-code-point tokens (for their character n-grams).
-    const multiStarts: number[] = [];
-    scanTokens(text, (single, multi) => {
-      if (nTok === this.tokenHashes.length) {
-        const grown = new Uint32Array(nTok * 2);
-        grown.set(this.tokenHashes);
-        this.tokenHashes = grown;
+    this.nTok = 0;
+    this.nChar = 0;
+    this.text = text;
+    scan(text, this.emitToken);
+    this.text = '';
+    const { wordOrders, tokenHashes, nTok } = this;
+    let need = this.nChar;
+    for (let o = 0; o < wordOrders.length; o++) need += Math.max(0, nTok - wordOrders[o] + 1);
+    if (need > this.out.length) this.out = new Uint32Array(Math.max(need, this.out.length * 2));
+    const out = this.out;
+    let m = 0;
+    for (let o = 0; o < wordOrders.length; o++) {
+      const n = wordOrders[o];
+      const seed = FNV_OFFSET ^ n;
+      for (let i = 0; i + n <= nTok; i++) {
+        let h = seed;
+        for (let j = i; j < i + n; j++) h = Math.imul(h ^ tokenHashes[j], FNV_PRIME);
+        out[m++] = this.bucket(h);
       }
-      let h = FNV_OFFSET;
-      if (single >= 0) h = Math.imul(h ^ single, FNV_PRIME);
+    }
+    const charBuckets = this.charBuckets;
+    for (let i = 0; i < this.nChar; i++) out[m++] = charBuckets[i];
+    return m;
+  }
+
+  /** One token of the scan: its hash, and the character n-grams of " token " when it has two or more code points (one code point: the token itself is already a word feature). */
+  private token(start: number, end: number, single: number): void {
+    if (this.nTok === this.tokenHashes.length) {
+      const grown = new Uint32Array(this.nTok * 2);
+      grown.set(this.tokenHashes);
+      this.tokenHashes = grown;
+    }
+    if (single < 0) {
+      if (this.cps.length < 2 * (end - start) + 2) this.cps = new Int32Array(4 * (end - start) + 2);
+      const cps = this.cps;
+      const k = tokenCodePointsInto(this.text, start, end, cps, 1);
+      if (k === 1) single = cps[1]; // folding shrank it to one code point
       else {
-        const start = nCps;
-        for (const ch of multi!) {
-          const cp = ch.codePointAt(0)!;
-          h = Math.imul(h ^ cp, FNV_PRIME);
-          if (charOrders.length) {
-            if (nCps + 2 >= this.cps.length) {
-              const grown = new Int32Array(this.cps.length * 2);
-              grown.set(this.cps);
-              this.cps = grown;
-            }
-            this.cps[nCps++] = cp;
-          }
-        }
-        if (charOrders.length) multiStarts.push(start, nCps);
-      }
-      this.tokenHashes[nTok++] = h >>> 0;
-    });
-    if (maxWordOrder) {
-      for (const n of wordOrders) {
-        for (let i = 0; i + n <= nTok; i++) {
-          let h = (FNV_OFFSET ^ n) >>> 0;
-          for (let j = i; j < i + n; j++) h = Math.imul(h ^ this.tokenHashes[j], FNV_PRIME);
-          this.push(h);
-        }
+        let h = FNV_OFFSET;
+        for (let i = 1; i <= k; i++) h = Math.imul(h ^ cps[i], FNV_PRIME);
+        this.tokenHashes[this.nTok++] = h;
+        if (this.charOrders.length) this.charNgrams(k + 2);
+        return;
       }
     }
-    // Character n-grams of " token " for tokens of two or more code points (one code point: the
-    // token itself is already a word feature).
-    const SPACE = 0x20;
-    for (let t = 0; t < multiStarts.length; t += 2) {
-      const from = multiStarts[t];
-      const to = multiStarts[t + 1];
-      const len = to - from + 2; // with the two boundary spaces
-      const at = (k: number) => (k === 0 || k === len - 1 ? SPACE : this.cps[from + k - 1]);
-      for (const n of charOrders) {
-        for (let i = 0; i + n <= len; i++) {
-          let h = (FNV_OFFSET ^ (256 + n)) >>> 0;
-          for (let k = i; k < i + n; k++) h = Math.imul(h ^ at(k), FNV_PRIME);
-          this.push(h);
-        }
+    this.tokenHashes[this.nTok++] = Math.imul(FNV_OFFSET ^ single, FNV_PRIME);
+  }
+
+  private charNgrams(len: number): void {
+    const { charOrders, cps } = this;
+    cps[0] = SPACE;
+    cps[len - 1] = SPACE;
+    if (this.nChar + len * charOrders.length > this.charBuckets.length) {
+      const grown = new Uint32Array(Math.max(this.charBuckets.length * 2, this.nChar + len * charOrders.length));
+      grown.set(this.charBuckets.subarray(0, this.nChar));
+      this.charBuckets = grown;
+    }
+    const charBuckets = this.charBuckets;
+    let c = this.nChar;
+    for (let o = 0; o < charOrders.length; o++) {
+      const n = charOrders[o];
+      const seed = FNV_OFFSET ^ (256 + n);
+      for (let i = 0; i + n <= len; i++) {
+        let h = seed;
+        for (let j = i; j < i + n; j++) h = Math.imul(h ^ cps[j], FNV_PRIME);
+        charBuckets[c++] = this.bucket(h);
       }
     }
-    return this.count;
+    this.nChar = c;
   }
 }
+
+const SPACE = 0x20;
 
 /** Open-addressing map bucket → feature id (typed arrays: no per-entry objects). */
 class BucketTable {
@@ -182,7 +207,6 @@ export class NgramVocab {
   /** Stamp per id: marks the features already emitted for the current text (dedupe without a Set). */
   private readonly seen: Int32Array;
   private stamp = 0;
-  private scratch = new Int32Array(256);
 
   private constructor(
     readonly features: NgramFeatureConfig,
@@ -262,44 +286,48 @@ export class NgramVocab {
 
   /** Feature ids of `text` (distinct, first-seen order, at most `maxLen`); [1] when it has no known feature. */
   encode(text: string, maxLen: number): Int32Array {
-    const n = this.encodeInto(text, maxLen);
-    return this.scratch.slice(0, n);
+    if (maxLen < 1) throw new Error('maxLen must be >= 1');
+    const m = this.hasher.hash(text);
+    const out = new Int32Array(Math.min(m, maxLen) + 1);
+    return out.slice(0, this.idsInto(m, maxLen, out, 0));
   }
 
-  /** Encodes many texts into one packed buffer. */
+  /** Encodes many texts into one packed buffer, each text's ids written straight into it. */
   encodeAll(texts: readonly string[], maxLen: number): PackedIds {
+    if (maxLen < 1) throw new Error('maxLen must be >= 1');
     const offsets = new Int32Array(texts.length + 1);
     let tokens = new Int32Array(Math.max(1024, texts.length * 64));
     let pos = 0;
     for (let i = 0; i < texts.length; i++) {
-      const n = this.encodeInto(texts[i], maxLen);
-      if (pos + n > tokens.length) {
-        const grown = new Int32Array(Math.max(tokens.length * 2, pos + n));
+      const m = this.hasher.hash(texts[i]);
+      const room = pos + Math.min(m, maxLen) + 1;
+      if (room > tokens.length) {
+        const grown = new Int32Array(Math.max(tokens.length * 2, room));
         grown.set(tokens.subarray(0, pos));
         tokens = grown;
       }
-      tokens.set(this.scratch.subarray(0, n), pos);
-      pos += n;
+      pos += this.idsInto(m, maxLen, tokens, pos);
       offsets[i + 1] = pos;
     }
     return { offsets, tokens: tokens.slice(0, pos) };
   }
 
-  private encodeInto(text: string, maxLen: number): number {
-    if (maxLen < 1) throw new Error('maxLen must be >= 1');
-    if (this.scratch.length < maxLen) this.scratch = new Int32Array(maxLen);
-    const m = this.hasher.hash(text);
+  /** Writes the distinct known ids of the `m` buckets the hasher just produced into `out` from `at` (room for min(m, maxLen) + 1); returns how many. */
+  private idsInto(m: number, maxLen: number, out: Int32Array, at: number): number {
     if (this.stamp === 0x7fffffff) (this.seen.fill(0), (this.stamp = 0));
     const stamp = ++this.stamp;
-    let n = 0;
-    for (let i = 0; i < m && n < maxLen; i++) {
-      const id = this.table.get(this.hasher.out[i]);
-      if (id < 0 || this.seen[id] === stamp) continue;
-      this.seen[id] = stamp;
-      this.scratch[n++] = id;
+    const { seen, table } = this;
+    const buckets = this.hasher.out;
+    let n = at;
+    const end = at + maxLen;
+    for (let i = 0; i < m && n < end; i++) {
+      const id = table.get(buckets[i]);
+      if (id < 0 || seen[id] === stamp) continue;
+      seen[id] = stamp;
+      out[n++] = id;
     }
-    if (n === 0) this.scratch[n++] = OOV_ID;
-    return n;
+    if (n === at) out[n++] = OOV_ID;
+    return n - at;
   }
 }
 

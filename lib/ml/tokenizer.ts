@@ -84,7 +84,7 @@ const APOSTROPHE = 0x27;
  * units; `single` is the (folded) code point when the token is one code point, else -1.
  * Words are reported raw (not yet lowercased / folded); see `tokenText`.
  */
-function scan(text: string, emit: (start: number, end: number, single: number) => boolean | void): void {
+export function scan(text: string, emit: (start: number, end: number, single: number) => boolean | void): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -206,6 +206,48 @@ function tokenText(text: string, start: number, end: number): string {
   return s.toLowerCase();
 }
 
+/**
+ * Each BMP code unit folded and lowercased as `tokenText` does it: ≥ 0 the code unit it becomes,
+ * DROP for U+FE0E/U+FE0F, SLOW where a unit alone does not say (surrogates, a lowercase of two
+ * units such as İ, and Σ, whose lowercase depends on its place in the word).
+ */
+const DROP = -1;
+const SLOW = -2;
+let lowerUnits: Int32Array | null = null;
+function lowerUnitTable(): Int32Array {
+  if (lowerUnits) return lowerUnits;
+  const t = new Int32Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) {
+    if (c === 0xfe0f || c === 0xfe0e) t[c] = DROP;
+    else if ((c >= 0xd800 && c <= 0xdfff) || c === 0x3a3) t[c] = SLOW;
+    else {
+      const l = String.fromCharCode(foldCodePoint(c)).toLowerCase();
+      t[c] = l.length === 1 ? l.charCodeAt(0) : SLOW;
+    }
+  }
+  return (lowerUnits = t);
+}
+
+/**
+ * The code points of the canonical token text[start, end) — exactly those of
+ * `tokenText(text, start, end)` — written into `out` from index `at`, without building the string
+ * (the n-gram student's hot path); returns how many. `out` must hold `at + 2 * (end - start)`.
+ */
+export function tokenCodePointsInto(text: string, start: number, end: number, out: Int32Array, at: number): number {
+  const lower = lowerUnitTable();
+  let n = at;
+  for (let i = start; i < end; i++) {
+    const l = lower[text.charCodeAt(i)];
+    if (l >= 0) out[n++] = l;
+    else if (l === SLOW) {
+      n = at;
+      for (const ch of tokenText(text, start, end)) out[n++] = ch.codePointAt(0)!;
+      break;
+    }
+  }
+  return n - at;
+}
+
 /** The code point of a one-code-point string, else -1 (folding can shrink a token to one). */
 function singleCodePoint(t: string): number {
   if (t.length === 1) return t.charCodeAt(0);
@@ -214,20 +256,6 @@ function singleCodePoint(t: string): number {
     if (hi >= 0xd800 && hi <= 0xdbff) return t.codePointAt(0)!;
   }
   return -1;
-}
-
-/**
- * Calls `emit(single, multi)` for each token of `text`, in order: `single` is the token's code
- * point when it is one code point (most of Chinese text: no string is allocated), else −1 and
- * `multi` is the token's canonical string (lowercased, folded). Returning false stops the scan.
- */
-export function scanTokens(text: string, emit: (single: number, multi: string | null) => boolean | void): void {
-  scan(text, (start, end, single) => {
-    if (single >= 0) return emit(single, null);
-    const t = tokenText(text, start, end);
-    const cp = singleCodePoint(t);
-    return cp >= 0 ? emit(cp, null) : emit(-1, t);
-  });
 }
 
 /** Splits a text into its token strings (for inspection and tests; `Vocab.encode` does not allocate them). */
