@@ -2,6 +2,8 @@
  * Sums a V8 .cpuprofile (node --cpu-prof) by function and by module, self and inclusive time:
  *   npx tsx bench/cpuprofile.ts <file.cpuprofile> [--top 40] [--per N]
  * `--per N` also prints each row in ms per request for N requests (the infer bench's count).
+ * `--last S` counts only the profile's last S seconds (the measured load, without start-up:
+ * profile-api.ts stops the server as soon as its measured run ends).
  * Inclusive time counts a function once per sample even when it recurses.
  */
 import { readFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ const file = args.find((a) => !a.startsWith('--'))!;
 const flag = (k: string, d: number) => (args.includes(k) ? Number(args[args.indexOf(k) + 1]) : d);
 const top = flag('--top', 40);
 const per = flag('--per', 0);
+const last = flag('--last', 0);
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
@@ -34,8 +37,13 @@ const inclFn = new Map<string, number>();
 const selfMod = new Map<string, number>();
 const inclMod = new Map<string, number>();
 let total = 0;
+// Sample i's time: startTime plus the deltas up to it (µs).
+const times: number[] = [];
+for (let i = 0, t = p.startTime; i < p.samples.length; i++) times.push((t += p.timeDeltas[i] ?? 0));
+const from = last ? p.endTime - last * 1e6 : -Infinity;
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
 for (let i = 0; i < p.samples.length; i++) {
+  if (times[i] < from) continue;
   const dt = (p.timeDeltas[i + 1] ?? 0) / 1000; // ms; the delta before the next sample is this sample's time
   let n = byId.get(p.samples[i])!;
   total += dt;

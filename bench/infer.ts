@@ -73,6 +73,7 @@ export async function benchInfer(): Promise<Record<string, unknown>> {
     api_p50_ms: api?.p50Ms ?? null,
     api_errors: api?.errors ?? null,
     api_server_cpu_ms_per_request: api?.serverCpuMsPerRequest ?? null,
+    api_client_cpu_ms_per_request: api?.clientCpuMsPerRequest ?? null,
     api: { clients, seconds, texts_per_request: textsPerRequest, requests: api?.requests ?? 0 },
     model: DEFAULT_TEXTCNN,
     items: texts.length,

@@ -102,6 +102,8 @@ export interface LoadResult {
   versions: Record<string, number>;
   /** CPU time of the server process (all its threads) per request: what a request costs, whatever else runs on the machine. */
   serverCpuMsPerRequest: number | null;
+  /** CPU time of this process (the load generator) per request: it shares the cores with the server. */
+  clientCpuMsPerRequest: number;
 }
 
 /** `clients` concurrent loops posting `textsPerRequest` texts each until `seconds` pass. */
@@ -139,16 +141,19 @@ export async function runClients(f: ServingFixture, opts: { clients: number; sec
     }
   };
   const cpu0 = processCpuMs(f.server.pid);
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + opts.seconds * 1000;
   const mid = opts.midway ? new Promise((r) => setTimeout(r, (opts.seconds * 1000) / 2)).then(opts.midway) : Promise.resolve();
   await Promise.all([...Array.from({ length: opts.clients }, client), mid]);
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = processCpuMs(f.server.pid);
+  const own = process.cpuUsage(own0);
+  const clientCpuMsPerRequest = requests ? Math.round(((own.user + own.system) / 1000 / requests) * 100) / 100 : 0;
   const serverCpuMsPerRequest = cpu0 == null || cpu1 == null || !requests ? null : Math.round(((cpu1 - cpu0) / requests) * 100) / 100;
   lat.sort((a, b) => a - b);
   const q = (p: number) => Math.round((lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0) * 100) / 100;
-  return { requests, items, errors, errorSamples, seconds, itemsPerSecond: Math.round(items / seconds), p50Ms: q(0.5), p99Ms: q(0.99), versions, serverCpuMsPerRequest };
+  return { requests, items, errors, errorSamples, seconds, itemsPerSecond: Math.round(items / seconds), p50Ms: q(0.5), p99Ms: q(0.99), versions, serverCpuMsPerRequest, clientCpuMsPerRequest };
 }
 
 /** A deploy over the HTTP API, as a lead clicking Deploy would. */

@@ -8,6 +8,7 @@
  * request gets the same answer either way (tests/fast-path.test.ts, tests/ship.test.ts).
  * Everything not in the table goes to Next.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getDb, type Db } from '../db/client.ts';
 import { badRequest } from '../errors.ts';
@@ -146,12 +147,12 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     req.on('close', () => !req.complete && !failed && ((failed = true), reject(badRequest('the request body was cut off'))));
     req.on('end', () => {
       if (failed) return;
-      let text: string;
-      try {
-        text = utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-      } catch {
-        return reject(badRequest('request body is not valid UTF-8'));
-      }
+      // isUtf8() then toString(): the same check as a fatal TextDecoder at a fraction of its cost
+      // (0.04 ms of a 32-text predict request's main-thread CPU went to TextDecoder.decode in the profile).
+      const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      if (!isUtf8(bytes)) return reject(badRequest('request body is not valid UTF-8'));
+      let text = bytes.toString('utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark, dropped as TextDecoder drops it
       if (!text.trim()) return resolve({});
       if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) return reject(badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`));
       try {
@@ -162,4 +163,3 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     });
   });
 }
-const utf8 = new TextDecoder('utf-8', { fatal: true });

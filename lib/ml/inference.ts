@@ -93,6 +93,9 @@ export class OnnxStudent implements Predictor {
     const len = (i: number) => Math.max(1, Math.min(offsets[i + 1] - offsets[i], maxLen));
     const order = lengthOrder(n, maxLen, len);
 
+    // On the inference thread every chunk is posted at once and runs back to back there: awaiting
+    // each before posting the next left that thread idle until this event loop came round again.
+    const posted: Promise<void>[] = [];
     for (let s = 0; s < n; s += batchSize) {
       const rows = order.subarray(s, Math.min(n, s + batchSize));
       const L = len(rows[rows.length - 1]);
@@ -107,8 +110,11 @@ export class OnnxStudent implements Predictor {
         for (let t = 0; t < m; t++) words[2 * (i * L + t)] = tokens[start + t];
       }
       if (this.session instanceof OrtThread) {
-        const probs = await this.session.run(INPUT_NAME, OUTPUT_NAME, ids, [rows.length, L]);
-        for (let i = 0; i < rows.length; i++) out.set(probs.subarray(i * C, i * C + C), rows[i] * C);
+        posted.push(
+          this.session.run(INPUT_NAME, OUTPUT_NAME, ids, [rows.length, L]).then((probs) => {
+            for (let i = 0; i < rows.length; i++) out.set(probs.subarray(i * C, i * C + C), rows[i] * C);
+          }),
+        );
         continue;
       }
       const result = await this.session.run({ [INPUT_NAME]: new ort.Tensor('int64', ids, [rows.length, L]) });
@@ -116,6 +122,7 @@ export class OnnxStudent implements Predictor {
       for (let i = 0; i < rows.length; i++) out.set(probs.subarray(i * C, i * C + C), rows[i] * C);
       result[OUTPUT_NAME].dispose?.();
     }
+    await Promise.all(posted);
     return prediction;
   }
 

@@ -52,4 +52,18 @@ describe('OnnxStudent on a worker thread (thread: true)', () => {
       await student.release();
     }
   });
+
+  it('rejects a call whose middle run fails while its other runs are in flight, and keeps serving', async () => {
+    const student = await OnnxStudent.load(bytes, { thread: true });
+    try {
+      // Runs of 2 in length order: the out-of-vocabulary id (length 3) is in a run of its own among the others, all posted at once.
+      const ids = [...Array.from({ length: 6 }, (_, i) => new Int32Array([2 + i])), new Int32Array([2, 3, vocab.size + 1000]), ...Array.from({ length: 6 }, (_, i) => new Int32Array([2, 3, 4, 5 + i]))];
+      await expect(student.predict(ids, { batchSize: 2 })).rejects.toThrow();
+      const ok = await student.predict(texts.slice(0, 50), { batchSize: 8 });
+      expect(ok.probs.length).toBe(100);
+      expect(Array.from(ok.probs).every((p) => p > 0 && p < 1)).toBe(true);
+    } finally {
+      await student.release();
+    }
+  });
 });

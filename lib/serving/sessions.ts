@@ -54,7 +54,7 @@ export class SessionCache {
     if (!row) throw notFound(`model ${modelId}`);
     const bytes = await modelFile(db, row, 'student.onnx');
     const student = await OnnxStudent.load(new Uint8Array(bytes), { intraOpThreads: this.config.intraOpThreads, thread: this.config.inferenceThread, spin: false });
-    const batcher = new MicroBatcher(async (texts) => (await student.predict(texts, { batchSize: this.config.maxBatch })).probs, student.numClasses, {
+    const batcher = new MicroBatcher(async (texts) => (await student.predict(texts, { batchSize: this.config.inferBatch })).probs, student.numClasses, {
       maxBatch: this.config.maxBatch,
       maxWaitMs: this.config.maxWaitMs,
       limiter: this.limiter,
