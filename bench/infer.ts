@@ -3,7 +3,9 @@
  *   infer_items_per_s  onnxruntime-node, batch 256, 2 threads, COLD test texts (tokenisation included)
  *   infer_p50_ms       one text per call (1 thread), tokenisation included
  *   api_items_per_s, api_p99_ms   the predict API over HTTP loopback on the production build,
- *                      50 clients for BENCH_API_SECONDS (default 15) s, micro-batched server side
+ *                      50 clients for BENCH_API_SECONDS (default 15) s, micro-batched server side,
+ *                      lean load generator (bench/raw-http.ts); api_http_client_*: then the same
+ *                      on the node:http generator
  * The API part starts the console server (server.ts) on a throwaway database, building it first when stale.
  */
 import { execFileSync } from 'node:child_process';
@@ -57,9 +59,16 @@ export async function benchInfer(): Promise<Record<string, unknown>> {
   }
   const f = await startServingFixture({ port: Number(process.env.BENCH_API_PORT || 3291) });
   let api;
+  let apiHttp;
   try {
-    await runClients(f, { clients, seconds: 2, textsPerRequest }); // warm-up: sessions, JIT
-    api = await runClients(f, { clients, seconds, textsPerRequest });
+    await runClients(f, { clients, seconds: 2, textsPerRequest, client: 'raw' }); // warm-up: sessions, JIT
+    // The load generator shares the two cores with the server, so its own CPU is latency here too.
+    // api_*: the lean generator (bench/raw-http.ts: one kept-alive socket per client, prebuilt
+    // requests, every answer's status, JSON and result count checked), 0.11 ms of CPU per request;
+    // api_http_client_*: the same clients on node:http (http-client.ts), 0.18-0.28 ms, the generator
+    // of the figures before 2026-12-02 16:00.
+    api = await runClients(f, { clients, seconds, textsPerRequest, client: 'raw' });
+    apiHttp = await runClients(f, { clients, seconds, textsPerRequest, client: 'http' });
   } finally {
     await f.stop();
   }
@@ -74,6 +83,14 @@ export async function benchInfer(): Promise<Record<string, unknown>> {
     api_errors: api?.errors ?? null,
     api_server_cpu_ms_per_request: api?.serverCpuMsPerRequest ?? null,
     api_client_cpu_ms_per_request: api?.clientCpuMsPerRequest ?? null,
+    api_p90_ms: api?.p90Ms ?? null,
+    api_max_ms: api?.maxMs ?? null,
+    api_http_client_items_per_s: apiHttp?.itemsPerSecond ?? null,
+    api_http_client_p99_ms: apiHttp?.p99Ms ?? null,
+    api_http_client_p50_ms: apiHttp?.p50Ms ?? null,
+    api_http_client_errors: apiHttp?.errors ?? null,
+    api_http_client_server_cpu_ms_per_request: apiHttp?.serverCpuMsPerRequest ?? null,
+    api_http_client_client_cpu_ms_per_request: apiHttp?.clientCpuMsPerRequest ?? null,
     api: { clients, seconds, texts_per_request: textsPerRequest, requests: api?.requests ?? 0 },
     model: DEFAULT_TEXTCNN,
     items: texts.length,

@@ -16,7 +16,9 @@ const args = parseArgs(process.argv.slice(2));
 const num = (k: string, d: number) => (typeof args.flags[k] === 'string' ? Number(args.flags[k]) : d);
 const dir = mkdtempSync(join(tmpdir(), 'distillery-cpuprofile-'));
 const prof = !args.flags['no-prof'];
-const f = await startServingFixture({ port: num('port', 3493), nodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [] });
+// --node-args "…": extra flags for the server's node (e.g. --max-semi-space-size=32).
+const extra = typeof args.flags['node-args'] === 'string' ? (args.flags['node-args'] as string).split(' ').filter(Boolean) : [];
+const f = await startServingFixture({ port: num('port', 3493), nodeArgs: [...extra, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])] });
 const opts = { clients: num('clients', 50), textsPerRequest: num('texts', 32) };
 await runClients(f, { ...opts, seconds: 2 });
 const t0 = threadCpuMs(f.server.pid!);
@@ -33,7 +35,7 @@ for (const [tid, { name, ms }] of t1) {
   if (d > 0) threads[`${tid === f.server.pid ? 'main' : tid} ${name}`] = Math.round((d / r.requests) * 1000) / 1000;
 }
 console.log(JSON.stringify({ server_thread_cpu_ms_per_request: threads }));
-console.log(JSON.stringify({ requests: r.requests, items_per_s: r.itemsPerSecond, p50_ms: r.p50Ms, p99_ms: r.p99Ms, errors: r.errors, server_cpu_ms_per_request: r.serverCpuMsPerRequest, client_cpu_ms_per_request: r.clientCpuMsPerRequest }));
+console.log(JSON.stringify({ requests: r.requests, items_per_s: r.itemsPerSecond, p50_ms: r.p50Ms, p90_ms: r.p90Ms, p99_ms: r.p99Ms, max_ms: r.maxMs, errors: r.errors, server_cpu_ms_per_request: r.serverCpuMsPerRequest, client_cpu_ms_per_request: r.clientCpuMsPerRequest }));
 await f.stop({ graceMs: 15_000 });
 console.log(readdirSync(dir).map((n) => join(dir, n)).join('\n'));
 

@@ -26,6 +26,7 @@ import { LocalArtifactStore } from '../lib/artifacts/store.ts';
 import { modelArtifactKey } from '../lib/rounds/run.ts';
 import { approveModel, deployModel } from '../lib/models/deploy.ts';
 import { call, processCpuMs } from './http-client.ts';
+import { RawConnection } from './raw-http.ts';
 import { consoleReady, startConsole, stopConsole } from '../tests/helpers/console.ts';
 
 export interface ServingFixture {
@@ -99,6 +100,8 @@ export interface LoadResult {
   itemsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  p90Ms: number;
+  maxMs: number;
   versions: Record<string, number>;
   /** CPU time of the server process (all its threads) per request: what a request costs, whatever else runs on the machine. */
   serverCpuMsPerRequest: number | null;
@@ -107,10 +110,10 @@ export interface LoadResult {
 }
 
 /** `clients` concurrent loops posting `textsPerRequest` texts each until `seconds` pass. */
-export async function runClients(f: ServingFixture, opts: { clients: number; seconds: number; textsPerRequest: number; midway?: () => Promise<void> }): Promise<LoadResult> {
+export async function runClients(f: ServingFixture, opts: { clients: number; seconds: number; textsPerRequest: number; midway?: () => Promise<void>; client?: 'http' | 'raw' }): Promise<LoadResult> {
   const lat: number[] = [];
   const versions: Record<string, number> = {};
-  let requests = 0;
+  let sent = 0;
   let items = 0;
   let errors = 0;
   const errorSamples: string[] = [];
@@ -120,14 +123,23 @@ export async function runClients(f: ServingFixture, opts: { clients: number; sec
   const bodies = Array.from({ length: 256 }, (_, b) =>
     Buffer.from(JSON.stringify({ texts: Array.from({ length: opts.textsPerRequest }, (_, i) => f.texts[(b * opts.textsPerRequest + i) % f.texts.length]) })),
   );
-  const url = `${f.url}/api/v1/phases/${f.phaseId}/predict`;
+  const path = `/api/v1/phases/${f.phaseId}/predict`;
+  const url = `${f.url}${path}`;
+  // BENCH_CLIENT=raw: the lean generator (bench/raw-http.ts), one kept-alive connection per client
+  // and prebuilt request bytes; default node:http (http-client.ts). Both check every answer alike.
+  const raw = (opts.client ?? process.env.BENCH_CLIENT) === 'raw';
+  const { hostname, port } = new URL(f.url);
+  const prebuilt = raw ? bodies.map((b) => RawConnection.request('POST', `${hostname}:${port}`, path, auth, b)) : [];
   let cursor = 0;
   const client = async () => {
+    const connection = raw ? new RawConnection(hostname, Number(port)) : null;
     while (performance.now() < end) {
-      const body = bodies[cursor++ % bodies.length];
+      const k = cursor++ % bodies.length;
       const s = performance.now();
       try {
-        const r = await call(url, { method: 'POST', headers: auth, body });
+        const r = connection
+          ? await connection.send(prebuilt[k]).then((a) => ({ status: a.status, ok: a.status >= 200 && a.status < 300, text: a.body.toString('utf8') }))
+          : await call(url, { method: 'POST', headers: auth, body: bodies[k] });
         const answer = JSON.parse(r.text) as { modelVersion?: string; results?: unknown[]; error?: string };
         if (!r.ok || answer.results?.length !== opts.textsPerRequest) throw new Error(`${r.status} ${answer.error ?? ''}`);
         versions[answer.modelVersion!] = (versions[answer.modelVersion!] ?? 0) + 1;
@@ -136,9 +148,10 @@ export async function runClients(f: ServingFixture, opts: { clients: number; sec
         errors++;
         if (errorSamples.length < 5) errorSamples.push((e as Error).message);
       }
-      requests++;
+      sent++;
       lat.push(performance.now() - s);
     }
+    connection?.close();
   };
   const cpu0 = processCpuMs(f.server.pid);
   const own0 = process.cpuUsage();
@@ -149,11 +162,12 @@ export async function runClients(f: ServingFixture, opts: { clients: number; sec
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = processCpuMs(f.server.pid);
   const own = process.cpuUsage(own0);
+  const requests = sent;
   const clientCpuMsPerRequest = requests ? Math.round(((own.user + own.system) / 1000 / requests) * 100) / 100 : 0;
   const serverCpuMsPerRequest = cpu0 == null || cpu1 == null || !requests ? null : Math.round(((cpu1 - cpu0) / requests) * 100) / 100;
   lat.sort((a, b) => a - b);
   const q = (p: number) => Math.round((lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0) * 100) / 100;
-  return { requests, items, errors, errorSamples, seconds, itemsPerSecond: Math.round(items / seconds), p50Ms: q(0.5), p99Ms: q(0.99), versions, serverCpuMsPerRequest, clientCpuMsPerRequest };
+  return { requests, items, errors, errorSamples, seconds, itemsPerSecond: Math.round(items / seconds), p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: q(1), versions, serverCpuMsPerRequest, clientCpuMsPerRequest };
 }
 
 /** A deploy over the HTTP API, as a lead clicking Deploy would. */
