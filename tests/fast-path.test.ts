@@ -15,6 +15,7 @@ import { normalizeText, textHash } from '../lib/import/normalize.ts';
 import { rebuildQueue } from '../lib/queue/rebuild.ts';
 import { FAST_ROUTES, matchFast, serveFast, sessionCookie } from '../lib/http/fast.ts';
 import { SESSION_COOKIE } from '../lib/http/route.ts';
+import { parseCookie } from 'next/dist/compiled/@edge-runtime/cookies';
 import * as nextRoute from '../app/api/phases/[id]/queue/next/route.ts';
 import * as submitRoute from '../app/api/phases/[id]/annotations/route.ts';
 
@@ -42,11 +43,21 @@ describe('fast path routing', () => {
     expect(m('GET', '/phases/3/queue/next')).toBeNull();
   });
 
-  it('reads the session cookie as Next does, among others and %-encoded', () => {
-    expect(sessionCookie(undefined)).toBeNull();
-    expect(sessionCookie('a=1; distillery_session=abc%2Bd; b=2')).toBe('abc+d');
-    expect(sessionCookie('distillery_sessionx=1')).toBeNull();
-    expect(sessionCookie(`x=1;${SESSION_COOKIE}=%E0%A4%A`)).toBe('%E0%A4%A');
+  it('reads the session cookie as Next does: the last one wins, an undecodable one is skipped', () => {
+    const cases = [
+      undefined,
+      'a=1; distillery_session=abc%2Bd; b=2',
+      'distillery_sessionx=1',
+      `x=1;${SESSION_COOKIE}=%E0%A4%A`,
+      'distillery_session=A; distillery_session=B',
+      'distillery_session=A; distillery_session=%E0',
+      'distillery_session=%E0; distillery_session=B',
+      ' distillery_session=A',
+      'distillery_session= A ;distillery_session',
+      'distillery_session=a=b',
+    ];
+    for (const c of cases) expect([c, sessionCookie(c)]).toEqual([c, c === undefined ? null : (parseCookie(c).get(SESSION_COOKIE) ?? null)]);
+    expect(sessionCookie('distillery_session=A; distillery_session=B')).toBe('B');
   });
 });
 
@@ -146,6 +157,17 @@ describe.each(providers)('fast path on %s', (provider) => {
     }
     expect(statuses).toEqual([401, 401, 401, 403, 400, 400, 404, 400, 401, 403, 403, 403, 403, 415, 400, 400, 413, 400, 400, statuses[19], 400]);
     expect(statuses[19]).toBeGreaterThanOrEqual(400);
+    // A Host header that makes no URL: 400 for a cookie call that changes something, never a 500.
+    const { request } = await import('node:http');
+    const badHost = await new Promise<number>((resolve, reject) => {
+      const r = request(`${base}/api/phases/${phaseId}/annotations`, { method: 'POST', headers: { host: 'a b', cookie: `${SESSION_COOKIE}=${sessions.ann1}`, 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      r.on('error', reject);
+      r.end(ok);
+    });
+    expect(badHost).toBe(400);
     // A path whose %-encoding does not decode: 400 before anything else (proxy.ts does it for Next).
     const bad = await viaFast({ method: 'GET', path: '/api/phases/%E0%A4%A/queue/next' });
     expect(bad).toEqual({ status: 400, body: { error: 'the path is not valid %-encoded UTF-8', code: 'bad_request' } });

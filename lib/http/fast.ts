@@ -96,25 +96,33 @@ function callerFacts(req: IncomingMessage): CallerFacts {
     request: () => {
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-      return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method: req.method, headers });
+      try {
+        return new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method: req.method, headers });
+      } catch {
+        throw badRequest('the Host header is not a valid host');
+      }
     },
   };
 }
 
-/** The session cookie's value from a Cookie header (as Next's request.cookies reads it). */
+/**
+ * The session cookie's value from a Cookie header, exactly as Next's request.cookies reads it
+ * (@edge-runtime/cookies parseCookie): pairs split on "; *", names and values untrimmed, the last
+ * pair of a name wins, and a value that does not %-decode is skipped (an earlier one stands).
+ */
 export function sessionCookie(header: string | undefined): string | null {
   if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
-    const value = part.slice(eq + 1).trim();
+  let found: string | null = null;
+  for (const pair of header.split(/; */)) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq) !== SESSION_COOKIE) continue;
     try {
-      return decodeURIComponent(value);
+      found = decodeURIComponent(pair.slice(eq + 1));
     } catch {
-      return value;
+      /* skipped, as Next does */
     }
   }
-  return null;
+  return found;
 }
 
 // A path segment whose %-encoding does not decode is a 400 (as proxy.ts answers it for Next's routes).

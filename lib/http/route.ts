@@ -4,7 +4,7 @@ import { getDb, type Db } from '../db/client.ts';
 import { DomainError, RetryLaterError, forbidden, fromPrismaError, unauthorized } from '../errors.ts';
 import { isBusyError } from '../db/busy.ts';
 import { readJsonLimited, JSON_BODY_LIMIT } from './body.ts';
-import { checkCookieMutation } from './origin.ts';
+import { checkCookieMutation, isMutation } from './origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
 import { defaultScope, type Scope } from '../auth/scopes.ts';
 import { userForApiToken, userForSession, type AuthUser } from '../auth/users.ts';
@@ -66,7 +66,7 @@ export interface CallerFacts {
  * the token's scope. Returns the caller; throws the DomainError the user sees.
  */
 export async function authorize(db: Db | (() => Promise<Db>), facts: CallerFacts, opts: { role: Role; rawBody?: boolean; scope?: Scope }): Promise<{ db: Db; user: AuthUser }> {
-  if (facts.bearer === null) checkCookieMutation(facts.request(), { rawBody: opts.rawBody });
+  if (facts.bearer === null && isMutation(facts.method)) checkCookieMutation(facts.request(), { rawBody: opts.rawBody });
   const database = typeof db === 'function' ? await db() : db;
   const user = facts.bearer !== null ? await userForApiToken(database, facts.bearer) : facts.session ? await userForSession(database, facts.session) : null;
   if (!user) throw unauthorized();

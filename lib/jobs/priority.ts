@@ -38,6 +38,8 @@ export interface ProcInfo {
   ppid: number;
   /** Command name (/proc/<pid>/comm). */
   comm: string;
+  /** Session id (an autogroup is made per session, by setsid). */
+  session: number;
   /** Controlling terminal (0: none). */
   tty: number;
   /** Autogroup id ("/autogroup-85" → 85), or null where the kernel has none. */
@@ -49,7 +51,7 @@ export function parseStat(stat: string): Omit<ProcInfo, 'autogroup'> {
   const open = stat.indexOf('(');
   const close = stat.lastIndexOf(')');
   const rest = stat.slice(close + 2).split(' '); // state ppid pgrp session tty_nr …
-  return { pid: Number(stat.slice(0, open - 1)), comm: stat.slice(open + 1, close), ppid: Number(rest[1]), tty: Number(rest[4]) };
+  return { pid: Number(stat.slice(0, open - 1)), comm: stat.slice(open + 1, close), ppid: Number(rest[1]), session: Number(rest[3]), tty: Number(rest[4]) };
 }
 
 /** Parses /proc/<pid>/autogroup ("/autogroup-85 nice 0"). */
@@ -59,23 +61,24 @@ export function parseAutogroup(text: string): { id: number; nice: number } | nul
 }
 
 /**
- * Whether `self` may renice its whole autogroup: it has no controlling terminal (a service, a
- * detached spawn: no interactive shell shares the group) and every other process in the group is
- * one of its ancestors (idle launchers: npm, tsx) or descendants, or the esbuild service that
- * tsx's launcher starts beside it (it transpiles at startup and then waits).
+ * Whether `self` may renice its whole autogroup, i.e. the group is private to it by construction:
+ * it has no controlling terminal; its session was made for it (it is the session leader, or its
+ * parent is, and that parent is its own launcher: tsx running the same script); and every other
+ * visible process of the session is that launcher's esbuild service (it transpiles at startup,
+ * then waits) or one of self's descendants. A console or anything else in the session, a parent
+ * that is not the launcher, or a process of the session that cannot be read: left alone.
  *
  * Why it matters: with autogroups (Linux's default for desktops and many servers,
  * /proc/sys/kernel/sched_autogroup_enabled = 1) the scheduler first shares the CPU equally between
  * sessions, and a thread's nice value counts only inside its own session. A worker started in its
  * own session (systemd, `setsid`, a detached spawn) then took a full half of two cores at nice 10,
- * and PostgreSQL's backends, another session, got the other half for every annotator together:
- * queue/next p95 118 ms while a round trained (bench `load`).
+ * and the console and PostgreSQL's backends, other sessions, shared the rest (bench `load`).
  */
-export function ownsAutogroup(self: ProcInfo, procs: ProcInfo[]): boolean {
+export function ownsAutogroup(self: ProcInfo, procs: ProcInfo[], parentIsLauncher: boolean): boolean {
   if (self.autogroup === null || self.tty !== 0) return false;
+  const leaderIsParent = self.session === self.ppid && parentIsLauncher;
+  if (self.session !== self.pid && !leaderIsParent) return false;
   const byPid = new Map(procs.map((p) => [p.pid, p]));
-  const ancestors = new Set<number>();
-  for (let p = byPid.get(self.ppid); p && !ancestors.has(p.pid); p = byPid.get(p.ppid)) ancestors.add(p.pid);
   const isDescendant = (p: ProcInfo) => {
     const seen = new Set<number>();
     for (let q: ProcInfo | undefined = p; q && !seen.has(q.pid); q = byPid.get(q.ppid)) {
@@ -84,22 +87,42 @@ export function ownsAutogroup(self: ProcInfo, procs: ProcInfo[]): boolean {
     }
     return false;
   };
-  const launcherHelper = (p: ProcInfo) => p.comm === 'esbuild' && ancestors.has(p.ppid);
-  return procs.every((p) => p.pid === self.pid || p.autogroup !== self.autogroup || ancestors.has(p.pid) || isDescendant(p) || launcherHelper(p));
+  return procs.every(
+    (p) =>
+      p.session !== self.session ||
+      p.pid === self.pid ||
+      (leaderIsParent && p.pid === self.ppid) ||
+      (leaderIsParent && p.ppid === self.ppid && p.comm === 'esbuild') ||
+      isDescendant(p),
+  );
 }
 
+/** A process's /proc facts; null when it ended meanwhile. Throws when it exists but cannot be read. */
 function readProc(pid: string): ProcInfo | null {
+  let stat: string;
   try {
-    const info = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    let autogroup: number | null = null;
-    try {
-      autogroup = parseAutogroup(readFileSync(`/proc/${pid}/autogroup`, 'utf8'))?.id ?? null;
-    } catch {
-      /* no autogroup support, or not ours to read */
-    }
-    return { ...info, autogroup };
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH') return null;
+    throw e;
+  }
+  let autogroup: number | null = null;
+  try {
+    autogroup = parseAutogroup(readFileSync(`/proc/${pid}/autogroup`, 'utf8'))?.id ?? null;
   } catch {
-    return null; // the process ended meanwhile
+    /* another user's: its session id decides */
+  }
+  return { ...parseStat(stat), autogroup };
+}
+
+/** Whether process `ppid` is this process's launcher: tsx (or node) running the same script. */
+function isOwnLauncher(ppid: number): boolean {
+  try {
+    const args = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0');
+    const script = process.argv[1];
+    return !!script && args.some((a) => a === script || (a.length > 3 && script.endsWith('/' + a.replace(/^\.\//, ''))));
+  } catch {
+    return false;
   }
 }
 
@@ -118,13 +141,18 @@ export function lowerAutogroupPriority(nice: number): number | null {
     return null;
   }
   if (!current) return null;
-  const self = readProc(String(process.pid));
-  if (!self) return null;
-  const procs = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(readProc)
-    .filter((p): p is ProcInfo => p !== null);
-  if (!ownsAutogroup(self, procs)) return null;
+  let self: ProcInfo | null;
+  let procs: ProcInfo[];
+  try {
+    self = readProc(String(process.pid));
+    procs = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(readProc)
+      .filter((p): p is ProcInfo => p !== null);
+  } catch {
+    return null; // a process that cannot be read may share the session
+  }
+  if (!self || !ownsAutogroup(self, procs, isOwnLauncher(self.ppid))) return null;
   if (current.nice >= target) return current.nice;
   try {
     writeFileSync('/proc/self/autogroup', String(target));
