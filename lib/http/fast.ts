@@ -115,7 +115,11 @@ export function sessionCookie(header: string | undefined): string | null {
   let found: string | null = null;
   for (const pair of header.split(/; */)) {
     const eq = pair.indexOf('=');
-    if (eq < 0 || pair.slice(0, eq) !== SESSION_COOKIE) continue;
+    if (eq < 0) {
+      if (pair === SESSION_COOKIE) found = 'true'; // a bare name: Next's parser gives "true"
+      continue;
+    }
+    if (pair.slice(0, eq) !== SESSION_COOKIE) continue;
     try {
       found = decodeURIComponent(pair.slice(eq + 1));
     } catch {

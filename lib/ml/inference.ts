@@ -122,7 +122,11 @@ export class OnnxStudent implements Predictor {
       for (let i = 0; i < rows.length; i++) out.set(probs.subarray(i * C, i * C + C), rows[i] * C);
       result[OUTPUT_NAME].dispose?.();
     }
-    await Promise.all(posted);
+    // Every posted chunk settles before the call does, failed or not: the caller's concurrency
+    // slot must not be freed while the inference thread is still busy with this call's chunks.
+    const settled = await Promise.allSettled(posted);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return prediction;
   }
 

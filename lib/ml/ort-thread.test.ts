@@ -59,6 +59,9 @@ describe('OnnxStudent on a worker thread (thread: true)', () => {
       // Runs of 2 in length order: the out-of-vocabulary id (length 3) is in a run of its own among the others, all posted at once.
       const ids = [...Array.from({ length: 6 }, (_, i) => new Int32Array([2 + i])), new Int32Array([2, 3, vocab.size + 1000]), ...Array.from({ length: 6 }, (_, i) => new Int32Array([2, 3, 4, 5 + i]))];
       await expect(student.predict(ids, { batchSize: 2 })).rejects.toThrow();
+      // The call settles only after all its runs have: nothing of it is left on the thread (the
+      // serving concurrency limit frees its slot on this promise).
+      expect((student as unknown as { session: { inFlight: number } }).session.inFlight).toBe(0);
       const ok = await student.predict(texts.slice(0, 50), { batchSize: 8 });
       expect(ok.probs.length).toBe(100);
       expect(Array.from(ok.probs).every((p) => p > 0 && p < 1)).toBe(true);

@@ -12,6 +12,11 @@ export class OrtThread {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
 
+  /** Runs posted and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: { id: number; data?: Float32Array; error?: string }) => {
       const p = this.pending.get(m.id);
