@@ -4,6 +4,7 @@
  * also refused (400) when nested deeper than MAX_JSON_DEPTH: a 200,000-deep array parses, but
  * every later JSON.stringify of it overflows the stack.
  */
+import { isUtf8 } from 'node:buffer';
 import { DomainError, badRequest } from '../errors.ts';
 
 /** Default cap of a JSON body (task specs with many phases, round configs, annotations). */
@@ -62,16 +63,22 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   return false;
 }
 
-/** The body parsed as JSON ({} when empty), read under `limit` bytes and MAX_JSON_DEPTH levels. */
-export async function readJsonLimited(req: Request, limit = JSON_BODY_LIMIT): Promise<unknown> {
-  const bytes = await readBodyLimited(req, limit);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw badRequest('request body is not valid UTF-8');
-  }
+/**
+ * A read body's bytes as JSON ({} when empty): 400 for bad UTF-8 or nesting past MAX_JSON_DEPTH, a
+ * SyntaxError (400 through the error mapper) for bad JSON. A byte order mark is dropped.
+ * isUtf8() then toString(): the same check as a fatal TextDecoder at a fraction of its cost
+ * (0.04 ms of a 32-text predict request's main-thread CPU went to TextDecoder.decode in a profile).
+ */
+export function parseJsonBytes(bytes: Uint8Array): unknown {
+  if (!isUtf8(bytes)) throw badRequest('request body is not valid UTF-8');
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (!text.trim()) return {};
   if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   return JSON.parse(text);
+}
+
+/** The body parsed as JSON ({} when empty), read under `limit` bytes and MAX_JSON_DEPTH levels. */
+export async function readJsonLimited(req: Request, limit = JSON_BODY_LIMIT): Promise<unknown> {
+  return parseJsonBytes(await readBodyLimited(req, limit));
 }
