@@ -76,11 +76,15 @@ export async function authorize(db: Db | (() => Promise<Db>), facts: CallerFacts
   return { db: database, user };
 }
 
+/** The token of an `Authorization: Bearer …` header, else null. */
+export function bearerToken(header: string | null | undefined): string | null {
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+}
+
 function nextFacts(req: NextRequest): CallerFacts {
-  const header = req.headers.get('authorization');
   return {
     method: req.method,
-    bearer: header?.startsWith('Bearer ') ? header.slice(7).trim() : null,
+    bearer: bearerToken(req.headers.get('authorization')),
     session: req.cookies?.get(SESSION_COOKIE)?.value ?? null,
     request: () => req,
   };
