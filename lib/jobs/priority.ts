@@ -32,7 +32,7 @@ export function lowerPriority(nice: number): number {
   return getPriority();
 }
 
-/** What /proc/<pid>/stat and /proc/<pid>/autogroup say of one process. */
+/** What /proc/<pid>/stat says of one process. */
 export interface ProcInfo {
   pid: number;
   ppid: number;
@@ -42,12 +42,12 @@ export interface ProcInfo {
   session: number;
   /** Controlling terminal (0: none). */
   tty: number;
-  /** Autogroup id ("/autogroup-85" → 85), or null where the kernel has none. */
-  autogroup: number | null;
+  /** The autogroup's id, or null where the kernel has none: read for this process only (membership is the session). */
+  autogroup?: number | null;
 }
 
 /** Parses a /proc/<pid>/stat line (the command name may hold spaces and parentheses). */
-export function parseStat(stat: string): Omit<ProcInfo, 'autogroup'> {
+export function parseStat(stat: string): ProcInfo {
   const open = stat.indexOf('(');
   const close = stat.lastIndexOf(')');
   const rest = stat.slice(close + 2).split(' '); // state ppid pgrp session tty_nr …
@@ -61,7 +61,8 @@ export function parseAutogroup(text: string): { id: number; nice: number } | nul
 }
 
 /**
- * Whether `self` may renice its whole autogroup, i.e. the group is private to it by construction:
+ * Whether `self` may renice its whole autogroup (one per session, made by setsid: membership is
+ * the session id), i.e. the group is private to it by construction:
  * it has no controlling terminal; its session was made for it (it is the session leader, or its
  * parent is, and that parent is its own launcher: tsx running the same script); and every other
  * visible process of the session is that launcher's esbuild service (it transpiles at startup,
@@ -99,20 +100,12 @@ export function ownsAutogroup(self: ProcInfo, procs: ProcInfo[], parentIsLaunche
 
 /** A process's /proc facts; null when it ended meanwhile. Throws when it exists but cannot be read. */
 function readProc(pid: string): ProcInfo | null {
-  let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH') return null;
     throw e;
   }
-  let autogroup: number | null = null;
-  try {
-    autogroup = parseAutogroup(readFileSync(`/proc/${pid}/autogroup`, 'utf8'))?.id ?? null;
-  } catch {
-    /* another user's: its session id decides */
-  }
-  return { ...parseStat(stat), autogroup };
 }
 
 /** Whether process `ppid` is this process's launcher: tsx (or node) running the same script. */
@@ -145,6 +138,7 @@ export function lowerAutogroupPriority(nice: number): number | null {
   let procs: ProcInfo[];
   try {
     self = readProc(String(process.pid));
+    if (self) self.autogroup = current.id;
     procs = readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
       .map(readProc)
