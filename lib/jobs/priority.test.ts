@@ -46,7 +46,7 @@ describe('autogroup priority', () => {
     expect(parseAutogroup('')).toBeNull();
   });
 
-  const p = (pid: number, ppid: number, session: number, comm = 'node', tty = 0): ProcInfo => ({ pid, ppid, session, comm, autogroup: session, tty });
+  const p = (pid: number, ppid: number, session: number, comm = 'node', tty = 0): ProcInfo => ({ pid, ppid, session, comm, tty });
   it('owns its autogroup only when its session was made for it and holds nothing else', () => {
     // A detached spawn of `tsx workers/main.ts`: the launcher (10) leads the session.
     const launcher = p(10, 1, 10);
