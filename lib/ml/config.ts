@@ -74,11 +74,19 @@ export const ngramConfigSchema = z
     embeddingDim: z.number().int().min(0).max(1024).default(0),
     /** With embeddingDim > 0: 'relu' puts a ReLU between the bag and the dense layer (a one-hidden-layer network on TF-IDF). */
     activation: z.enum(['none', 'relu']).default('none'),
+    /**
+     * With embeddingDim > 0: also the linear model's term (one weight per class and n-gram) added
+     * to the bag's logits — logits = linear(x) + W·bag(x) + b, the two shapes trained as one model.
+     * Absent means false (configs and checkpoints from before it stay as they were).
+     */
+    linear: z.boolean().optional(),
     /** Distinct n-grams per text at most (the first ones of the text are kept). */
     maxLen: z.number().int().min(1).max(8192).default(1024),
   })
   .strict()
-  .refine((c) => c.wordOrders.length + c.charOrders.length > 0, 'an n-gram student needs word or character orders');
+  .refine((c) => c.wordOrders.length + c.charOrders.length > 0, 'an n-gram student needs word or character orders')
+  .refine((c) => !c.linear || c.embeddingDim > 0, 'linear: true adds a linear term to a bag: it needs embeddingDim > 0')
+  .refine((c) => !c.linear || c.activation === 'none', 'linear: true takes no activation');
 
 export const studentConfigSchema = z.discriminatedUnion('arch', [textCnnConfigSchema, biLstmConfigSchema, ngramConfigSchema]);
 

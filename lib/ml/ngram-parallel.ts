@@ -60,6 +60,7 @@ export class NgramThreads {
   private readonly g0: { GE: Float32Array; GB: Float32Array; GW: Float32Array | null };
   private readonly batch: number;
   private readonly D: number;
+  private readonly rows: number;
   private closing = false;
 
   /** `main`: the calling thread's arrays; it gets a `touched` row mark that its stepper sets. */
@@ -69,8 +70,9 @@ export class NgramThreads {
     private readonly main: NgramStepArrays,
   ) {
     this.batch = setup.batchSize;
-    this.D = main.E.length / main.GE.length;
-    main.touched = new Uint8Array(main.GE.length);
+    this.D = main.E.length / setup.idf.length;
+    this.rows = setup.idf.length;
+    main.touched = new Uint8Array(setup.idf.length);
     const t = setup.targets;
     const shared = {
       model: setup.model,
@@ -100,7 +102,7 @@ export class NgramThreads {
         GE: sharedCopy(main.GE),
         GB: sharedCopy(main.GB),
         GW: main.GW ? sharedCopy(main.GW) : null,
-        touched: new Uint8Array(new SharedArrayBuffer(main.GE.length)),
+        touched: new Uint8Array(new SharedArrayBuffer(setup.idf.length)),
       };
       const worker = new Worker(entry, { workerData: { ...shared, arrays } });
       const w: ShareWorker = { worker, arrays, visits: 0, lossSum: 0, weightSum: 0, pending: null, failed: null };
@@ -204,7 +206,7 @@ export class NgramThreads {
     const D = this.D;
     const e0 = this.e0;
     const touched = all.map((x) => x.touched!);
-    for (let row = 0; row < main.GE.length; row++) {
+    for (let row = 0; row < this.rows; row++) {
       let hit = false;
       for (let t = 0; t < T; t++) if (touched[t][row]) hit = true;
       if (!hit) continue;

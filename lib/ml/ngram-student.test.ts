@@ -45,15 +45,15 @@ describe('n-gram student', () => {
   const sample = coldSample(0, 1500);
   const probe = [...coldSample(1500, 100).texts, '', '😀😀 ok', '好', 'Where is my card? 卡丢了'];
 
-  for (const model of [{ arch: 'ngram' }, { arch: 'ngram', embeddingDim: 16 }] as StudentConfigInput[]) {
-    const name = 'embeddingDim' in model ? 'bag' : 'linear';
+  for (const model of [{ arch: 'ngram' }, { arch: 'ngram', embeddingDim: 16 }, { arch: 'ngram', embeddingDim: 16, linear: true }] as StudentConfigInput[]) {
+    const name = 'linear' in model ? 'bag + linear' : 'embeddingDim' in model ? 'bag' : 'linear';
     it(`${name}: the exported ONNX graph reproduces the TypeScript forward pass (node and web runtimes, padded batches)`, async () => {
       const config = parseStudentConfig(model);
       const vocab = buildVocab(config, sample.texts);
       const res = await trainStudent({ model: config, train: { epochs: 2, seed: 3 }, numClasses: 2, vocabSize: vocab.size, vocab: vocab.toJSON(), data: hardData(vocab.encodeAll(sample.texts, config.maxLen), sample.labels, 2) });
       expect(res.backend).toBe('js');
       const reference = predictProbs(res.weights, vocab.encodeAll(probe, config.maxLen));
-      const file = path.join(tmp, `${name}.onnx`);
+      const file = path.join(tmp, `${name.replace(/\W+/g, '_')}.onnx`);
       fs.writeFileSync(file, exportOnnx(res.weights, { vocab: vocab.toJSON() }));
       const student = await OnnxStudent.load(file);
       const batched = (await student.predict(probe, { batchSize: 32 })).probs;
@@ -79,6 +79,60 @@ describe('n-gram student', () => {
       expect(fit).toBeGreaterThan(0.9);
     }, 60_000);
   }
+
+  it('a bag with a linear term: two heads, each trained on its own loss as its own student would be, scored as the mean of their logits', async () => {
+    expect(() => parseStudentConfig({ arch: 'ngram', linear: true })).toThrow(/embeddingDim/);
+    expect(() => parseStudentConfig({ arch: 'ngram', embeddingDim: 8, linear: true, activation: 'relu' })).toThrow(/activation/);
+    // Configs without the field stay as they were (stored configs and checkpoints compare by JSON).
+    expect('linear' in parseStudentConfig({ arch: 'ngram', embeddingDim: 8 })).toBe(false);
+    const C = 3;
+    const texts = sample.texts.slice(0, 600);
+    const labels = Int32Array.from(texts, (t) => t.length % C);
+    const heads = parseStudentConfig({ arch: 'ngram', embeddingDim: 8, linear: true });
+    const vocab = buildVocab(heads, texts);
+    const V = vocab.size;
+    const data = hardData(vocab.encodeAll(texts, heads.maxLen), labels, C);
+    const res = await trainStudent({ model: heads, train: { epochs: 2, seed: 9, batchSize: 4, threads: 1 }, numClasses: C, vocabSize: V, vocab: vocab.toJSON(), data });
+    const P = res.weights.params;
+    expect(P.embedding.shape).toEqual([V, 8 + C]);
+    expect(P['dense.kernel'].shape).toEqual([8, C]);
+    expect(P['dense.bias'].shape).toEqual([2, C]);
+    // The linear head (the last C columns, the second bias) is the linear student's forward pass;
+    // the bag head (the first 8 columns, the first bias) the bag's; the model scores their mean logits.
+    const linear = parseStudentConfig({ arch: 'ngram' });
+    const bag = parseStudentConfig({ arch: 'ngram', embeddingDim: 8 });
+    const columns = (from: number, to: number) => {
+      const out = new Float32Array(V * (to - from));
+      for (let r = 0; r < V; r++) for (let q = from; q < to; q++) out[r * (to - from) + q - from] = P.embedding.data[r * (8 + C) + q];
+      return out;
+    };
+    const bias = P['dense.bias'].data;
+    const asLinear: StudentWeights = { ...res.weights, config: linear, params: { embedding: { shape: [V, C], data: columns(8, 8 + C) }, idf: P.idf, 'dense.bias': { shape: [C], data: bias.slice(C) } } };
+    const asBag: StudentWeights = { ...res.weights, config: bag, params: { embedding: { shape: [V, 8], data: columns(0, 8) }, idf: P.idf, 'dense.kernel': P['dense.kernel'], 'dense.bias': { shape: [C], data: bias.slice(0, C) } } };
+    const probeIds = vocab.encodeAll(probe, heads.maxLen);
+    const pl = predictProbs(asLinear, probeIds);
+    const pb = predictProbs(asBag, probeIds);
+    const mean = new Float32Array(pl.length);
+    for (let i = 0; i < probe.length; i++) {
+      let z = 0;
+      for (let k = 0; k < C; k++) z += mean[i * C + k] = Math.sqrt(pl[i * C + k] * pb[i * C + k]);
+      for (let k = 0; k < C; k++) mean[i * C + k] /= z;
+    }
+    expect(maxAbsDiff(predictProbs(res.weights, probeIds), mean)).toBeLessThan(1e-5);
+    // Trained apart: the linear head learns as the linear student does (same order of examples up to
+    // the bag's random start), so both heads fit the sample.
+    const fit = (w: StudentWeights) => accuracy(predictLabels(predictProbs(w, data.ids), C), labels);
+    expect(fit(asLinear)).toBeGreaterThan(0.6);
+    expect(fit(asBag)).toBeGreaterThan(0.6);
+
+    // Two threads and a resume from a checkpoint, as the other shapes.
+    const base = { model: heads, train: { epochs: 3, seed: 4, threads: 2 }, numClasses: C, vocabSize: V, vocab: vocab.toJSON(), data };
+    const two = await trainStudent(base);
+    sameWeights(two.weights, (await trainStudent(base)).weights);
+    const saved = await killedCheckpoint(base, (p) => p.epoch === 1 && p.step > 50);
+    sameWeights((await trainStudent({ ...base, resumeFrom: saved })).weights, two.weights);
+    expect(fit(two.weights)).toBeGreaterThan(0.6);
+  }, 120_000);
 
   it('learns a held-out 77-class task (Banking77 sample) far above chance', async () => {
     const tr = loadBanking77('train');

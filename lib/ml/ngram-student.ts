@@ -33,15 +33,21 @@ import { packIds, PAD_ID, type PackedIds } from './tokenizer.ts';
 import type { TrainResult, TrainStudentOptions } from './train.ts';
 import { NgramThreads, shareSteps } from './ngram-parallel.ts';
 
-/** Parameter names and shapes: embedding [V, D or C]; idf [V] (not trained); dense.kernel [D, C] (bag only); dense.bias [C]. */
+/** Width of an embedding row: C (linear), D (bag) or D + C (bag with a linear term: the bag's D columns, then the linear model's C). */
+export function ngramRowWidth(config: NgramConfig, numClasses: number): number {
+  return config.embeddingDim ? config.embeddingDim + (config.linear ? numClasses : 0) : numClasses;
+}
+
+/** Parameter names and shapes: embedding [V, C, D or D + C]; idf [V] (not trained); dense.kernel [D, C] (bag only); dense.bias [C]. */
 export function ngramParamShapes(config: NgramConfig, vocabSize: number, numClasses: number): Array<[string, number[]]> {
   const D = config.embeddingDim || numClasses;
   const shapes: Array<[string, number[]]> = [
-    ['embedding', [vocabSize, D]],
+    ['embedding', [vocabSize, ngramRowWidth(config, numClasses)]],
     ['idf', [vocabSize]],
   ];
   if (config.embeddingDim) shapes.push(['dense.kernel', [D, numClasses]]);
-  shapes.push(['dense.bias', [numClasses]]);
+  // Two heads (a bag with a linear term): the bag's bias, then the linear head's.
+  shapes.push(['dense.bias', config.embeddingDim && config.linear ? [2, numClasses] : [numClasses]]);
   return shapes;
 }
 
@@ -61,9 +67,11 @@ export function initNgramWeights(config: NgramConfig, vocabSize: number, numClas
       } else data.fill(1);
       data[PAD_ID] = 0;
     } else if (config.embeddingDim && name === 'embedding') {
-      const D = shape[1];
+      // The bag's columns small and random (PAD's row stays 0), a linear term's columns 0.
+      const D = config.embeddingDim;
+      const width = shape[1];
       const limit = 1 / Math.sqrt(D);
-      for (let i = D; i < data.length; i++) data[i] = (rng.next() * 2 - 1) * limit;
+      for (let r = 1; r < vocabSize; r++) for (let q = 0; q < D; q++) data[r * width + q] = (rng.next() * 2 - 1) * limit;
     } else if (name === 'dense.kernel') {
       const limit = Math.sqrt(6 / (shape[0] + shape[1]));
       for (let i = 0; i < data.length; i++) data[i] = (rng.next() * 2 - 1) * limit;
@@ -78,11 +86,19 @@ class Forward {
   readonly hidden: Float32Array;
   values = new Float32Array(256);
 
+  /** The bag's width (0: linear model); a linear term's C columns follow it in each row. */
+  readonly bagDim: number;
+  readonly linear: boolean;
+
   constructor(
     readonly weights: StudentWeights,
+    /** Row width of the embedding (ngramRowWidth). */
     readonly D: number,
   ) {
     this.hidden = new Float32Array(D);
+    const cfg = weights.config as NgramConfig;
+    this.bagDim = cfg.embeddingDim;
+    this.linear = !!cfg.linear;
   }
 
   /** Normalised feature weights of ids[from, to) into `values`; returns the count. */
@@ -101,8 +117,12 @@ class Forward {
     return n;
   }
 
-  /** Logits of one text (ids tokens[from, to)) into out[o, o + C). */
-  logits(tokens: Int32Array, from: number, to: number, out: Float32Array, o: number): void {
+  /**
+   * Logits of one text (ids tokens[from, to)) into out[o, o + C). With a linear term: the mean of
+   * the two heads' logits, or, when `linOut` is given (training), the bag head's logits into
+   * `out` and the linear head's into linOut[o, o + C).
+   */
+  logits(tokens: Int32Array, from: number, to: number, out: Float32Array, o: number, linOut?: Float32Array): void {
     const { params, numClasses: C, config } = this.weights;
     const E = params.embedding.data;
     const bias = params['dense.bias'].data;
@@ -129,12 +149,17 @@ class Forward {
     }
     if ((config as NgramConfig).activation === 'relu') for (let q = 0; q < D; q++) if (h[q] < 0) h[q] = 0;
     const W = params['dense.kernel'].data;
+    const Db = this.bagDim;
     for (let k = 0; k < C; k++) out[o + k] = bias[k];
-    for (let q = 0; q < D; q++) {
+    for (let q = 0; q < Db; q++) {
       const hq = h[q];
       const row = q * C;
       for (let k = 0; k < C; k++) out[o + k] += hq * W[row + k];
     }
+    if (!this.linear) return;
+    // The linear head: the last C columns of the summed rows, plus its own bias.
+    if (linOut) for (let k = 0; k < C; k++) linOut[o + k] = h[Db + k] + bias[C + k];
+    else for (let k = 0; k < C; k++) out[o + k] = (out[o + k] + h[Db + k] + bias[C + k]) / 2;
   }
 }
 
@@ -143,7 +168,7 @@ export function predictNgramProbs(weights: StudentWeights, data: PackedIds): Flo
   const C = weights.numClasses;
   const n = data.offsets.length - 1;
   const cfg = weights.config as NgramConfig;
-  const fwd = new Forward(weights, cfg.embeddingDim || C);
+  const fwd = new Forward(weights, ngramRowWidth(cfg, C));
   const out = new Float32Array(n * C);
   for (let i = 0; i < n; i++) {
     const from = data.offsets[i];
@@ -256,6 +281,11 @@ export interface NgramStepSetup {
 
 const EPS = 1e-10;
 
+/** AdaGrad accumulators per embedding row: one, or two with a linear term (its bag's columns and its linear ones). */
+export function ngramRowParts(config: NgramConfig): number {
+  return config.embeddingDim && config.linear ? 2 : 1;
+}
+
 /**
  * One trainer's steps: AdaGrad with lazy iterate averaging (step u's change enters the averaging
  * sums with weight `lag`, the number of averaged steps before it). The single-threaded path and the
@@ -266,8 +296,13 @@ export class NgramStepper {
   private readonly fwd: Forward;
   private readonly logits: Float32Array;
   private readonly dLogits: Float32Array;
+  /** The linear head's logits and their gradient (a bag with a linear term), else null. */
+  private readonly linLogits: Float32Array | null;
+  private readonly dLinLogits: Float32Array | null;
   private readonly hidden: Float32Array;
   private readonly dHidden: Float32Array;
+  /** Column bounds of the row's AdaGrad parts: [0, D], or [0, bag, D] with a linear term. */
+  private readonly parts: number[];
   lossSum = 0;
   weightSum = 0;
 
@@ -276,13 +311,17 @@ export class NgramStepper {
     readonly a: NgramStepArrays,
   ) {
     const C = setup.numClasses;
-    this.D = setup.model.embeddingDim || C;
+    this.D = ngramRowWidth(setup.model, C);
+    this.parts = ngramRowParts(setup.model) === 2 ? [0, setup.model.embeddingDim, this.D] : [0, this.D];
     const params: Record<string, TensorData> = { embedding: { shape: [], data: a.E }, idf: { shape: [], data: setup.idf }, 'dense.bias': { shape: [], data: a.bias } };
     if (a.W) params['dense.kernel'] = { shape: [], data: a.W };
     this.fwd = new Forward({ format: 'distillery-student-weights', version: 1, config: setup.model, vocabSize: setup.idf.length, numClasses: C, params }, this.D);
     const B = setup.batchSize;
     this.logits = new Float32Array(B * C);
     this.dLogits = new Float32Array(B * C);
+    const twoHeads = ngramRowParts(setup.model) === 2;
+    this.linLogits = twoHeads ? new Float32Array(B * C) : null;
+    this.dLinLogits = twoHeads ? new Float32Array(B * C) : null;
     this.hidden = new Float32Array(B * this.D);
     this.dHidden = new Float32Array(this.D);
   }
@@ -291,21 +330,28 @@ export class NgramStepper {
   step(rows: Int32Array, lag: number): void {
     const { model, numClasses: C, lr, offsets, tokens } = this.setup;
     const { E, bias, W, AE, AB, AW, GE, GB, GW, touched } = this.a;
-    const { fwd, logits, dLogits, hidden, dHidden, D } = this;
+    const { fwd, logits, dLogits, linLogits, dLinLogits, hidden, dHidden, D } = this;
     const b = rows.length;
     for (let r = 0; r < b; r++) {
       const i = rows[r];
       const to = Math.min(offsets[i + 1], offsets[i] + model.maxLen);
-      fwd.logits(tokens, offsets[i], to, logits, r * C);
+      fwd.logits(tokens, offsets[i], to, logits, r * C, linLogits ?? undefined);
       if (W) hidden.set(fwd.hidden, r * D);
     }
     const res = distillationLoss(logits.subarray(0, b * C), C, rows, this.setup.targets, this.setup.settings, dLogits.subarray(0, b * C));
-    this.lossSum += res.loss * res.weightSum;
+    if (linLogits && dLinLogits) {
+      // Two heads, each trained on its own distillation loss (as two students would be); the loss
+      // reported is their mean.
+      const lin = distillationLoss(linLogits.subarray(0, b * C), C, rows, this.setup.targets, this.setup.settings, dLinLogits.subarray(0, b * C));
+      this.lossSum += ((res.loss + lin.loss) / 2) * res.weightSum;
+    } else this.lossSum += res.loss * res.weightSum;
     this.weightSum += res.weightSum;
-    // Bias and dense kernel: AdaGrad per coordinate.
-    for (let k = 0; k < C; k++) {
+    // Bias (each head's) and dense kernel: AdaGrad per coordinate.
+    for (let k = 0; k < bias.length; k++) {
+      const dl = k < C ? dLogits : dLinLogits!;
+      const c = k < C ? k : k - C;
       let g = 0;
-      for (let r = 0; r < b; r++) g += dLogits[r * C + k];
+      for (let r = 0; r < b; r++) g += dl[r * C + c];
       if (g === 0) continue;
       GB[k] += g * g;
       const d = (lr * g) / Math.sqrt(GB[k] + EPS);
@@ -321,8 +367,11 @@ export class NgramStepper {
       const dl = dLogits.subarray(r * C, r * C + C);
       let grad: Float32Array = dl;
       if (W) {
-        // dHidden = dLogits · Wᵀ (with W before this step's update), then W's own step.
-        for (let q = 0; q < D; q++) {
+        // dHidden = dLogits · Wᵀ (with W before this step's update; a linear term's columns take
+        // the linear head's dLogits), then W's own step.
+        const Db = model.embeddingDim;
+        if (dLinLogits) for (let k = 0; k < C; k++) dHidden[Db + k] = dLinLogits[r * C + k];
+        for (let q = 0; q < Db; q++) {
           let acc = 0;
           const row = q * C;
           for (let k = 0; k < C; k++) acc += W[row + k] * dl[k];
@@ -330,7 +379,7 @@ export class NgramStepper {
         }
         if (model.activation === 'relu') for (let q = 0; q < D; q++) if (!(hidden[r * D + q] > 0)) dHidden[q] = 0;
         const h = hidden.subarray(r * D, r * D + D);
-        for (let q = 0; q < D; q++) {
+        for (let q = 0; q < Db; q++) {
           const hq = h[q];
           if (hq === 0) continue;
           const row = q * C;
@@ -345,23 +394,31 @@ export class NgramStepper {
         }
         grad = dHidden;
       }
-      let g2 = 0;
-      for (let q = 0; q < D; q++) g2 += grad[q] * grad[q];
-      if (g2 === 0) continue;
-      g2 /= D;
-      // Row-wise AdaGrad: the row's accumulator grows by the mean squared gradient of the row.
-      for (let j = 0; j < nf; j++) {
-        const x = v[j];
-        if (x === 0) continue;
-        const f = tokens[from + j];
-        if (touched) touched[f] = 1;
-        GE[f] += g2 * x * x;
-        const scale = (lr * x) / Math.sqrt(GE[f] + EPS);
-        const base = f * D;
-        for (let q = 0; q < D; q++) {
-          const d = scale * grad[q];
-          E[base + q] -= d;
-          AE[base + q] -= lag * d;
+      // Row-wise AdaGrad: the row's accumulator grows by the mean squared gradient of the row; a
+      // row with a linear term has one accumulator for its bag columns and one for its linear ones.
+      const parts = this.parts;
+      for (let p = 0; p < parts.length - 1; p++) {
+        const q0 = parts[p];
+        const q1 = parts[p + 1];
+        let g2 = 0;
+        for (let q = q0; q < q1; q++) g2 += grad[q] * grad[q];
+        if (g2 === 0) continue;
+        g2 /= q1 - q0;
+        const P = parts.length - 1;
+        for (let j = 0; j < nf; j++) {
+          const x = v[j];
+          if (x === 0) continue;
+          const f = tokens[from + j];
+          if (touched) touched[f] = 1;
+          const gi = f * P + p;
+          GE[gi] += g2 * x * x;
+          const scale = (lr * x) / Math.sqrt(GE[gi] + EPS);
+          const base = f * D;
+          for (let q = q0; q < q1; q++) {
+            const d = scale * grad[q];
+            E[base + q] -= d;
+            AE[base + q] -= lag * d;
+          }
         }
       }
     }
@@ -439,7 +496,7 @@ export async function trainNgramStudent(options: TrainStudentOptions): Promise<T
       const p = weights.params[name];
       if (!p) continue;
       avg[name] = new Float32Array(p.data.length);
-      grad2[name] = new Float32Array(name === 'embedding' ? V : p.data.length);
+      grad2[name] = new Float32Array(name === 'embedding' ? V * ngramRowParts(model) : p.data.length);
     }
     s = { weights, avg, grad2, step: 0, averagedSteps: 0, epoch: 0, rng, history: [] };
   }

@@ -190,8 +190,18 @@ function ngramLogits(g: GraphBuilder, weights: StudentWeights): void {
   g.node('MatMul', ['v_b1l', 'emb'], ['x_b1d']); // [B, 1, D]
   g.node('Squeeze', ['x_b1d', 'axis1'], ['x']); // [B, D]
   if (P['dense.kernel']) {
-    g.initializer('dense.W', P['dense.kernel']);
-    g.initializer('dense.b', P['dense.bias']);
+    const cfg = weights.config as NgramConfig;
+    // A linear term: x's last C columns are the linear head's logits less its bias, so one Gemm
+    // with [[W], [I]] / 2 ([D + C, C]) and the heads' biases' mean gives the mean of both heads.
+    if (cfg.linear) {
+      const C = weights.numClasses;
+      const b = P['dense.bias'].data;
+      g.initializer('dense.W', withIdentityBelow(P['dense.kernel'], C, 0.5));
+      g.initializer('dense.b', { shape: [C], data: Float32Array.from({ length: C }, (_, k) => (b[k] + b[C + k]) / 2) });
+    } else {
+      g.initializer('dense.W', P['dense.kernel']);
+      g.initializer('dense.b', P['dense.bias']);
+    }
     const relu = (weights.config as NgramConfig).activation === 'relu';
     if (relu) g.node('Relu', ['x'], ['x_relu']);
     g.node('Gemm', [relu ? 'x_relu' : 'x', 'dense.W', 'dense.b'], ['logits']);
@@ -199,6 +209,15 @@ function ngramLogits(g: GraphBuilder, weights: StudentWeights): void {
     g.initializer('dense.b', P['dense.bias']);
     g.node('Add', ['x', 'dense.b'], ['logits']);
   }
+}
+
+/** scale · [[K], [I_C]]: the kernel K [D, C] with a C×C identity below it. */
+function withIdentityBelow(K: TensorData, C: number, scale: number): TensorData {
+  const D = K.shape[0];
+  const data = new Float32Array((D + C) * C);
+  for (let i = 0; i < K.data.length; i++) data[i] = K.data[i] * scale;
+  for (let k = 0; k < C; k++) data[(D + k) * C + k] = scale;
+  return { shape: [D + C, C], data };
 }
 
 /**
