@@ -7,6 +7,11 @@
  *   v_f = idf_f / sqrt(Σ_g idf_g²)
  *   linear (embeddingDim 0):   logits = Σ_f v_f · E[f] + b            E: [V, C]
  *   bag    (embeddingDim D):   logits = (Σ_f v_f · E[f]) · W + b      E: [V, D], W: [D, C]
+ *   bag with a linear term (embeddingDim D, linear: true): E's rows are [bag D | linear C], and
+ *     logits = ((h[:D] · W + b₁) + (h[D:] + b₂)) / 2,  h = Σ_f v_f · E[f]   E: [V, D + C], b: [2, C]
+ *     two heads over one feature pass, each trained on its own distillation loss (as the bag and the
+ *     linear student would be apart, with an AdaGrad accumulator per head and row), scored as the
+ *     mean of their logits: an ensemble of the two in one model and one ONNX graph.
  * Padding (id 0) has idf 0, so it adds nothing, and the ONNX graph (lib/ml/onnx.ts) computes
  * exactly this from the padded id matrix.
  *

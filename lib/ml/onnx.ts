@@ -171,7 +171,8 @@ function encodeModel(g: GraphBuilder, weights: StudentWeights, options: ExportOp
 /**
  * The n-gram student (lib/ml/ngram-student.ts): ids [B, L] of a text's distinct n-grams → their
  * idf weights, L2-normalised per text (padding has idf 0) → the weighted sum of their rows →
- * + bias (linear), or → Gemm with the dense layer (bag). Output `logits` [B, C].
+ * + bias (linear), or → Gemm with the dense layer (bag; with a linear term, the kernel
+ * [[W], [I]] / 2 and the heads' mean bias: the mean of both heads' logits). Output `logits` [B, C].
  */
 function ngramLogits(g: GraphBuilder, weights: StudentWeights): void {
   const P = weights.params;
