@@ -197,6 +197,65 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     expect(ids.some((id) => all.includes(id))).toBe(false);
   });
 
+  it('one annotator polling from several tabs at once never holds more than the batch size', async () => {
+    const f = await scoredPhase(t.db, `tabs-${provider}`, 200);
+    await rebuildQueue(t.db, f.phaseId);
+    const tabs = await Promise.all([0, 1, 2, 3, 4, 5].map(() => clientFor(t)));
+    extra.push(...tabs);
+    const batches = await Promise.all(tabs.map(({ db }) => nextItems(db, { phaseId: f.phaseId, userId: users[0].id, limit: 10 })));
+    expect(await t.db.annotationLease.count({ where: { phaseId: f.phaseId, userId: users[0].id } })).toBe(10);
+    // Every tab shows the same ten items.
+    for (const b of batches) expect(b.items.map((i) => i.itemId).sort()).toEqual(batches[0].items.map((i) => i.itemId).sort());
+  });
+
+  it.runIf(provider === 'postgres')('submits and claims of one phase run side by side; a whole-phase change still waits for them', async () => {
+    const f = await scoredPhase(t.db, `sidebyside-${provider}`, 100);
+    await rebuildQueue(t.db, f.phaseId);
+    const held = await nextItems(t.db, { phaseId: f.phaseId, userId: users[0].id, limit: 2 });
+    const [hold, other] = await Promise.all([clientFor(t), clientFor(t)]);
+    extra.push(hold, other);
+    // Another connection sits inside a submit of item A (its phase lock shared, A's lock held) and does not commit.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const a = held.items[0].itemId;
+    let inside!: () => void;
+    const entered = new Promise<void>((r) => (inside = r));
+    const stuck = hold.db.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock_shared(7242, $1::int), pg_advisory_xact_lock(7243, $2::int)`, f.phaseId, a);
+        inside();
+        await released;
+      },
+      { timeout: 30_000 },
+    );
+    await entered;
+    try {
+      const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<never>((_, no) => setTimeout(() => no(new Error(`still waiting after ${ms} ms`)), ms))]);
+      // Before: every claim and submit of the phase waited for that transaction. Now other items go on.
+      const b = await within(nextItems(other.db, { phaseId: f.phaseId, userId: users[1].id, limit: 5 }), 5_000);
+      expect(b.items).toHaveLength(5);
+      expect(b.items.some((i) => i.itemId === a)).toBe(false);
+      const done = await within(submit(other.db, { phaseId: f.phaseId, userId: users[0].id, itemId: held.items[1].itemId, clientId: `sbs-${provider}-1`, action: 'label', label: 'safe' }), 5_000);
+      expect(done.duplicate).toBe(false);
+      // A submit of item A itself waits for it, as an undo (the whole phase) waits for every submit in flight.
+      let aDone = false;
+      const aSubmit = submit(other.db, { phaseId: f.phaseId, userId: users[0].id, itemId: a, clientId: `sbs-${provider}-2`, action: 'label', label: 'safe' }).then((r) => ((aDone = true), r));
+      let undone = false;
+      const undoing = undo(t.db, { phaseId: f.phaseId, userId: users[0].id, opId: `sbs-undo-${provider}` }).then((r) => ((undone = true), r));
+      await new Promise((r) => setTimeout(r, 400));
+      expect(aDone).toBe(false);
+      expect(undone).toBe(false);
+      release();
+      await stuck;
+      expect((await aSubmit).duplicate).toBe(false);
+      await undoing;
+      expect(undone).toBe(true);
+    } finally {
+      release();
+      await stuck.catch(() => {});
+    }
+  });
+
   it('k = 2: each item goes to at most 2 annotators; agreement, conflicts and adjudication', async () => {
     const f = await scoredPhase(t.db, `overlap-${provider}`, 60, { overlap: 2 });
     await rebuildQueue(t.db, f.phaseId);

@@ -15,12 +15,15 @@
  *   serialised. No multi-statement transaction: libsql runs statements synchronously, so a
  *   transaction holding the write lock across an await would stall every other connection of
  *   the same process in its busy handler (and could never be resumed by it).
- * - PostgreSQL: the sequence runs in a transaction that first takes a per-phase advisory lock
- *   (submit and the next-batch claim: in the functions distillery_submit / distillery_claim of
- *   migration 20261202130000_submit_function, one round trip each; keep them in step with this file);
- *   under READ COMMITTED each statement's snapshot is taken after the lock, so a claim sees
- *   every lease committed before it (FOR UPDATE SKIP LOCKED alone would not: a row whose lease a
- *   concurrent claimer just committed is no longer locked, and the lease lives in another table).
+ * - PostgreSQL: submit and the next-batch claim are the functions distillery_submit /
+ *   distillery_claim (migration 20261202200000_queue_item_locks, one round trip each; keep them in
+ *   step with this file). They take the phase's advisory lock shared and lock each item they
+ *   touch (an advisory lock per item), so answers and claims of different items run side by
+ *   side; under READ COMMITTED each statement's snapshot is taken after the item's lock, so a
+ *   claim sees every lease of that item committed before it (FOR UPDATE SKIP LOCKED alone would
+ *   not: a row whose lease a concurrent claimer just committed is no longer locked, and the lease
+ *   lives in another table). Every other change here (phaseTx: undo, change of answer, flags,
+ *   trusted labels, the CLI's named lease) takes the phase's lock exclusively, as before.
  * An expired lease simply stops counting, which returns its item to the queue.
  */
 import type { Db } from '../db/client.ts';
@@ -171,7 +174,7 @@ export async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: numbe
 
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
-/** See the top of the file: PostgreSQL serialises a phase's queue changes with an advisory lock; SQLite's statements are atomic one by one. */
+/** See the top of the file: on PostgreSQL the phase's advisory lock, exclusively (submits and claims take it shared); SQLite's statements are atomic one by one. */
 export async function phaseTx<T>(db: Db, provider: Provider, phaseId: number, fn: (tx: Tx) => Promise<T>): Promise<T> {
   if (provider === 'sqlite') return fn(db);
   return db.$transaction(
@@ -208,9 +211,19 @@ async function refreshHeld(tx: Tx | Db, provider: Provider, phaseId: number, use
     .sort((a, b) => a.sortKey - b.sortKey || a.itemId - b.itemId);
 }
 
-/** Leases up to `limit` more queue items to the user: the claim statement described at the top. */
-async function leaseItems(tx: Tx | Db, provider: Provider, phase: QueuePhase, userId: number, limit: number, ttl: number, itemId?: number) {
+/**
+ * Leases up to `limit` more queue items to the user: the claim statement described at the top.
+ * `topUpTo`: instead, as many as bring the user's unexpired leases up to that number, counted in
+ * the same statement (SQLite: under its write lock), so two tabs polling at once cannot both top
+ * the user's batch up.
+ */
+async function leaseItems(tx: Tx | Db, provider: Provider, phase: QueuePhase, userId: number, limit: number, ttl: number, itemId?: number, topUpTo?: number) {
   const now = dbNow(provider);
+  const limitSql =
+    topUpTo === undefined
+      ? '$4'
+      : `MAX(0, $4 - (SELECT COUNT(*) FROM "AnnotationLease" h WHERE h."phaseId" = $1 AND h."userId" = $2 AND h."expiresAt" > ${now}))`;
+  if (topUpTo !== undefined && provider !== 'sqlite') throw new Error('topUpTo is for SQLite (PostgreSQL claims in distillery_claim)');
   const rows = await tx.$queryRawUnsafe<{ itemId: number; expiresAt: unknown }[]>(
     placeholders(
       provider,
@@ -225,14 +238,14 @@ async function leaseItems(tx: Tx | Db, provider: Provider, phase: QueuePhase, us
          AND NOT EXISTS (SELECT 1 FROM "Annotation" a
                          WHERE a."phaseId" = q."phaseId" AND a."itemId" = q."itemId" AND a."userId" = $2 AND a."undoneAt" IS NULL)
        ORDER BY q."rank"
-       LIMIT $4
+       LIMIT ${limitSql}
        ON CONFLICT ("phaseId", "itemId", "userId") DO UPDATE SET "expiresAt" = excluded."expiresAt", "sortKey" = excluded."sortKey"
        RETURNING "itemId", "expiresAt", "sortKey"`,
     ),
     phase.id,
     userId,
     phase.overlap,
-    limit,
+    topUpTo ?? limit,
     durationParam(provider, ttl),
     ...(itemId === undefined ? [] : [itemId]),
   );
@@ -252,7 +265,7 @@ export async function nextItems(db: Db, input: { phaseId: number; userId: number
   const provider = providerOf(db);
   const { phase, open, modelId } = await queuePhaseState(db, input.phaseId);
   if (provider === 'postgres') {
-    // One round trip: refreshHeld and leaseItems in a function (migration 20261202130000_submit_function).
+    // One round trip: refreshHeld and leaseItems in a function (migration 20261202200000_queue_item_locks).
     const rows = await db.$queryRawUnsafe<{ itemId: unknown; expiresAt: unknown; sortKey: unknown; fresh: boolean }[]>(
       `SELECT * FROM "distillery_claim"($1::int, $2::int, $3::int, $4::float8)`,
       phase.id,
@@ -269,7 +282,12 @@ export async function nextItems(db: Db, input: { phaseId: number; userId: number
   const leases = await phaseTx(db, provider, phase.id, async (tx) => {
     const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
     if (held.length >= limit) return held.slice(0, limit);
-    return [...held, ...(await leaseItems(tx, provider, phase, input.userId, limit - held.length, ttl))];
+    const fresh = await leaseItems(tx, provider, phase, input.userId, limit, ttl, undefined, limit);
+    if (held.length + fresh.length >= limit) return [...held, ...fresh].slice(0, limit);
+    // Another tab of the same user leased meanwhile (the top-up counted its leases): show what is held now.
+    const ids = new Set(fresh.map((f) => f.itemId));
+    const now = (await refreshHeld(tx, provider, phase.id, input.userId, ttl)).filter((h) => !ids.has(h.itemId));
+    return [...now, ...fresh].slice(0, limit);
   });
   return { labels: phase.labels, items: await hydrate(db, phase, leases, modelId), remaining: open };
 }
@@ -472,7 +490,7 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
   const values = [phaseId, itemId, userId, input.action, label, clientId, shown, note] as const;
   try {
     if (provider === 'postgres') {
-      // One round trip: the statements below, in a function (migration 20261202130000_submit_function).
+      // One round trip: the statements below, in a function (migration 20261202200000_queue_item_locks).
       const rows = await db.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
         `SELECT * FROM "distillery_submit"($1::int, $2::int, $3::int, $4::text, $5::text, $6::text, $7::text, $8::text)`,
         ...values,

@@ -283,6 +283,11 @@ async function rebuildQueueNow(db: Db, phaseId: number, requestedBy?: Actor): Pr
     },
     { timeout: 600_000, maxWait: 60_000 },
   );
+  // PostgreSQL plans the claim of a next batch from the table's statistics: right after the queue
+  // is rewritten (a first import, a new pool) they still describe the old, often empty, table,
+  // and the claim's index range scan in rank order turned into a scan and sort of the whole queue
+  // (3.4 s for 20,000 entries). Autovacuum would refresh them only later.
+  if (provider === 'postgres') await db.$executeRawUnsafe(`ANALYZE "QueueEntry"`);
   // Audited when a person asked for it; the rebuilds a round or a settings change triggers belong to those actions.
   if (requestedBy !== undefined) await audit(db, requestedBy, 'queue.rebuild', `phase:${phaseId}`, { queued: ranked.length, modelId });
   return { phaseId, modelId, strategy, pool: pool.length, queued: ranked.length, newlyScored, seconds: (performance.now() - t0) / 1000 };
