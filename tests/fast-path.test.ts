@@ -17,6 +17,7 @@ import { FAST_ROUTES, matchFast, serveFast, sessionCookie } from '../lib/http/fa
 import { SESSION_COOKIE } from '../lib/http/route.ts';
 import { parseCookie } from 'next/dist/compiled/@edge-runtime/cookies';
 import * as nextRoute from '../app/api/phases/[id]/queue/next/route.ts';
+import * as phaseRoute from '../app/api/phases/[id]/route.ts';
 import * as submitRoute from '../app/api/phases/[id]/annotations/route.ts';
 
 // The address the fast path's server listens on: fetch sends it as Host, so the Next side gets it too.
@@ -41,6 +42,11 @@ describe('fast path routing', () => {
     expect(m('GET', '/api/phases/3/annotations/recent')).toBeNull();
     expect(m('GET', '/api/phases/3/queue/next/')).toBeNull();
     expect(m('GET', '/phases/3/queue/next')).toBeNull();
+    expect(m('GET', '/api/phases/3')?.route.endpoint).toBe(FAST_ROUTES.find((r) => r.path.test('/api/phases/7'))!.endpoint);
+    expect(m('GET', '/api/phases/3?x=1')).toMatchObject({ raw: ['3'], query: 'x=1' });
+    expect(m('PATCH', '/api/phases/3')).toBeNull();
+    expect(m('GET', '/api/phases/3/')).toBeNull();
+    expect(m('GET', '/api/phases')).toBeNull();
   });
 
   it('reads the session cookie as Next does: the last one wins, an undecodable one is skipped', () => {
@@ -118,6 +124,34 @@ describe.each(providers)('fast path on %s', (provider) => {
     const handler = c.method === 'GET' ? nextRoute.GET : submitRoute.POST;
     return parse(await handler(req, { params: Promise.resolve({ id: decodeURIComponent(id) }) }));
   };
+
+  it('answers the phase read (GET /api/phases/:id) exactly as the Next route does, refusals and all', async () => {
+    const viaPhaseRoute = async (c: Call) => {
+      const req = new NextRequest(new URL(c.path, `http://${HOST}`), { method: 'GET', headers: headersOf(c) });
+      const id = /\/phases\/([^/?]+)/.exec(c.path)![1];
+      return parse(await phaseRoute.GET(req, { params: Promise.resolve({ id: decodeURIComponent(id) }) }));
+    };
+    const path = `/api/phases/${phaseId}`;
+    const cases: Call[] = [
+      { method: 'GET', path },
+      { method: 'GET', path, token: 'not-a-token' },
+      { method: 'GET', path, token: tokens.predictOnly },
+      { method: 'GET', path: '/api/phases/abc', token: tokens.ann1 },
+      { method: 'GET', path: '/api/phases/999999', token: tokens.ann1 },
+      { method: 'GET', path, token: tokens.ann1 },
+      { method: 'GET', path, cookie: sessions.ann1 },
+    ];
+    const statuses: number[] = [];
+    for (const c of cases) {
+      const [fast, viaRoute] = [await viaFast(c), await viaPhaseRoute(c)];
+      expect({ ...c, answer: fast }).toEqual({ ...c, answer: viaRoute });
+      statuses.push(fast.status);
+    }
+    expect(statuses).toEqual([401, 401, 403, 400, 404, 200, 200]);
+    const ok = await viaFast({ method: 'GET', path, token: tokens.ann1 });
+    expect(ok.body.phase.id).toBe(phaseId);
+    expect(ok.body.queue).toBeTruthy();
+  });
 
   it('answers every refused request exactly as the Next route does', async () => {
     const next = `/api/phases/${phaseId}/queue/next`;

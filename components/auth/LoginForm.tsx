@@ -1,9 +1,10 @@
 'use client';
 import { useState } from 'react';
 import { api } from '@/components/api';
+import { safeNextPath } from '@/lib/http/page-params.ts';
 
-/** `next` is a same-site path already checked by safeNextPath on the server. */
-export function LoginForm({ next = '/tasks' }: { next?: string }) {
+/** After login: the page's `?next=` when it is a same-site path (safeNextPath), else the task list. */
+export function LoginForm() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   async function submit(e: React.FormEvent<HTMLFormElement>) {
@@ -13,7 +14,7 @@ export function LoginForm({ next = '/tasks' }: { next?: string }) {
     setError(null);
     try {
       await api('/api/auth/login', { body: { email: form.get('email'), password: form.get('password') } });
-      window.location.assign(next);
+      window.location.assign(safeNextPath(new URLSearchParams(window.location.search).get('next')));
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);

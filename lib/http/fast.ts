@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseCookie } from 'next/dist/compiled/@edge-runtime/cookies';
 import { getDb, type Db } from '../db/client.ts';
 import { badRequest } from '../errors.ts';
-import { nextBatchEndpoint, submitEndpoint } from '../queue/endpoints.ts';
+import { nextBatchEndpoint, phaseEndpoint, submitEndpoint } from '../queue/endpoints.ts';
 import { multiPredictEndpoint, phasePredictEndpoint } from '../serving/handlers.ts';
 import { JSON_BODY_LIMIT, parseJsonBytes, payloadTooLarge } from './body.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -33,6 +33,7 @@ export const FAST_ROUTES: FastRoute[] = [
   { method: 'POST', path: /^\/api\/phases\/([^/]+)\/annotations$/, params: ['id'], endpoint: submitEndpoint },
   { method: 'POST', path: /^\/api\/v1\/phases\/([^/]+)\/predict$/, params: ['id'], endpoint: phasePredictEndpoint },
   { method: 'POST', path: /^\/api\/v1\/predict$/, params: [], endpoint: multiPredictEndpoint },
+  { method: 'GET', path: /^\/api\/phases\/([^/]+)$/, params: ['id'], endpoint: phaseEndpoint },
 ];
 
 export interface FastMatch {

@@ -1,7 +1,7 @@
-import { intParam, jsonBody, route } from '@/lib/http/route.ts';
-import { queueSettings, updateQueueSettings } from '@/lib/queue/settings.ts';
+import { endpointRoute, intParam, jsonBody, route } from '@/lib/http/route.ts';
+import { phaseEndpoint } from '@/lib/queue/endpoints.ts';
+import { updateQueueSettings } from '@/lib/queue/settings.ts';
 import { rebuildWaitSeconds } from '@/lib/queue/rebuild-job.ts';
-import { getPhase } from '@/lib/tasks/tasks.ts';
 
 /**
  * Changes the phase's queue settings. A ranking change re-ranks the queue in a worker (a
@@ -13,8 +13,5 @@ export const PATCH = route<{ id: string }>({ role: 'lead' }, async ({ req, db, u
   return updateQueueSettings(db, phaseId, await jsonBody(req), user.id, { waitS: rebuildWaitSeconds(req.nextUrl.searchParams.get('wait'), 30) });
 });
 
-/** The phase with its queue settings and the state of its queue. */
-export const GET = route<{ id: string }>({ role: 'annotator' }, async ({ db, params }) => {
-  const phaseId = intParam(params.id, 'phase id');
-  return { phase: await getPhase(db, phaseId), queue: await queueSettings(db, phaseId) };
-});
+/** The phase with its queue settings and the state of its queue (also on the console server's fast path). */
+export const GET = endpointRoute(phaseEndpoint);
