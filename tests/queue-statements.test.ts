@@ -14,6 +14,7 @@ import { createTask } from '../lib/tasks/tasks.ts';
 import { importFile } from '../lib/import/importer.ts';
 import { rebuildQueue } from '../lib/queue/rebuild.ts';
 import { nextItems, submit } from '../lib/queue/annotate.ts';
+import { queueState } from '../lib/queue/open-count.ts';
 import { updateQueueSettings } from '../lib/queue/settings.ts';
 import { writeSyntheticImport } from '../bench/synthetic-import.ts';
 
@@ -72,11 +73,11 @@ for (const provider of providers) {
     it("a lead's new overlap holds for the very next answer (only the label rule is cached)", async () => {
       const { items } = await nextItems(db, { phaseId, userId: users[1], limit: 1 });
       await updateQueueSettings(t.db, phaseId, { overlap: 2 }); // through the other client: nothing this one could have been told
-      const before = (await t.db.queueState.findUniqueOrThrow({ where: { phaseId } })).open;
+      const before = (await queueState(t.db, phaseId))!.open;
       await submit(db, { phaseId, userId: users[1], itemId: items[0].itemId, clientId: 'qs-2', action: 'label', label: 'offensive' });
       const entry = await t.db.queueEntry.findUniqueOrThrow({ where: { phaseId_itemId: { phaseId, itemId: items[0].itemId } } });
       expect(entry).toMatchObject({ answers: 1, done: false }); // one answer of two: still open
-      expect((await t.db.queueState.findUniqueOrThrow({ where: { phaseId } })).open).toBe(before);
+      expect((await queueState(t.db, phaseId))!.open).toBe(before);
       // One label of the two needed: no human label from annotators yet.
       expect((await t.db.humanLabel.findUnique({ where: { phaseId_itemId: { phaseId, itemId: items[0].itemId } } }))?.source).not.toBe('annotation');
       await updateQueueSettings(t.db, phaseId, { overlap: 1 });

@@ -14,6 +14,7 @@ import { normalizeText, textHash } from '../lib/import/normalize.ts';
 import { disagreement } from '../lib/ml/metrics.ts';
 import { rebuildQueue } from '../lib/queue/rebuild.ts';
 import { adjudicate, leaseItem, myCounts, nextItems, submit, undo } from '../lib/queue/annotate.ts';
+import { queueState } from '../lib/queue/open-count.ts';
 import { agreement, conflicts } from '../lib/queue/agreement.ts';
 import { exportLabels } from '../lib/queue/export.ts';
 import { updateQueueSettings } from '../lib/queue/settings.ts';
@@ -127,7 +128,7 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     const offensive = entries.filter((e) => e.teacherLabel === 'offensive').map((e) => scores.get(e.itemId)!);
     expect(offensive).toEqual([...offensive].sort((a, b) => b - a));
     expect(entries.map((e) => e.teacherLabel)).toEqual(entries.map((e) => f.teacherLabel.get(e.itemId)));
-    expect((await t.db.queueState.findUniqueOrThrow({ where: { phaseId: f.phaseId } })).open).toBe(180);
+    expect((await queueState(t.db, f.phaseId))!.open).toBe(180);
 
     // Another strategy through the lead's PATCH: the queue is rebuilt in the new order.
     const phaseRoute = await import('../app/api/phases/[id]/route.ts');
@@ -188,13 +189,19 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     expect(new Set(all).size).toBe(all.length);
     expect(await t.db.annotation.count({ where: { phaseId: f.phaseId } })).toBe(128);
     expect(await t.db.humanLabel.count({ where: { phaseId: f.phaseId } })).toBe(128);
-    expect((await t.db.queueState.findUniqueOrThrow({ where: { phaseId: f.phaseId } })).open).toBe(270 - 128);
+    expect((await queueState(t.db, f.phaseId))!.open).toBe(270 - 128);
+    // Counted in the items' shards, not one row every submit waits on; a rebuild folds them back.
+    expect(await t.db.queueOpenShard.count({ where: { phaseId: f.phaseId } })).toBeGreaterThan(8);
+    expect((await t.db.queueState.findUniqueOrThrow({ where: { phaseId: f.phaseId } })).open).toBe(270);
     // Claims in one burst, without answering: still disjoint.
     const burst = await Promise.all(clients.map(({ db }, u) => nextItems(db, { phaseId: f.phaseId, userId: users[u].id, limit: 10 })));
     const ids = burst.flatMap((b) => b.items.map((i) => i.itemId));
     expect(ids).toHaveLength(80);
     expect(new Set(ids).size).toBe(80);
     expect(ids.some((id) => all.includes(id))).toBe(false);
+    await rebuildQueue(t.db, f.phaseId);
+    expect(await t.db.queueOpenShard.count({ where: { phaseId: f.phaseId } })).toBe(0);
+    expect((await queueState(t.db, f.phaseId))!.open).toBe(await t.db.queueEntry.count({ where: { phaseId: f.phaseId, done: false } }));
   });
 
   it('one annotator polling from several tabs at once never holds more than the batch size', async () => {

@@ -34,6 +34,7 @@ import { decodeProbs } from '../db/probs.ts';
 import { mixTeachers } from '../ml/loss.ts';
 import { decide, parsePhase, type PhaseColumns, type PhaseMeta } from '../tasks/phase.ts';
 import { currentSession, localDayStart } from './progress.ts';
+import { addOpen, OPEN_OF_S } from './open-count.ts';
 
 export const DEFAULT_LEASE_MS = 10 * 60_000;
 export const MAX_BATCH = 100;
@@ -76,7 +77,7 @@ export async function queuePhaseState(db: Db, phaseId: number): Promise<{ phase:
   const rows = await db.$queryRawUnsafe<(Omit<PhaseColumns, 'id'> & { overlap: unknown; open: unknown; modelId: unknown })[]>(
     placeholders(
       providerOf(db),
-      `SELECT p."labels", p."threshold", p."positiveLabel", p."dependsOnPhaseId", p."dependsOnLabel", p."overlap", s."open", s."modelId"
+      `SELECT p."labels", p."threshold", p."positiveLabel", p."dependsOnPhaseId", p."dependsOnLabel", p."overlap", ${OPEN_OF_S} AS "open", s."modelId"
        FROM "Phase" p LEFT JOIN "QueueState" s ON s."phaseId" = p."id" WHERE p."id" = $1`,
     ),
     phaseId,
@@ -325,7 +326,7 @@ const view = (a: { id: number; itemId: number; action: string; label: string | n
 
 /**
  * Recounts the annotators whose answer counts toward the overlap and moves the queue entry
- * between open and done, keeping QueueState.open in step. Each transition is a guarded UPDATE,
+ * between open and done, keeping the phase's open count (open-count.ts) in step. Each transition is a guarded UPDATE,
  * so concurrent recounts of one item change the open count once.
  */
 export async function recount(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
@@ -344,7 +345,7 @@ export async function recount(tx: Tx, provider: Provider, phaseId: number, itemI
     itemId,
     overlap,
   );
-  if (closed !== opened) await tx.$executeRawUnsafe(sql(`UPDATE "QueueState" SET "open" = "open" + $2 WHERE "phaseId" = $1`), phaseId, opened - closed);
+  await addOpen(tx, provider, phaseId, itemId, opened - closed);
 }
 
 /**
@@ -363,7 +364,7 @@ export async function recountAfterAnswer(tx: Tx, provider: Provider, phaseId: nu
     itemId,
     overlap,
   );
-  if (closed) await tx.$executeRawUnsafe(sql(`UPDATE "QueueState" SET "open" = "open" - $2 WHERE "phaseId" = $1`), phaseId, closed);
+  if (closed) await addOpen(tx, provider, phaseId, itemId, -closed);
   else await recount(tx, provider, phaseId, itemId, overlap);
 }
 

@@ -3,6 +3,7 @@ import { notFound } from '../errors.ts';
 import { dbNow, placeholders, providerOf, toDate } from '../db/sql.ts';
 import { QUEUE_REBUILD_JOB } from './rebuild-job.ts';
 import { explainEmptyQueue, type EmptyState, type QueueFacts } from './empty-state.ts';
+import { queueState } from './open-count.ts';
 
 /** What explainEmptyQueue needs to know about the phase's queue, as seen by one annotator. */
 export async function queueFacts(db: Db, phaseId: number, userId: number): Promise<QueueFacts> {
@@ -24,7 +25,7 @@ export async function queueFacts(db: Db, phaseId: number, userId: number): Promi
            AND (i."goldLabel" IS NOT NULL OR EXISTS (SELECT 1 FROM "HumanLabel" h WHERE h."phaseId" = $1 AND h."itemId" = i."id" AND h."source" = 'adjudication'))`),
       phaseId,
     ).then(num),
-    db.queueState.findUnique({ where: { phaseId } }),
+    queueState(db, phaseId),
     // A running rebuild has given up its dedupe key (rebuild-job.ts): find it by its payload.
     db.job.findFirst({ where: { type: QUEUE_REBUILD_JOB, status: { in: ['queued', 'running'] }, payload: JSON.stringify({ phaseId }) }, orderBy: { id: 'asc' } }),
     phase.dependsOnPhaseId != null ? db.phase.findUnique({ where: { id: phase.dependsOnPhaseId }, select: { id: true, name: true } }) : null,

@@ -16,6 +16,7 @@ import { goodStudents } from '../models/regression.ts';
 import { modelFile } from '../models/registry.ts';
 import { OnnxStudent } from '../ml/inference.ts';
 import { insertStudentScores } from '../rounds/scores.ts';
+import { clearOpenShards } from './open-count.ts';
 import { earlierPhaseLabel, filterByDependency, isQueueStrategy, rankQueue, type Candidate, type QueueStrategy } from './rank.ts';
 
 const ROWS_PER_INSERT = 5000;
@@ -280,6 +281,7 @@ async function rebuildQueueNow(db: Db, phaseId: number, requestedBy?: Actor): Pr
       }
       const state = { modelId, strategy, open: ranked.length, total: ranked.length, builtAt: new Date() };
       await tx.queueState.upsert({ where: { phaseId }, create: { phaseId, ...state }, update: state });
+      await clearOpenShards(tx, provider, phaseId);
     },
     { timeout: 600_000, maxWait: 60_000 },
   );

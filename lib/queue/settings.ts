@@ -13,6 +13,7 @@ import { audit, type Actor } from '../audit.ts';
 import { QUEUE_STRATEGIES } from './rank.ts';
 import { rebuildQueue, type RebuildResult } from './rebuild.ts';
 import { awaitRebuild, enqueueQueueRebuild } from './rebuild-job.ts';
+import { queueState } from './open-count.ts';
 
 export const queueSettingsSchema = z
   .object({
@@ -88,7 +89,7 @@ export async function updateQueueSettings(db: Db, phaseId: number, input: unknow
 export async function queueSettings(db: Db, phaseId: number) {
   const phase = await db.phase.findUnique({ where: { id: phaseId }, select: { overlap: true, queueStrategy: true, classQuotas: true, auditShare: true, relabelTrusted: true, autoRoundAfterLabels: true } });
   if (!phase) throw notFound(`phase ${phaseId}`);
-  const state = await db.queueState.findUnique({ where: { phaseId } });
+  const state = await queueState(db, phaseId);
   return {
     phaseId,
     overlap: phase.overlap,

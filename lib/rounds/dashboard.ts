@@ -17,6 +17,7 @@ import { histogram, type Histogram } from './histogram.ts';
 import { pairedGain, per100Corrections, predictionAgreement, stoppingSignal, type RoundReturn, type StoppingSignal } from './returns.ts';
 import { listRounds } from './rounds.ts';
 import { alignDecisions, studentDecisions } from './student-decisions.ts';
+import { queueState } from '../queue/open-count.ts';
 
 export interface DashboardRound extends RoundSummary {
   /** The queue's yield while this round's student ranked it: share of labels that overruled the teacher. */
@@ -86,7 +87,7 @@ export async function phaseDashboard(db: Db, phaseId: number): Promise<PhaseDash
     servingState(db, phaseId),
     labelCounts(db, phaseId),
     db.phase.findUniqueOrThrow({ where: { id: phaseId }, select: { autoRoundAfterLabels: true } }),
-    db.queueState.findUnique({ where: { phaseId } }),
+    queueState(db, phaseId),
     newHumanLabels(db, phaseId),
   ]);
   const ordered = [...rounds].sort((a, b) => a.number - b.number);

@@ -7,6 +7,7 @@ import { servingState } from '../models/deploy.ts';
 import { getRound, type RoundView } from '../rounds/rounds.ts';
 import { getTask } from './tasks.ts';
 import { localDayStart } from '../queue/progress.ts';
+import { queueState } from '../queue/open-count.ts';
 
 export interface PhaseOverview {
   phaseId: number;
@@ -37,7 +38,7 @@ export async function taskOverview(db: Db, idOrSlug: number | string, opts: { tz
       const [last, serving, queue, labelsToday, labelsTotal] = await Promise.all([
         db.round.findFirst({ where: { phaseId: p.id }, orderBy: { number: 'desc' }, select: { id: true } }),
         servingState(db, p.id),
-        db.queueState.findUnique({ where: { phaseId: p.id } }),
+        queueState(db, p.id),
         db.annotation.count({ where: { phaseId: p.id, action: 'label', undoneAt: null, createdAt: { gte: today } } }),
         db.annotation.count({ where: { phaseId: p.id, action: 'label', undoneAt: null } }),
       ]);
