@@ -105,11 +105,17 @@ export function gemm(out: usize, outStride: i32, accumulate: i32, inp: usize, in
 // ---- Activations ----------------------------------------------------------------------------
 // exp on f32x4: e^x = 2^n · e^r with n = round(x / ln 2), r = x − n·ln 2 (Cody–Waite, two parts),
 // e^r by its Taylor polynomial to degree 7 (|r| ≤ 0.35: truncation ≤ 2e-8 relative).
+// The clamp is pmin/pmax (one minps/maxps each; wasm's min/max cost ~7 instructions each to order
+// NaN and −0, which a clamp to non-zero bounds never needs: same results for every non-NaN x), and
+// n is rounded by adding 1.5·2²³ (round to nearest even, as f32x4.nearest; |n| ≤ 127), whose bits
+// are then 0x4B400000 + n: the exponent without trunc_sat's saturation fix-ups. Bit-identical to
+// min/max, nearest and trunc_sat for every non-NaN input.
 
 // @ts-ignore: decorator
 @inline function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.4426950408889634)));
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const tm = f32x4.add(f32x4.mul(x, f32x4.splat(1.4426950408889634)), f32x4.splat(12582912.0));
+  const n = f32x4.sub(tm, f32x4.splat(12582912.0));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693145751953125)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(1.428606765330187e-6)));
   let p = f32x4.splat(1.0 / 5040.0);
@@ -120,7 +126,7 @@ export function gemm(out: usize, outStride: i32, accumulate: i32, inp: usize, in
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const scale = i32x4.shl(i32x4.add(tm, i32x4.splat(127 - 0x4B400000)), 23);
   return f32x4.mul(p, scale);
 }
 
