@@ -307,6 +307,17 @@ export function scatterAddRows(dst: usize, dstStride: i32, src: usize, srcStride
   }
 }
 
+/** dst[0:width] = Σ_r src[r·srcStride + 0:width], rows added in order from +0 (the bias gradient). */
+export function sumRows(dst: usize, src: usize, srcStride: i32, rows: i32, width: i32): void {
+  memory.fill(dst, 0, <usize>width << 2);
+  for (let r = 0; r < rows; r++) {
+    const s = src + (<usize>(r * srcStride) << 2);
+    let k = 0;
+    for (; k + 4 <= width; k += 4) v128.store(dst + (<usize>k << 2), f32x4.add(v128.load(dst + (<usize>k << 2)), v128.load(s + (<usize>k << 2))));
+    for (; k < width; k++) store<f32>(dst + (<usize>k << 2), load<f32>(dst + (<usize>k << 2)) + load<f32>(s + (<usize>k << 2)));
+  }
+}
+
 /** dst[c, r] = src[r·srcStride + c] for r < rows, c < cols (dst row stride = rows). */
 export function transpose(dst: usize, src: usize, srcStride: i32, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
