@@ -151,13 +151,24 @@ export async function trainStudent(options: TrainStudentOptions): Promise<TrainR
       let lossSum = 0;
       let weightSum = 0;
       let examples = 0;
+      // On several threads the next batch's dropout mask is drawn while this thread waits for the
+      // others (the generator's draws stay in the same order: nothing else draws within an epoch).
+      const ahead: { ready: boolean; mask: Float32Array | undefined } = { ready: false, mask: undefined };
       for (let s = 0; s < batches.length; s++) {
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
         const rows = batches[s];
-        const dropout = dropoutMask(rows.length, featureDim(model), model.dropout, state.rng);
+        const dropout = ahead.ready ? ahead.mask : dropoutMask(rows.length, featureDim(model), model.dropout, state.rng);
+        ahead.ready = false;
         let g: { loss: number; weightSum: number; dense: Float32Array[] };
         if (pool) {
-          g = await parallelGradients(pool, T, state.weights, rows, data, settings, dropout, featureDim(model), sparse);
+          const next = s + 1 < batches.length ? batches[s + 1] : null;
+          const drawNext = next
+            ? () => {
+                ahead.mask = dropoutMask(next.length, featureDim(model), model.dropout, state.rng);
+                ahead.ready = true;
+              }
+            : undefined;
+          g = await parallelGradients(pool, T, state.weights, rows, data, settings, dropout, featureDim(model), sparse, drawNext);
         } else if (fused) {
           const f = fusedBiLstmGradients(state.weights, makeBatch(data.offsets, data.tokens, rows, model.maxLen), rows, data, settings, dropout);
           sparse.addRows(f.embeddingRows, f.embeddingGrads);
@@ -233,6 +244,7 @@ async function parallelGradients(
   dropout: Float32Array | undefined,
   dim: number,
   sparse: SparseRows,
+  whileWaiting?: () => void,
 ): Promise<{ loss: number; weightSum: number; dense: Float32Array[] }> {
   let normaliser = 0;
   for (let i = 0; i < rows.length; i++) normaliser += data.weights[rows[i]];
@@ -245,15 +257,17 @@ async function parallelGradients(
   const own = shareRows(rows, 0, T);
   const config = weights.config as BiLstmConfig;
   const mine = fusedBiLstmGradients(weights, makeBatch(data.offsets, data.tokens, own, config.maxLen), own, data, settings, shareDropout(dropout, dim, rows.length, 0, T), normaliser);
-  const results = [mine, ...(await Promise.all(others))];
-  const dense = mine.dense.map((a) => a.slice());
-  let loss = 0;
-  let weightSum = 0;
-  for (const r of results) {
+  // This thread's share is added first (the shares' order), before waiting for the others.
+  const dense = mine.dense; // fresh arrays, this thread's own
+  sparse.addRows(mine.embeddingRows, mine.embeddingGrads);
+  let loss = 0 + mine.loss;
+  let weightSum = 0 + mine.weightSum;
+  whileWaiting?.();
+  for (const r of await Promise.all(others)) {
     for (let k = 0; k < dense.length; k++) {
       const a = dense[k];
       const b = r.dense[k];
-      if (r !== mine) for (let j = 0; j < a.length; j++) a[j] += b[j];
+      for (let j = 0; j < a.length; j++) a[j] += b[j];
     }
     sparse.addRows(r.embeddingRows, r.embeddingGrads);
     loss += r.loss;
