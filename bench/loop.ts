@@ -197,8 +197,9 @@ interface RoundRecord {
   tfidfAcc: number | null;
   /** The round's student on the phase's validation slice (held-out imported gold). */
   valAcc: number | null;
-  /** The round's student on the LOOP_DEV slice, null without one. */
+  /** The round's student on the LOOP_DEV slice, null without one: accuracy, and the mean of per-class recalls (Banking77's test slice is balanced by class, its train split is not). */
   devAcc: number | null;
+  devBalAcc: number | null;
 }
 
 async function openDb(dir: string): Promise<Database> {
@@ -214,12 +215,12 @@ async function closeDb(database: Database) {
   await database.db.$disconnect();
 }
 
-function record(round: number, m: RoundMetrics, picks: number, teacherErrors: number, trustedPicks: number, tfidfAcc: number | null, devAcc: number | null): RoundRecord {
-  return { round, acc: m.vsHuman?.accuracy ?? NaN, macroF1: m.vsHuman?.macroF1 ?? NaN, f1VsTeacher: m.vsTeacher?.macroF1 ?? null, trainSeconds: m.trainSeconds, picks, teacherErrors, trustedPicks, tfidfAcc, valAcc: m.regression?.accuracy ?? null, devAcc };
+function record(round: number, m: RoundMetrics, picks: number, teacherErrors: number, trustedPicks: number, tfidfAcc: number | null, dev: { acc: number; bal: number } | null): RoundRecord {
+  return { round, acc: m.vsHuman?.accuracy ?? NaN, macroF1: m.vsHuman?.macroF1 ?? NaN, f1VsTeacher: m.vsTeacher?.macroF1 ?? null, trainSeconds: m.trainSeconds, picks, teacherErrors, trustedPicks, tfidfAcc, valAcc: m.regression?.accuracy ?? null, devAcc: dev?.acc ?? null, devBalAcc: dev?.bal ?? null };
 }
 
 /** The round's student (its stored weights and vocabulary) on the development slice, against gold. */
-async function devAccuracy(c: LoopCase, store: LocalArtifactStore, phaseId: number, roundNumber: number): Promise<number | null> {
+async function devAccuracy(c: LoopCase, store: LocalArtifactStore, phaseId: number, roundNumber: number): Promise<{ acc: number; bal: number } | null> {
   if (!c.dev.texts.length) return null;
   const key = modelArtifactKey(phaseId, roundNumber);
   const [w, v] = await Promise.all([store.get(`${key}/weights.bin`), store.get(`${key}/vocab.json`)]);
@@ -227,7 +228,12 @@ async function devAccuracy(c: LoopCase, store: LocalArtifactStore, phaseId: numb
   const weights = decodeWeights(w);
   const vocab = vocabFromJSON(JSON.parse(new TextDecoder().decode(v)));
   const probs = predictProbs(weights, vocab.encodeAll(c.dev.texts, (weights.config as { maxLen: number }).maxLen));
-  return accuracy(decide({ labels: c.labels, threshold: null, positiveLabel: null } as never, probs), c.dev.labels);
+  const pred = decide({ labels: c.labels, threshold: null, positiveLabel: null } as never, probs);
+  const hit = new Float64Array(c.labels.length);
+  const all = new Float64Array(c.labels.length);
+  c.dev.labels.forEach((y, i) => (all[y]++, (hit[y] += pred[i] === y ? 1 : 0)));
+  const present = Array.from(all.keys()).filter((k) => all[k] > 0);
+  return { acc: accuracy(pred, c.dev.labels), bal: present.reduce((a, k) => a + hit[k] / all[k], 0) / present.length };
 }
 
 async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: Arm[], rounds: number, perRound: number, config: Record<string, unknown>, tfidf0: number | null, log: (m: string) => void) {
@@ -259,7 +265,7 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
   const store0 = new LocalArtifactStore(join(base, 'artifacts'));
   const m0 = (await runRound(db, r0.id, { store: store0 })).metrics;
   const dev0 = await devAccuracy(c, store0, phase.id, r0.number);
-  log(`${c.name} seed ${seed}: round 0 acc ${m0.vsHuman?.accuracy.toFixed(4)}, validation ${m0.regression?.accuracy.toFixed(4)}${dev0 != null ? `, dev ${dev0.toFixed(4)}` : ''} (${m0.trainSeconds.toFixed(0)} s)`);
+  log(`${c.name} seed ${seed}: round 0 acc ${m0.vsHuman?.accuracy.toFixed(4)}, validation ${m0.regression?.accuracy.toFixed(4)}${dev0 != null ? `, dev ${dev0.acc.toFixed(4)} (balanced ${dev0.bal.toFixed(4)})` : ''} (${m0.trainSeconds.toFixed(0)} s)`);
   // How many teacher errors each ranking strategy would put in its first 100 picks, from round 0's scores.
   const scored = await db.$queryRawUnsafe<{ externalId: string; js: number; kl: number; flip: number | boolean; margin: number; loss: number; doubt: number }[]>(
     placeholders('sqlite', `SELECT i."externalId", s."js", s."kl", s."flip", s."margin", s."loss", s."doubt" FROM "Item" i JOIN "StudentScore" s ON s."itemId" = i."id" WHERE i."phaseId" = $1 AND i."split" = 'train' AND i."goldLabel" IS NULL`),
@@ -325,7 +331,7 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
       const dev = await devAccuracy(c, store, phase.id, round.number);
       const tfidf = picked.length && process.env.LOOP_TFIDF !== '0' ? tfidfLr(c, labelled, log) : null;
       hist.push(record(r, m, picked.length, teacherErrors, trusted, picked.length ? (tfidf?.accuracy ?? null) : tfidf0, dev));
-      log(`${c.name} seed ${seed} ${arm} round ${r}: acc ${m.vsHuman?.accuracy.toFixed(4)}, validation ${m.regression?.accuracy.toFixed(4)}${dev != null ? `, dev ${dev.toFixed(4)}` : ''} (TF-IDF + LR on the same labels ${hist[r].tfidfAcc?.toFixed(4) ?? '-'}), teacher errors in picks ${teacherErrors}/${picked.length}, trusted ${trusted}`);
+      log(`${c.name} seed ${seed} ${arm} round ${r}: acc ${m.vsHuman?.accuracy.toFixed(4)}, validation ${m.regression?.accuracy.toFixed(4)} (epoch ${m.validation?.bestEpoch})${dev != null ? `, dev ${dev.acc.toFixed(4)} (balanced ${dev.bal.toFixed(4)})` : ''} (TF-IDF + LR on the same labels ${hist[r].tfidfAcc?.toFixed(4) ?? '-'}), teacher errors in picks ${teacherErrors}/${picked.length}, trusted ${trusted}`);
     }
     out[arm] = hist;
     await closeDb(armDb);
@@ -381,7 +387,8 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
         const fT = perSeed.map((s) => s[arm][r].f1VsTeacher ?? NaN);
         const val = perSeed.map((s) => s[arm][r].valAcc ?? NaN);
         const dev = perSeed.map((s) => s[arm][r].devAcc ?? NaN);
-        return { round: r, acc: r4(mean(acc)), acc_se: r4(se(acc)), val_acc: r4(mean(val)), val_acc_se: r4(se(val)), ...(c.dev.texts.length ? { dev_acc: r4(mean(dev)), dev_acc_se: r4(se(dev)) } : {}), macro_f1: r4(mean(f1)), macro_f1_se: r4(se(f1)), f1_vs_teacher: r4(mean(fT)), teacher_errors_in_picks: mean(perSeed.map((s) => s[arm][r].teacherErrors)), tfidf_lr_acc: nullableMean(perSeed.map((s) => s[arm][r].tfidfAcc)), trusted_picks: mean(perSeed.map((s) => s[arm][r].trustedPicks)) };
+        const devBal = perSeed.map((s) => s[arm][r].devBalAcc ?? NaN);
+        return { round: r, acc: r4(mean(acc)), acc_se: r4(se(acc)), val_acc: r4(mean(val)), val_acc_se: r4(se(val)), ...(c.dev.texts.length ? { dev_acc: r4(mean(dev)), dev_acc_se: r4(se(dev)), dev_bal_acc: r4(mean(devBal)), dev_bal_acc_se: r4(se(devBal)) } : {}), macro_f1: r4(mean(f1)), macro_f1_se: r4(se(f1)), f1_vs_teacher: r4(mean(fT)), teacher_errors_in_picks: mean(perSeed.map((s) => s[arm][r].teacherErrors)), tfidf_lr_acc: nullableMean(perSeed.map((s) => s[arm][r].tfidfAcc)), trusted_picks: mean(perSeed.map((s) => s[arm][r].trustedPicks)) };
       });
     }
     tables[name] = table;
@@ -394,10 +401,10 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
     const lastOf = (arm: Arm, f: (x: RoundRecord) => number | null) => (arms.includes(arm) ? r4(mean(perSeed.map((s) => f(s[arm][rounds]) ?? NaN))) : null);
     // Settings are chosen by these (validation slice of the phase, LOOP_DEV slice), never by test.
     const chooseBy = Object.fromEntries(
-      (['val', 'dev'] as const)
+      (['val', 'dev', 'dev_bal'] as const)
         .filter((k) => k === 'val' || c.dev.texts.length)
         .flatMap((k) => {
-          const f = (x: RoundRecord) => (k === 'val' ? x.valAcc : x.devAcc);
+          const f = (x: RoundRecord) => (k === 'val' ? x.valAcc : k === 'dev' ? x.devAcc : x.devBalAcc);
           return [[`${name}_round0_${k}_acc`, r4(mean(perSeed.map((s) => f(s[arms[0]][0]) ?? NaN)))], ...arms.map((a) => [`${name}_${a}_round3_${k}_acc`, lastOf(a, f)])];
         }),
     );
