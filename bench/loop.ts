@@ -14,6 +14,15 @@
  *   npm run bench -- loop                      both datasets, 3 seeds, 3 rounds × 100
  *   LOOP_DATASETS=cold LOOP_SEEDS=1 LOOP_ARMS=queue,none npm run bench -- loop   a quick look
  *   LOOP_CONFIG='{"sampling":"loss"}'          round settings to try (merged over the defaults)
+ *   LOOP_TFIDF=0                               skip the per-round TF-IDF + LR baseline (about half the time of a
+ *                                              Banking77 run): for exploring settings, not for reported runs
+ *   LOOP_DEV=1000                              a development slice to choose settings by: the last
+ *                                              1,000 pool rows are kept out of the phase (the pool
+ *                                              shrinks by as many) and every round's student is
+ *                                              scored on them against gold (`dev_acc`); never the test slice
+ *
+ * Every round also records `val_acc`: the round's student on the phase's own validation slice
+ * (held-out imported gold labels, the same items in every arm and seed; about 150 items, noisy).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -34,7 +43,11 @@ import { tokenize } from '../lib/ml/tokenizer.ts';
 import { leaseItem, nextItems, submit } from '../lib/queue/annotate.ts';
 import { priority, QUEUE_STRATEGIES } from '../lib/queue/rank.ts';
 import { startRound } from '../lib/rounds/rounds.ts';
-import { runRound, type RoundMetrics } from '../lib/rounds/run.ts';
+import { modelArtifactKey, runRound, type RoundMetrics } from '../lib/rounds/run.ts';
+import { vocabFromJSON } from '../lib/ml/features.ts';
+import { predictProbs } from '../lib/ml/model.ts';
+import { decodeWeights } from '../lib/ml/weights.ts';
+import { decide } from '../lib/tasks/phase.ts';
 import { createTask } from '../lib/tasks/tasks.ts';
 import { predictNgramTeacher, trainNgramTeacher } from '../lib/teachers/ngram.ts';
 import { teacherPredict, trainTeacher, type TeacherSpec } from '../lib/teachers/reference.ts';
@@ -58,6 +71,8 @@ interface LoopCase {
   pool: { texts: string[]; labels: Int32Array };
   /** The newest slice, with gold labels. */
   test: { texts: string[]; labels: Int32Array };
+  /** LOOP_DEV: pool rows kept out of the phase, to choose settings by (empty by default). */
+  dev: { texts: string[]; labels: Int32Array };
 }
 
 const SIZES: Record<DatasetName, { teacher: number; gold: number; pool: number; test: number }> = {
@@ -87,6 +102,23 @@ export function buildCase(name: DatasetName): LoopCase {
     gold: slice(train, idx, s.teacher, s.gold),
     pool: slice(train, idx, s.teacher + s.gold, Math.min(s.pool, train.texts.length - s.teacher - s.gold)),
     test: slice(test, tIdx, 0, s.test),
+    dev: { texts: [], labels: new Int32Array(0) },
+  };
+}
+
+/** Moves the last `n` pool rows (and their teacher rows) to the development slice. */
+function carveDev(c: LoopCase, probs: Float32Array, n: number): { c: LoopCase; probs: Float32Array } {
+  if (n <= 0) return { c, probs };
+  const C = c.labels.length;
+  const keep = c.pool.texts.length - n;
+  if (keep < 1000) throw new Error(`LOOP_DEV=${n} leaves too small a pool`);
+  const g = c.gold.texts.length;
+  const out = new Float32Array(probs.length - n * C);
+  out.set(probs.subarray(0, (g + keep) * C));
+  out.set(probs.subarray((g + c.pool.texts.length) * C), (g + keep) * C);
+  return {
+    c: { ...c, pool: { texts: c.pool.texts.slice(0, keep), labels: c.pool.labels.slice(0, keep) }, dev: { texts: c.pool.texts.slice(keep), labels: c.pool.labels.slice(keep) } },
+    probs: out,
   };
 }
 
@@ -163,6 +195,11 @@ interface RoundRecord {
   trustedPicks: number;
   /** TF-IDF + LR trained on the same human labels as this round (round 0's gold rows plus the arm's answers so far). */
   tfidfAcc: number | null;
+  /** The round's student on the phase's validation slice (held-out imported gold). */
+  valAcc: number | null;
+  /** The round's student on the LOOP_DEV slice, null without one: accuracy, and the mean of per-class recalls (Banking77's test slice is balanced by class, its train split is not). */
+  devAcc: number | null;
+  devBalAcc: number | null;
 }
 
 async function openDb(dir: string): Promise<Database> {
@@ -178,8 +215,25 @@ async function closeDb(database: Database) {
   await database.db.$disconnect();
 }
 
-function record(round: number, m: RoundMetrics, picks: number, teacherErrors: number, trustedPicks: number, tfidfAcc: number | null): RoundRecord {
-  return { round, acc: m.vsHuman?.accuracy ?? NaN, macroF1: m.vsHuman?.macroF1 ?? NaN, f1VsTeacher: m.vsTeacher?.macroF1 ?? null, trainSeconds: m.trainSeconds, picks, teacherErrors, trustedPicks, tfidfAcc };
+function record(round: number, m: RoundMetrics, picks: number, teacherErrors: number, trustedPicks: number, tfidfAcc: number | null, dev: { acc: number; bal: number } | null): RoundRecord {
+  return { round, acc: m.vsHuman?.accuracy ?? NaN, macroF1: m.vsHuman?.macroF1 ?? NaN, f1VsTeacher: m.vsTeacher?.macroF1 ?? null, trainSeconds: m.trainSeconds, picks, teacherErrors, trustedPicks, tfidfAcc, valAcc: m.regression?.accuracy ?? null, devAcc: dev?.acc ?? null, devBalAcc: dev?.bal ?? null };
+}
+
+/** The round's student (its stored weights and vocabulary) on the development slice, against gold. */
+async function devAccuracy(c: LoopCase, store: LocalArtifactStore, phaseId: number, roundNumber: number): Promise<{ acc: number; bal: number } | null> {
+  if (!c.dev.texts.length) return null;
+  const key = modelArtifactKey(phaseId, roundNumber);
+  const [w, v] = await Promise.all([store.get(`${key}/weights.bin`), store.get(`${key}/vocab.json`)]);
+  if (!w || !v) return null;
+  const weights = decodeWeights(w);
+  const vocab = vocabFromJSON(JSON.parse(new TextDecoder().decode(v)));
+  const probs = predictProbs(weights, vocab.encodeAll(c.dev.texts, (weights.config as { maxLen: number }).maxLen));
+  const pred = decide({ labels: c.labels, threshold: null, positiveLabel: null } as never, probs);
+  const hit = new Float64Array(c.labels.length);
+  const all = new Float64Array(c.labels.length);
+  c.dev.labels.forEach((y, i) => (all[y]++, (hit[y] += pred[i] === y ? 1 : 0)));
+  const present = Array.from(all.keys()).filter((k) => all[k] > 0);
+  return { acc: accuracy(pred, c.dev.labels), bal: present.reduce((a, k) => a + hit[k] / all[k], 0) / present.length };
 }
 
 async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: Arm[], rounds: number, perRound: number, config: Record<string, unknown>, tfidf0: number | null, log: (m: string) => void) {
@@ -208,8 +262,10 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
   const user = await createUser(db, { email: 'oracle@loop.local', name: 'Oracle', role: 'annotator', password: 'oracle-pass-123' } as never);
   const roundConfig = (extra: Record<string, unknown> = {}) => ({ ...config, ...extra, train: { ...((config.train as object) ?? {}), seed } });
   const r0 = await startRound(db, { phaseId: phase.id, config: roundConfig() });
-  const m0 = (await runRound(db, r0.id, { store: new LocalArtifactStore(join(base, 'artifacts')) })).metrics;
-  log(`${c.name} seed ${seed}: round 0 acc ${m0.vsHuman?.accuracy.toFixed(4)} (${m0.trainSeconds.toFixed(0)} s)`);
+  const store0 = new LocalArtifactStore(join(base, 'artifacts'));
+  const m0 = (await runRound(db, r0.id, { store: store0 })).metrics;
+  const dev0 = await devAccuracy(c, store0, phase.id, r0.number);
+  log(`${c.name} seed ${seed}: round 0 acc ${m0.vsHuman?.accuracy.toFixed(4)}, validation ${m0.regression?.accuracy.toFixed(4)}${dev0 != null ? `, dev ${dev0.acc.toFixed(4)} (balanced ${dev0.bal.toFixed(4)})` : ''} (${m0.trainSeconds.toFixed(0)} s)`);
   // How many teacher errors each ranking strategy would put in its first 100 picks, from round 0's scores.
   const scored = await db.$queryRawUnsafe<{ externalId: string; js: number; kl: number; flip: number | boolean; margin: number; loss: number; doubt: number }[]>(
     placeholders('sqlite', `SELECT i."externalId", s."js", s."kl", s."flip", s."margin", s."loss", s."doubt" FROM "Item" i JOIN "StudentScore" s ON s."itemId" = i."id" WHERE i."phaseId" = $1 AND i."split" = 'train' AND i."goldLabel" IS NULL`),
@@ -234,7 +290,7 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
     const armDb = await openDb(dir);
     const adb = armDb.db;
     const store = new LocalArtifactStore(join(dir, 'artifacts'));
-    const hist: RoundRecord[] = [record(0, m0, 0, 0, 0, tfidf0)];
+    const hist: RoundRecord[] = [record(0, m0, 0, 0, 0, tfidf0, dev0)];
     // The human labels this arm has so far, for the TF-IDF + LR baseline on the same labels.
     const labelled = { texts: [...c.gold.texts], labels: Array.from(c.gold.labels) };
     const rng = new Rng(seed * 7919 + arms.indexOf(arm));
@@ -272,9 +328,10 @@ async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: A
       }
       const round = await startRound(adb, { phaseId: phase.id, config: roundConfig() });
       const m = (await runRound(adb, round.id, { store })).metrics;
-      const tfidf = picked.length ? tfidfLr(c, labelled, log) : null;
-      hist.push(record(r, m, picked.length, teacherErrors, trusted, picked.length ? (tfidf?.accuracy ?? null) : tfidf0));
-      log(`${c.name} seed ${seed} ${arm} round ${r}: acc ${m.vsHuman?.accuracy.toFixed(4)} (TF-IDF + LR on the same labels ${hist[r].tfidfAcc?.toFixed(4) ?? '-'}), teacher errors in picks ${teacherErrors}/${picked.length}, trusted ${trusted}`);
+      const dev = await devAccuracy(c, store, phase.id, round.number);
+      const tfidf = picked.length && process.env.LOOP_TFIDF !== '0' ? tfidfLr(c, labelled, log) : null;
+      hist.push(record(r, m, picked.length, teacherErrors, trusted, picked.length ? (tfidf?.accuracy ?? null) : tfidf0, dev));
+      log(`${c.name} seed ${seed} ${arm} round ${r}: acc ${m.vsHuman?.accuracy.toFixed(4)}, validation ${m.regression?.accuracy.toFixed(4)} (epoch ${m.validation?.bestEpoch})${dev != null ? `, dev ${dev.acc.toFixed(4)} (balanced ${dev.bal.toFixed(4)})` : ''} (TF-IDF + LR on the same labels ${hist[r].tfidfAcc?.toFixed(4) ?? '-'}), teacher errors in picks ${teacherErrors}/${picked.length}, trusted ${trusted}`);
     }
     out[arm] = hist;
     await closeDb(armDb);
@@ -300,9 +357,13 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
   const result: Record<string, unknown> = { seeds: seeds.length, rounds, per_round: perRound, config };
   const tables: Record<string, unknown> = {};
   for (const name of datasets) {
-    const c = buildCase(name);
-    const C = c.labels.length;
-    const t = await teacherOutputs(c, log);
+    const full = buildCase(name);
+    const C = full.labels.length;
+    const t0 = await teacherOutputs(full, log);
+    // The teacher sees the whole pool (its cache does not depend on LOOP_DEV); the dev rows then leave the phase.
+    const carved = carveDev(full, t0.probs, Number(process.env.LOOP_DEV || 0));
+    const c = carved.c;
+    const t = { ...t0, probs: carved.probs };
     const poolStart = c.gold.texts.length;
     const poolPred = predictLabels(t.probs.subarray(poolStart * C, (poolStart + c.pool.texts.length) * C), C);
     const testStart = poolStart + c.pool.texts.length;
@@ -324,7 +385,10 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
         const acc = perSeed.map((s) => s[arm][r].acc);
         const f1 = perSeed.map((s) => s[arm][r].macroF1);
         const fT = perSeed.map((s) => s[arm][r].f1VsTeacher ?? NaN);
-        return { round: r, acc: r4(mean(acc)), acc_se: r4(se(acc)), macro_f1: r4(mean(f1)), macro_f1_se: r4(se(f1)), f1_vs_teacher: r4(mean(fT)), teacher_errors_in_picks: mean(perSeed.map((s) => s[arm][r].teacherErrors)), tfidf_lr_acc: nullableMean(perSeed.map((s) => s[arm][r].tfidfAcc)), trusted_picks: mean(perSeed.map((s) => s[arm][r].trustedPicks)) };
+        const val = perSeed.map((s) => s[arm][r].valAcc ?? NaN);
+        const dev = perSeed.map((s) => s[arm][r].devAcc ?? NaN);
+        const devBal = perSeed.map((s) => s[arm][r].devBalAcc ?? NaN);
+        return { round: r, acc: r4(mean(acc)), acc_se: r4(se(acc)), val_acc: r4(mean(val)), val_acc_se: r4(se(val)), ...(c.dev.texts.length ? { dev_acc: r4(mean(dev)), dev_acc_se: r4(se(dev)), dev_bal_acc: r4(mean(devBal)), dev_bal_acc_se: r4(se(devBal)) } : {}), macro_f1: r4(mean(f1)), macro_f1_se: r4(se(f1)), f1_vs_teacher: r4(mean(fT)), teacher_errors_in_picks: mean(perSeed.map((s) => s[arm][r].teacherErrors)), tfidf_lr_acc: nullableMean(perSeed.map((s) => s[arm][r].tfidfAcc)), trusted_picks: mean(perSeed.map((s) => s[arm][r].trustedPicks)) };
       });
     }
     tables[name] = table;
@@ -334,6 +398,16 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
       return picks ? r4((100 * mean(perSeed.map((s) => s[arm].reduce((a, x) => a + f(x), 0)))) / picks) : 0;
     };
     const last = (arm: Arm) => (arms.includes(arm) ? r4(mean(perSeed.map((s) => s[arm][rounds].acc))) : null);
+    const lastOf = (arm: Arm, f: (x: RoundRecord) => number | null) => (arms.includes(arm) ? r4(mean(perSeed.map((s) => f(s[arm][rounds]) ?? NaN))) : null);
+    // Settings are chosen by these (validation slice of the phase, LOOP_DEV slice), never by test.
+    const chooseBy = Object.fromEntries(
+      (['val', 'dev', 'dev_bal'] as const)
+        .filter((k) => k === 'val' || c.dev.texts.length)
+        .flatMap((k) => {
+          const f = (x: RoundRecord) => (k === 'val' ? x.valAcc : k === 'dev' ? x.devAcc : x.devBalAcc);
+          return [[`${name}_round0_${k}_acc`, r4(mean(perSeed.map((s) => f(s[arms[0]][0]) ?? NaN)))], ...arms.map((a) => [`${name}_${a}_round3_${k}_acc`, lastOf(a, f)])];
+        }),
+    );
     Object.assign(result, {
       [`${name}_teacher_pool_error_rate`]: r4(teacherPoolErr),
       [`${name}_teacher_test_acc`]: r4(teacherTestAcc),
@@ -343,13 +417,14 @@ export async function benchLoop(): Promise<Record<string, unknown>> {
       [`${name}_none_round3_acc`]: last('none'),
       ...(arms.includes('oracle') ? { [`${name}_oracle_round3_acc`]: last('oracle'), [`${name}_oracle_teacher_errors_per_100`]: perHundred('oracle', (x) => x.teacherErrors) } : {}),
       [`${name}_tfidf_lr_acc`]: tfidf ? r4(tfidf.accuracy) : null,
+      ...chooseBy,
       // The same baseline on each arm's labels after its last round (round 0's gold rows + the arm's answers).
       ...Object.fromEntries(arms.filter((a) => a !== 'none').map((a) => [`${name}_${a}_tfidf_lr_round3_acc`, nullableMean(perSeed.map((s) => s[a][rounds].tfidfAcc))])),
       [`${name}_queue_teacher_errors_per_100`]: perHundred('queue', (x) => x.teacherErrors),
       [`${name}_random_teacher_errors_per_100`]: perHundred('random', (x) => x.teacherErrors),
       [`${name}_queue_trusted_picks_per_100`]: perHundred('queue', (x) => x.trustedPicks),
       [`${name}_round0_teacher_errors_top100_by_strategy`]: Object.fromEntries(Object.entries(strategyTop100).map(([k, v]) => [k, mean(v)])),
-      [`${name}_sizes`]: { teacher_set: c.teacherSet.texts.length, gold: c.gold.texts.length, pool: c.pool.texts.length, test: c.test.texts.length },
+      [`${name}_sizes`]: { teacher_set: c.teacherSet.texts.length, gold: c.gold.texts.length, pool: c.pool.texts.length, test: c.test.texts.length, ...(c.dev.texts.length ? { dev: c.dev.texts.length } : {}) },
     });
   }
   result.tables = tables;
