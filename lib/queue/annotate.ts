@@ -129,7 +129,9 @@ export async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: numbe
   const ids = (first: number) => idList.map((_, i) => `$${i + first}`).join(', ');
   const C = phase.labels.length;
   type ItemRow = { id: unknown; text: string; sm: unknown; probs: Uint8Array | null; kl: unknown; js: unknown; flip: unknown; margin: unknown; loss: unknown };
-  const items = await db.$queryRawUnsafe<ItemRow[]>(
+  // Both at once: on PostgreSQL two pooled connections, one round trip's wait instead of two.
+  const [items, preds] = await Promise.all([
+    db.$queryRawUnsafe<ItemRow[]>(
     placeholders(
       provider,
       `SELECT i."id", i."text", s."modelId" AS sm, s."probs", s."kl", s."js", s."flip", s."margin", s."loss"
@@ -141,16 +143,17 @@ export async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: numbe
     phase.id,
     fallbackModelId,
     ...idList,
-  );
-  const preds = await db.$queryRawUnsafe<{ itemId: unknown; probs: Uint8Array; weight: unknown }[]>(
-    placeholders(
-      provider,
-      `SELECT tp."itemId", tp."probs", t."weight" FROM "TeacherPrediction" tp JOIN "Teacher" t ON t."id" = tp."teacherId"
-       WHERE t."phaseId" = $1 AND tp."itemId" IN (${ids(2)}) ORDER BY t."id"`,
     ),
-    phase.id,
-    ...idList,
-  );
+    db.$queryRawUnsafe<{ itemId: unknown; probs: Uint8Array; weight: unknown }[]>(
+      placeholders(
+        provider,
+        `SELECT tp."itemId", tp."probs", t."weight" FROM "TeacherPrediction" tp JOIN "Teacher" t ON t."id" = tp."teacherId"
+         WHERE t."phaseId" = $1 AND tp."itemId" IN (${ids(2)}) ORDER BY t."id"`,
+      ),
+      phase.id,
+      ...idList,
+    ),
+  ]);
   const row = new Map(items.map((i) => [Number(i.id), i]));
   const label = (p: Float32Array) => phase.labels[decide(phase, p)[0]];
   return leases.map(({ itemId, expiresAt }) => {
@@ -264,22 +267,27 @@ export async function nextItems(db: Db, input: { phaseId: number; userId: number
   if (!(limit >= 1 && limit <= MAX_BATCH)) throw badRequest(`limit must be between 1 and ${MAX_BATCH}`);
   const ttl = input.leaseMs ?? leaseMs();
   const provider = providerOf(db);
-  const { phase, open, modelId } = await queuePhaseState(db, input.phaseId);
   if (provider === 'postgres') {
-    // One round trip: refreshHeld and leaseItems in a function (migration 20261202200000_queue_item_locks).
-    const rows = await db.$queryRawUnsafe<{ itemId: unknown; expiresAt: unknown; sortKey: unknown; fresh: boolean }[]>(
-      `SELECT * FROM "distillery_claim"($1::int, $2::int, $3::int, $4::float8)`,
-      phase.id,
-      input.userId,
-      limit,
-      durationParam(provider, ttl),
-    );
+    // One round trip: refreshHeld and leaseItems in a function (migration 20261202200000_queue_item_locks),
+    // side by side with the phase's state on another pooled connection (the claim reads the overlap
+    // itself; a phase that does not exist has no queue to claim from, and the state query says 404).
+    const [{ phase, open, modelId }, rows] = await Promise.all([
+      queuePhaseState(db, input.phaseId),
+      db.$queryRawUnsafe<{ itemId: unknown; expiresAt: unknown; sortKey: unknown; fresh: boolean }[]>(
+        `SELECT * FROM "distillery_claim"($1::int, $2::int, $3::int, $4::float8)`,
+        input.phaseId,
+        input.userId,
+        limit,
+        durationParam(provider, ttl),
+      ),
+    ]);
     const lease = (r: (typeof rows)[number]) => ({ itemId: Number(r.itemId), expiresAt: toDate(r.expiresAt)!, sortKey: Number(r.sortKey) });
     const order = (a: { itemId: number; sortKey: number }, b: { itemId: number; sortKey: number }) => a.sortKey - b.sortKey || a.itemId - b.itemId;
     const held = rows.filter((r) => !r.fresh).map(lease).sort(order);
     const leases = held.length >= limit ? held.slice(0, limit) : [...held, ...rows.filter((r) => r.fresh).map(lease).sort(order)];
     return { labels: phase.labels, items: await hydrate(db, phase, leases, modelId), remaining: open };
   }
+  const { phase, open, modelId } = await queuePhaseState(db, input.phaseId);
   const leases = await phaseTx(db, provider, phase.id, async (tx) => {
     const held = await refreshHeld(tx, provider, phase.id, input.userId, ttl);
     if (held.length >= limit) return held.slice(0, limit);
