@@ -37,7 +37,7 @@ import { decodeProbs, encodeProbs } from '../lib/db/probs.ts';
 import { placeholders } from '../lib/db/sql.ts';
 import { importFile } from '../lib/import/importer.ts';
 import { loadBanking77, loadCold, shuffledIndices, type LabelledTexts } from '../lib/ml/datasets.ts';
-import { accuracy, predictLabels } from '../lib/ml/metrics.ts';
+import { accuracy, classificationReport, predictLabels } from '../lib/ml/metrics.ts';
 import { Rng } from '../lib/ml/rng.ts';
 import { tokenize } from '../lib/ml/tokenizer.ts';
 import { leaseItem, nextItems, submit } from '../lib/queue/annotate.ts';
@@ -47,7 +47,6 @@ import { modelArtifactKey, runRound, type RoundMetrics } from '../lib/rounds/run
 import { vocabFromJSON } from '../lib/ml/features.ts';
 import { predictProbs } from '../lib/ml/model.ts';
 import { decodeWeights } from '../lib/ml/weights.ts';
-import { decide } from '../lib/tasks/phase.ts';
 import { createTask } from '../lib/tasks/tasks.ts';
 import { predictNgramTeacher, trainNgramTeacher } from '../lib/teachers/ngram.ts';
 import { teacherPredict, trainTeacher, type TeacherSpec } from '../lib/teachers/reference.ts';
@@ -228,12 +227,10 @@ async function devAccuracy(c: LoopCase, store: LocalArtifactStore, phaseId: numb
   const weights = decodeWeights(w);
   const vocab = vocabFromJSON(JSON.parse(new TextDecoder().decode(v)));
   const probs = predictProbs(weights, vocab.encodeAll(c.dev.texts, (weights.config as { maxLen: number }).maxLen));
-  const pred = decide({ labels: c.labels, threshold: null, positiveLabel: null } as never, probs);
-  const hit = new Float64Array(c.labels.length);
-  const all = new Float64Array(c.labels.length);
-  c.dev.labels.forEach((y, i) => (all[y]++, (hit[y] += pred[i] === y ? 1 : 0)));
-  const present = Array.from(all.keys()).filter((k) => all[k] > 0);
-  return { acc: accuracy(pred, c.dev.labels), bal: present.reduce((a, k) => a + hit[k] / all[k], 0) / present.length };
+  const report = classificationReport(predictLabels(probs, c.labels.length), c.dev.labels, c.labels.length);
+  // Balanced accuracy: the mean recall of the classes the slice has.
+  const present = report.perClass.filter((s) => s.support > 0);
+  return { acc: report.accuracy, bal: present.reduce((a, s) => a + s.recall, 0) / present.length };
 }
 
 async function runSeed(c: LoopCase, teacher: Float32Array, seed: number, arms: Arm[], rounds: number, perRound: number, config: Record<string, unknown>, tfidf0: number | null, log: (m: string) => void) {

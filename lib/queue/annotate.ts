@@ -132,17 +132,17 @@ export async function hydrate(db: Db, phase: QueuePhase, leases: { itemId: numbe
   // Both at once: on PostgreSQL two pooled connections, one round trip's wait instead of two.
   const [items, preds] = await Promise.all([
     db.$queryRawUnsafe<ItemRow[]>(
-    placeholders(
-      provider,
-      `SELECT i."id", i."text", s."modelId" AS sm, s."probs", s."kl", s."js", s."flip", s."margin", s."loss"
-       FROM "Item" i
-       LEFT JOIN "QueueEntry" q ON q."phaseId" = $1 AND q."itemId" = i."id"
-       LEFT JOIN "StudentScore" s ON s."itemId" = i."id" AND s."modelId" = COALESCE(q."modelId", $2)
-       WHERE i."id" IN (${ids(3)})`,
-    ),
-    phase.id,
-    fallbackModelId,
-    ...idList,
+      placeholders(
+        provider,
+        `SELECT i."id", i."text", s."modelId" AS sm, s."probs", s."kl", s."js", s."flip", s."margin", s."loss"
+         FROM "Item" i
+         LEFT JOIN "QueueEntry" q ON q."phaseId" = $1 AND q."itemId" = i."id"
+         LEFT JOIN "StudentScore" s ON s."itemId" = i."id" AND s."modelId" = COALESCE(q."modelId", $2)
+         WHERE i."id" IN (${ids(3)})`,
+      ),
+      phase.id,
+      fallbackModelId,
+      ...idList,
     ),
     db.$queryRawUnsafe<{ itemId: unknown; probs: Uint8Array; weight: unknown }[]>(
       placeholders(

@@ -6,7 +6,7 @@
  * PostgreSQL's submits wait on each other's commits (migration 20261203010013_queue_open_shards).
  */
 import type { Db } from '../db/client.ts';
-import { placeholders, type Provider } from '../db/sql.ts';
+import { placeholders, providerOf, toDate, type Provider } from '../db/sql.ts';
 
 export const OPEN_SHARDS = 16;
 
@@ -22,7 +22,7 @@ export async function addOpen(tx: Exec, provider: Provider, phaseId: number, ite
        ON CONFLICT ("phaseId", "shard") DO UPDATE SET "delta" = d."delta" + excluded."delta"`,
     ),
     phaseId,
-    ((itemId % OPEN_SHARDS) + OPEN_SHARDS) % OPEN_SHARDS,
+    itemId % OPEN_SHARDS,
     delta,
   );
 }
@@ -44,11 +44,12 @@ export interface QueueStateRow {
   builtAt: Date;
 }
 
-/** The phase's QueueState with its current open count, or null before the first build. */
-export async function queueState(db: Pick<Db, 'queueState' | 'queueOpenShard'>, phaseId: number): Promise<QueueStateRow | null> {
-  const [state, changes] = await Promise.all([
-    db.queueState.findUnique({ where: { phaseId } }),
-    db.queueOpenShard.aggregate({ where: { phaseId }, _sum: { delta: true } }),
-  ]);
-  return state && { ...state, open: state.open + (changes._sum.delta ?? 0) };
+/** The phase's QueueState with its current open count (OPEN_OF_S), or null before the first build. */
+export async function queueState(db: Db, phaseId: number): Promise<QueueStateRow | null> {
+  const rows = await db.$queryRawUnsafe<{ modelId: unknown; strategy: string; open: unknown; total: unknown; builtAt: unknown }[]>(
+    placeholders(providerOf(db), `SELECT s."modelId", s."strategy", ${OPEN_OF_S} AS "open", s."total", s."builtAt" FROM "QueueState" s WHERE s."phaseId" = $1`),
+    phaseId,
+  );
+  const s = rows[0];
+  return s ? { phaseId, modelId: s.modelId == null ? null : Number(s.modelId), strategy: s.strategy, open: Number(s.open), total: Number(s.total), builtAt: toDate(s.builtAt)! } : null;
 }
