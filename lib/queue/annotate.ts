@@ -16,9 +16,10 @@
  *   transaction holding the write lock across an await would stall every other connection of
  *   the same process in its busy handler (and could never be resumed by it).
  * - PostgreSQL: submit and the next-batch claim are the functions distillery_submit /
- *   distillery_claim (migration 20261202200000_queue_item_locks, one round trip each; keep them in
- *   step with this file). They take the phase's advisory lock shared and lock each item they
- *   touch (an advisory lock per item), so answers and claims of different items run side by
+ *   distillery_claim (latest in migration 20261203050000_submit_one_read_claim_batches, one round
+ *   trip each; keep them in step with this file). A claim's commit does not wait for its WAL
+ *   flush (a lease lost to a database crash returns its item to the queue, as an expired one
+ *   does). They take the phase's advisory lock shared and lock each item they touch (an advisory lock per item), so answers and claims of different items run side by
  *   side; under READ COMMITTED each statement's snapshot is taken after the item's lock, so a
  *   claim sees every lease of that item committed before it (FOR UPDATE SKIP LOCKED alone would
  *   not: a row whose lease a concurrent claimer just committed is no longer locked, and the lease
@@ -268,7 +269,7 @@ export async function nextItems(db: Db, input: { phaseId: number; userId: number
   const ttl = input.leaseMs ?? leaseMs();
   const provider = providerOf(db);
   if (provider === 'postgres') {
-    // One round trip: refreshHeld and leaseItems in a function (migration 20261202200000_queue_item_locks),
+    // One round trip: refreshHeld and leaseItems in a function (distillery_claim, see the header),
     // side by side with the phase's state on another pooled connection (the claim reads the overlap
     // itself; a phase that does not exist has no queue to claim from, and the state query says 404).
     const [{ phase, open, modelId }, rows] = await Promise.all([
@@ -499,7 +500,7 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
   const values = [phaseId, itemId, userId, input.action, label, clientId, shown, note] as const;
   try {
     if (provider === 'postgres') {
-      // One round trip: the statements below, in a function (migration 20261202200000_queue_item_locks).
+      // One round trip: the statements below, in a function (distillery_submit, see the header).
       const rows = await db.$queryRawUnsafe<{ id: number; itemId: number; action: string; label: string | null; createdAt: unknown }[]>(
         `SELECT * FROM "distillery_submit"($1::int, $2::int, $3::int, $4::text, $5::text, $6::text, $7::text, $8::text)`,
         ...values,
