@@ -407,10 +407,15 @@ export async function ensureQueueEntry(tx: Tx, provider: Provider, phaseId: numb
  */
 export async function settleHumanLabel(tx: Tx, provider: Provider, phaseId: number, itemId: number, overlap: number): Promise<void> {
   const sql = (q: string) => placeholders(provider, q);
-  const labels = `FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."undoneAt" IS NULL AND a."action" = 'label'`;
+  // The item's answers by the item alone, label answers picked by FILTER: with `action = 'label'` in
+  // the WHERE, PostgreSQL could read them through ("phaseId", "action", "resolution"), i.e. all the
+  // phase's label answers, whenever a young table's statistics made both indexes look alike.
+  const label = `FILTER (WHERE a."action" = 'label')`;
+  const labels = `FROM "Annotation" a WHERE a."phaseId" = $1 AND a."itemId" = $2 AND a."undoneAt" IS NULL
+         GROUP BY a."phaseId", a."itemId" HAVING COUNT(*) ${label} >= $3 AND COUNT(DISTINCT a."label") ${label} = 1`;
   await tx.$executeRawUnsafe(
     sql(`DELETE FROM "HumanLabel" WHERE "phaseId" = $1 AND "itemId" = $2 AND "source" <> 'adjudication'
-         AND NOT EXISTS (SELECT 1 ${labels} GROUP BY a."phaseId", a."itemId" HAVING COUNT(*) >= $3 AND COUNT(DISTINCT a."label") = 1)`),
+         AND NOT EXISTS (SELECT 1 ${labels})`),
     phaseId,
     itemId,
     overlap,
@@ -418,8 +423,8 @@ export async function settleHumanLabel(tx: Tx, provider: Provider, phaseId: numb
   const now = dbNow(provider);
   await tx.$executeRawUnsafe(
     sql(`INSERT INTO "HumanLabel" ("phaseId", "itemId", "label", "source", "userId", "createdAt", "updatedAt")
-         SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), MIN(a."label"), 'annotation', CASE WHEN COUNT(*) = 1 THEN MIN(a."userId") END, ${now}, ${now}
-         ${labels} GROUP BY a."phaseId", a."itemId" HAVING COUNT(*) >= $3 AND COUNT(DISTINCT a."label") = 1
+         SELECT CAST($1 AS INTEGER), CAST($2 AS INTEGER), MIN(a."label") ${label}, 'annotation', CASE WHEN COUNT(*) ${label} = 1 THEN MIN(a."userId") ${label} END, ${now}, ${now}
+         ${labels}
          ON CONFLICT ("phaseId", "itemId") DO UPDATE SET "label" = excluded."label", "userId" = excluded."userId", "source" = excluded."source", "updatedAt" = excluded."updatedAt"
          WHERE "HumanLabel"."source" <> 'adjudication'`),
     phaseId,
