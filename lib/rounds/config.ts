@@ -58,6 +58,12 @@ export const roundConfigSchema = z
      */
     patience: z.number().int().min(0).max(100).default(2),
     /**
+     * What picks the epoch kept (and drives early stopping) on the validation slice
+     * (lib/rounds/select.ts): 'accuracy', or 'loss' (the mean log-likelihood of the validation
+     * labels, which every item moves a little rather than a whole item flipping a ~150-item count).
+     */
+    selectBy: z.enum(['accuracy', 'loss']).default('accuracy'),
+    /**
      * Held-out scoring of the pool (lib/rounds/held-out.ts): the disagreement the queue ranks by
      * comes from students trained on the other folds, so that an item's teacher label is not
      * memorised by the student that judges it. Number of folds; 0 = score with the round's

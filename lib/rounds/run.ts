@@ -25,6 +25,7 @@ import { heldOutFoldsOf, parseRoundConfig, warmStartOf, type RoundConfig } from 
 import { heldOutProbs } from './held-out.ts';
 import { selectProbs, selectRows } from './data.ts';
 import { goodStudents } from '../models/regression.ts';
+import { better, epochScore, patienceSpent, type EpochChoice } from './select.ts';
 import { decide, phaseMeta, type PhaseMeta } from '../tasks/phase.ts';
 import { loadPhaseRows, type PhaseRows } from '../tasks/items.ts';
 import { decodeProbsInto } from '../db/probs.ts';
@@ -231,8 +232,10 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
   const resumeFrom = (await store.get(cpKey)) ?? undefined;
   if (resumeFrom) log(`resuming round ${roundId} from its last checkpoint`);
   const savedBest = await store.get(`${bestKey}.json`);
-  let best: { epoch: number; accuracy: number } | null = savedBest ? dec(savedBest) : null;
-  const valScores: number[] = savedBest ? (dec<{ epochs?: number[] }>(savedBest).epochs ?? []) : [];
+  // A checkpoint of an older version stored { epoch, accuracy } only: its score is its accuracy.
+  const saved = savedBest ? dec<Partial<EpochChoice> & { epoch: number; accuracy: number; epochs?: number[] }>(savedBest) : null;
+  let best: EpochChoice | null = saved ? { epoch: saved.epoch, accuracy: saved.accuracy, score: saved.score ?? saved.accuracy } : null;
+  const valScores: number[] = saved?.epochs ?? [];
   let history: EpochSummary[] = [];
   const etaAtMost = config.patience > 0 && data.validation.labels.length > 0;
   const epochCap = parseTrainConfig(train, config.model.arch).epochs;
@@ -246,8 +249,8 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     vocab: vocab.toJSON(),
     signal: ctx.signal,
     initFrom: warm?.weights,
-    // Early stopping: `patience` epochs since the best validation accuracy (a tie moves the best later).
-    shouldStop: () => config.patience > 0 && best != null && valScores.length - best.epoch >= config.patience,
+    // Early stopping: `patience` epochs since the best validation score (a tie moves the best later).
+    shouldStop: () => patienceSpent(best, valScores.length, config.patience),
     resumeFrom: resumeFrom ? new Uint8Array(resumeFrom) : undefined,
     onProgress: (p: TrainProgress) => {
       const etaSeconds = trainingEtaSeconds(p, history.map((h) => h.seconds));
@@ -257,11 +260,13 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     onEpochEnd: async (cp) => {
       if (data.validation.labels.length) {
         const w = weightsFromCheckpoint(cp);
-        const a = decisionAccuracy(phase, predictProbs(w, valIds), data.validation.labels);
+        const probs = predictProbs(w, valIds);
+        const decisions = decide(phase, probs);
+        const a = accuracy(decisions, data.validation.labels);
         valScores.push(a);
-        // Ties go to the later epoch: it has seen the data more often for the same held-out score.
-        if (!best || a >= best.accuracy) {
-          best = { epoch: cp.epoch, accuracy: a };
+        const next: EpochChoice = { epoch: cp.epoch, accuracy: a, score: epochScore(config.selectBy, probs, data.validation.labels, C, decisions) };
+        if (better(best, next)) {
+          best = next;
           await store.put(`${bestKey}.bin`, encodeWeights(w));
         }
         await store.put(`${bestKey}.json`, enc({ ...best, epochs: valScores }));
@@ -275,7 +280,7 @@ export async function runRound(db: Db, roundId: number, ctx: RoundContext = {}):
     },
   });
   history = result.history;
-  const kept: { epoch: number; accuracy: number } | null = best;
+  const kept: EpochChoice | null = best;
   let weights = result.weights;
   if (kept && kept.epoch !== result.history.length) {
     const bytes = await store.get(`${bestKey}.bin`);
