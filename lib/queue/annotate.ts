@@ -20,10 +20,11 @@
  *   trip each; keep them in step with this file). A claim's commit does not wait for its WAL
  *   flush (a lease lost to a database crash returns its item to the queue, as an expired one
  *   does). They take the phase's advisory lock shared and lock each item they touch (an
- *   advisory lock per item), so answers and claims of different items run side by side; under READ COMMITTED each statement's snapshot is taken after the item's lock, so a
- *   claim sees every lease of that item committed before it (FOR UPDATE SKIP LOCKED alone would
- *   not: a row whose lease a concurrent claimer just committed is no longer locked, and the lease
- *   lives in another table). Every other change here (phaseTx: undo, change of answer, flags,
+ *   advisory lock per item), so answers and claims of different items run side by side; under
+ *   READ COMMITTED each statement's snapshot is taken after the item's lock, so a claim sees
+ *   every lease of that item committed before it (FOR UPDATE SKIP LOCKED alone would not: a row
+ *   whose lease a concurrent claimer just committed is no longer locked, and the lease lives in
+ *   another table). Every other change here (phaseTx: undo, change of answer, flags,
  *   trusted labels, the CLI's named lease) takes the phase's lock exclusively, as before.
  * An expired lease simply stops counting, which returns its item to the queue.
  */

@@ -9,6 +9,7 @@
  * the choice is far less noisy for the same items.
  */
 import { PROB_FLOOR } from '../ml/loss.ts';
+import { accuracy } from '../ml/metrics.ts';
 
 export type SelectBy = 'accuracy' | 'loss';
 
@@ -22,10 +23,7 @@ export function meanLogLikelihood(probs: Float32Array, labels: Int32Array, numCl
 
 /** The score an epoch is chosen by: higher is better whichever the criterion. */
 export function epochScore(by: SelectBy, probs: Float32Array, labels: Int32Array, numClasses: number, decisions: Int32Array): number {
-  if (by === 'loss') return meanLogLikelihood(probs, labels, numClasses);
-  let right = 0;
-  for (let i = 0; i < labels.length; i++) if (decisions[i] === labels[i]) right++;
-  return labels.length ? right / labels.length : 0;
+  return by === 'loss' ? meanLogLikelihood(probs, labels, numClasses) : accuracy(decisions, labels);
 }
 
 export interface EpochChoice {
