@@ -411,6 +411,27 @@ describe.each(providers)('annotation queue on %s', (provider) => {
     });
   });
 
+  it.runIf(provider === 'sqlite')('a retried submit whose first try died after storing the answer finishes it: lease released, item closed, human label set', async () => {
+    const f = await scoredPhase(t.db, `interrupted-${provider}`, 20);
+    await rebuildQueue(t.db, f.phaseId);
+    const u = users[6];
+    const batch = await nextItems(t.db, { phaseId: f.phaseId, userId: u.id, limit: 3 });
+    const x = batch.items[0].itemId;
+    const open = (await queueState(t.db, f.phaseId))!.open;
+    // What the first try's INSERT left when the console was killed before its next statement.
+    await t.db.annotation.create({ data: { phaseId: f.phaseId, itemId: x, userId: u.id, action: 'label', label: 'safe', clientId: 'cut-1' } });
+    const retry = await submit(t.db, { phaseId: f.phaseId, userId: u.id, itemId: x, clientId: 'cut-1', action: 'label', label: 'safe' });
+    expect(retry.duplicate).toBe(true);
+    expect(await t.db.annotationLease.findUnique({ where: { phaseId_itemId_userId: { phaseId: f.phaseId, itemId: x, userId: u.id } } })).toBeNull();
+    expect(await t.db.queueEntry.findUniqueOrThrow({ where: { phaseId_itemId: { phaseId: f.phaseId, itemId: x } } })).toMatchObject({ answers: 1, done: true });
+    expect(await t.db.humanLabel.findUniqueOrThrow({ where: { phaseId_itemId: { phaseId: f.phaseId, itemId: x } } })).toMatchObject({ label: 'safe', source: 'annotation' });
+    expect((await queueState(t.db, f.phaseId))!.open).toBe(open - 1);
+    // The answered item does not come back in the user's next batch; a second retry changes nothing.
+    expect((await nextItems(t.db, { phaseId: f.phaseId, userId: u.id, limit: 3 })).items.map((i) => i.itemId)).not.toContain(x);
+    await submit(t.db, { phaseId: f.phaseId, userId: u.id, itemId: x, clientId: 'cut-1', action: 'label', label: 'safe' });
+    expect((await queueState(t.db, f.phaseId))!.open).toBe(open - 1);
+  });
+
   it('a dependent phase queues only texts the earlier phase labelled the dependency label', async () => {
     const task = await createTask(t.db, {
       slug: `dep-${provider}`,

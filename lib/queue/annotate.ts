@@ -538,13 +538,25 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
         ),
         ...values,
       );
-      if (!inserted.length) return await notInserted(tx as Db, clientId, userId, phaseId, itemId);
+      const settle = async (action: string, k: number) => {
+        // The answer now counts, so the lease can go.
+        await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "AnnotationLease" WHERE "phaseId" = $1 AND "itemId" = $2 AND "userId" = $3`), phaseId, itemId, userId);
+        if (action !== 'skip') await recountAfterAnswer(tx, provider, phaseId, itemId, k);
+        if (action === 'label') await settleHumanLabel(tx, provider, phaseId, itemId, k);
+      };
+      if (!inserted.length) {
+        const found = await notInserted(tx as Db, clientId, userId, phaseId, itemId);
+        // A retry of a submit whose process died after its INSERT (SQLite runs these statements
+        // without a transaction): the steps after it are each idempotent, so they are finished
+        // here; otherwise the item stayed leased to the user, came back in their next batch, and
+        // its answer was refused as a second one. Not for an answer undone since (undo re-leased it).
+        const stored = await tx.annotation.findUnique({ where: { clientId }, select: { undoneAt: true } });
+        const phaseRow = await tx.phase.findUnique({ where: { id: phaseId }, select: { overlap: true } });
+        if (stored && !stored.undoneAt && phaseRow) await settle(found.annotation.action, Math.max(1, phaseRow.overlap));
+        return found;
+      }
       const a = inserted[0];
-      const k = Math.max(1, Number(a.overlap));
-      // The answer now counts, so the lease can go.
-      await tx.$executeRawUnsafe(placeholders(provider, `DELETE FROM "AnnotationLease" WHERE "phaseId" = $1 AND "itemId" = $2 AND "userId" = $3`), phaseId, itemId, userId);
-      if (input.action !== 'skip') await recountAfterAnswer(tx, provider, phaseId, itemId, k);
-      if (input.action === 'label') await settleHumanLabel(tx, provider, phaseId, itemId, k);
+      await settle(input.action, Math.max(1, Number(a.overlap)));
       return { annotation: { id: Number(a.id), itemId: Number(a.itemId), action: a.action, label: a.label, createdAt: toDate(a.createdAt)!.toISOString() }, duplicate: false };
     });
   } catch (e) {
