@@ -46,9 +46,11 @@ describe('choosing the epoch on the validation slice', () => {
     expect(patienceSpent(null, 12, 2)).toBe(false);
   });
 
-  it('a round config takes selectBy and defaults to accuracy', () => {
-    expect(roundConfigSchema.parse({}).selectBy).toBe('accuracy');
-    expect(roundConfigSchema.parse({ selectBy: 'loss' }).selectBy).toBe('loss');
+  it('a round config takes selectBy and defaults to loss, with human labels weighing 2', () => {
+    const defaults = roundConfigSchema.parse({});
+    expect(defaults.selectBy).toBe('loss');
+    expect(defaults.humanWeight).toBe(2);
+    expect(roundConfigSchema.parse({ selectBy: 'accuracy' }).selectBy).toBe('accuracy');
     expect(() => roundConfigSchema.parse({ selectBy: 'f1' })).toThrow();
   });
 });
