@@ -29,6 +29,8 @@ test.beforeAll(async () => {
 async function startAndWatch(page: Page, number: number): Promise<string[]> {
   const form = page.getByTestId('start-round');
   if (!(await form.evaluate((el) => (el as HTMLDetailsElement).open))) await form.locator('summary').click();
+  // A TextCNN epoch lasts long enough for the page to show its stages (the n-gram student's pass by between polls).
+  await form.getByLabel('Student').selectOption('textcnn');
   await form.getByLabel('Max epochs').fill('1');
   await form.getByRole('button', { name: 'Start round' }).click();
   const row = page.getByTestId(`dashboard-round-${number}`);
@@ -60,6 +62,13 @@ test('a lead starts rounds on the dashboard, watches them move and finish, and s
   page.on('framenavigated', (f) => {
     if (f === page.mainFrame()) navigations++;
   });
+
+  // The form starts from the server's round defaults (lib/rounds/config.ts).
+  const form = page.getByTestId('start-round');
+  if (!(await form.evaluate((el) => (el as HTMLDetailsElement).open))) await form.locator('summary').click();
+  await expect(form.getByLabel('Student')).toHaveValue('ngram');
+  await expect(form.getByLabel('Human label weight')).toHaveValue('2');
+  await expect(form.getByLabel('Keep the epoch with the best')).toHaveValue('loss');
 
   const first = await startAndWatch(page, before);
   // Progress moved on the page (the bar's line changed at least twice) and said which epoch and stage, as the log does.

@@ -288,4 +288,21 @@ describe.each(providers)('dashboard, compare and automatic rounds on %s', (provi
     expect(ok.body.round).toMatchObject({ number: 3, trigger: 'manual' });
     await cancelRound(t.db, ok.body.round.id);
   });
+
+  it('round start from the CLI takes the round settings as flags over the defaults, and says which flag is wrong', async () => {
+    const bad = await cli(['round', 'start', '--phase', String(phaseId), '--select-by', 'f1'], t.db);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--select-by is loss or accuracy');
+    const ok = await cli(['round', 'start', '--phase', String(phaseId), '--human-weight', '3', '--select-by', 'accuracy', '--epochs', '1', '--json'], t.db);
+    expect(ok.code, ok.err).toBe(0);
+    const started = JSON.parse(ok.out);
+    await cancelRound(t.db, started.id);
+    expect((await getRound(t.db, started.id)).config).toMatchObject({ humanWeight: 3, selectBy: 'accuracy', sampling: 'uniform', train: { epochs: 1 }, model: { arch: 'ngram' } });
+    // Untouched flags keep the defaults.
+    const plain = await cli(['round', 'start', '--phase', String(phaseId), '--json'], t.db);
+    expect(plain.code, plain.err).toBe(0);
+    const id = JSON.parse(plain.out).id;
+    await cancelRound(t.db, id);
+    expect((await getRound(t.db, id)).config).toMatchObject({ humanWeight: 2, selectBy: 'loss' });
+  });
 });

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { duration, f3, int } from '@/components/format';
 import { DataTable } from '@/components/ui/DataTable';
 import { withFormData } from '@/components/ui/form-data';
+import { DEFAULT_ARCH, ROUND_EPOCHS, roundConfigSchema } from '@/lib/rounds/config';
 import { ProgressLine } from './RoundProgress';
 import { QueueYield } from './QueueYield';
 import { isActive as active, useCancelRound, useRounds, useStartRound } from './queries';
@@ -57,6 +58,14 @@ export function PhaseRounds({ phaseId, canStart }: { phaseId: number; canStart: 
   );
 }
 
+/** The form starts from the round defaults the server applies (lib/rounds/config.ts), so an untouched form starts the default round. */
+const DEFAULTS = roundConfigSchema.parse({ train: { epochs: ROUND_EPOCHS } });
+const ARCHES = [
+  ['ngram', 'n-gram'],
+  ['textcnn', 'TextCNN'],
+  ['bilstm', 'BiLSTM'],
+] as const;
+
 /** A lead's form for a round's config; `open` shows it unfolded at first (a dashboard without rounds). */
 export function StartRoundForm({ phaseId, disabled, open = false }: { phaseId: number; disabled: boolean; open?: boolean }) {
   const [error, setError] = useState<string | null>(null);
@@ -76,19 +85,21 @@ export function StartRoundForm({ phaseId, disabled, open = false }: { phaseId: n
               train: { epochs: n('epochs'), temperature: n('temperature'), alpha: n('alpha') },
               humanWeight: n('humanWeight'),
               sampling: f.get('sampling'),
+              selectBy: f.get('selectBy'),
               useTeacher: f.get('useTeacher') === 'on',
             },
             { onSuccess: () => setError(null), onError: (e) => setError((e as Error).message) },
           );
         })}
       >
-        <div><label className="label" htmlFor={`arch-${phaseId}`}>Student</label><select id={`arch-${phaseId}`} name="arch" className="input"><option value="textcnn">TextCNN</option><option value="bilstm">BiLSTM</option><option value="ngram">n-gram</option></select></div>
-        <div><label className="label" htmlFor={`epochs-${phaseId}`}>Max epochs</label><input id={`epochs-${phaseId}`} name="epochs" type="number" min={1} max={100} defaultValue={12} className="input w-20" /></div>
-        <div><label className="label" htmlFor={`t-${phaseId}`}>Temperature T</label><input id={`t-${phaseId}`} name="temperature" type="number" step="0.1" min={0.1} defaultValue={2} className="input w-24" /></div>
-        <div><label className="label" htmlFor={`a-${phaseId}`}>Alpha</label><input id={`a-${phaseId}`} name="alpha" type="number" step="0.05" min={0} max={1} defaultValue={0.5} className="input w-20" /></div>
-        <div><label className="label" htmlFor={`hw-${phaseId}`}>Human label weight</label><input id={`hw-${phaseId}`} name="humanWeight" type="number" step="0.5" min={0} defaultValue={5} className="input w-24" /></div>
-        <div className="min-w-0 max-w-full"><label className="label" htmlFor={`s-${phaseId}`}>Sampling</label><select id={`s-${phaseId}`} name="sampling" className="input max-w-full"><option value="uniform">uniform</option><option value="loss">oversample last student’s failures (fidelity to the teacher)</option></select></div>
-        <label className="flex items-center gap-1.5 pb-1.5"><input type="checkbox" name="useTeacher" defaultChecked /> distil from the teacher</label>
+        <div><label className="label" htmlFor={`arch-${phaseId}`}>Student</label><select id={`arch-${phaseId}`} name="arch" className="input" defaultValue={DEFAULT_ARCH}>{ARCHES.map(([v, name]) => <option key={v} value={v}>{name}</option>)}</select></div>
+        <div><label className="label" htmlFor={`epochs-${phaseId}`}>Max epochs</label><input id={`epochs-${phaseId}`} name="epochs" type="number" min={1} max={100} defaultValue={DEFAULTS.train.epochs} className="input w-20" /></div>
+        <div><label className="label" htmlFor={`t-${phaseId}`}>Temperature T</label><input id={`t-${phaseId}`} name="temperature" type="number" step="0.1" min={0.1} defaultValue={DEFAULTS.train.temperature} className="input w-24" /></div>
+        <div><label className="label" htmlFor={`a-${phaseId}`}>Alpha</label><input id={`a-${phaseId}`} name="alpha" type="number" step="0.05" min={0} max={1} defaultValue={DEFAULTS.train.alpha} className="input w-20" /></div>
+        <div><label className="label" htmlFor={`hw-${phaseId}`}>Human label weight</label><input id={`hw-${phaseId}`} name="humanWeight" type="number" step="0.5" min={0} defaultValue={DEFAULTS.humanWeight} className="input w-24" /></div>
+        <div className="min-w-0 max-w-full"><label className="label" htmlFor={`s-${phaseId}`}>Sampling</label><select id={`s-${phaseId}`} name="sampling" className="input max-w-full" defaultValue={DEFAULTS.sampling}><option value="uniform">uniform</option><option value="loss">oversample last student’s failures (fidelity to the teacher)</option></select></div>
+        <div><label className="label" htmlFor={`sel-${phaseId}`}>Keep the epoch with the best</label><select id={`sel-${phaseId}`} name="selectBy" className="input" defaultValue={DEFAULTS.selectBy}><option value="loss">validation log-likelihood</option><option value="accuracy">validation accuracy</option></select></div>
+        <label className="flex items-center gap-1.5 pb-1.5"><input type="checkbox" name="useTeacher" defaultChecked={DEFAULTS.useTeacher} /> distil from the teacher</label>
         <button className="btn btn-primary" disabled={disabled || start.isPending}>{disabled ? 'A round is running' : 'Start round'}</button>
       </form>
       {error && <p className="mt-2 text-red-600" role="alert">{error}</p>}

@@ -31,7 +31,7 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
   token create --email E [--name N] [--scopes read,annotate,predict,admin]
                                                    print a new API token for that user (default: all scopes)
   round start --phase ID [--arch textcnn|bilstm|ngram] [--epochs N] [--temperature T] [--alpha A]
-              [--human-weight W] [--sampling loss|uniform] [--no-teacher] [--config FILE.json] [--wait]
+              [--human-weight W] [--sampling loss|uniform] [--select-by loss|accuracy] [--no-teacher] [--config FILE.json] [--wait]
   rounds --phase ID [--json]                       rounds with status, backend, metrics, durations, the gain per
                                                    100 new human labels (± SE), the stopping signal, the queue's yield
   round show ID [--json]

@@ -164,6 +164,9 @@ async function round({ db, args, sub, io, hooks, print }: CliContext): Promise<n
   if (args.flags['no-teacher'] === true) config.useTeacher = false;
   const sampling = str(args, 'sampling', false);
   if (sampling) config.sampling = sampling;
+  const selectBy = str(args, 'select-by', false);
+  if (selectBy && selectBy !== 'loss' && selectBy !== 'accuracy') throw new UsageError('--select-by is loss or accuracy');
+  if (selectBy) config.selectBy = selectBy;
   const round = await startRound(db, { phaseId: int(args, 'phase')!, config });
   if (args.flags.wait !== true) {
     print(round, () => `started round ${round.number} of phase ${round.phaseId} (id ${round.id}); follow it with: npm run cli -- round show ${round.id}`);
