@@ -105,11 +105,11 @@ describe('mixTeachers', () => {
 });
 
 describe('prepareDistillationTargets', () => {
-  it('a human label overrules the teacher: hard label, no soft target, weight 5 by default', () => {
+  it('a human label overrules the teacher: hard label, no soft target, weight 2 by default', () => {
     const t = prepareDistillationTargets({ numClasses: 2, teacherProbs: f32([0.9, 0.1, 0.3, 0.7, 0.5, 0.5]), humanLabels: i32([-1, 0, -1]) });
     expect(Array.from(t.hardLabels)).toEqual([-1, 0, -1]);
     expect(Array.from(t.softMask)).toEqual([1, 0, 1]);
-    expect(Array.from(t.weights)).toEqual([1, 5, 1]);
+    expect(Array.from(t.weights)).toEqual([1, 2, 1]);
   });
 
   it('can keep the teacher next to the human label, with a custom weight and base weights', () => {
@@ -126,7 +126,7 @@ describe('prepareDistillationTargets', () => {
   });
 
   it('with 5× weight, a human label pulls the loss gradient harder than a teacher label', () => {
-    const t = prepareDistillationTargets({ numClasses: 2, teacherProbs: f32([0.9, 0.1, 0.9, 0.1]), humanLabels: i32([1, -1]) });
+    const t = prepareDistillationTargets({ numClasses: 2, teacherProbs: f32([0.9, 0.1, 0.9, 0.1]), humanLabels: i32([1, -1]), humanWeight: 5 });
     const grad = new Float32Array(4);
     distillationLoss(f32([0, 0, 0, 0]), 2, [0, 1], t, { temperature: 1, alpha: 0.5, loss: 'kl' }, grad);
     // Human row: (5/6)·(0.5 − 1) on class 1; teacher row: (1/6)·(0.5 − 0.1).

@@ -220,7 +220,7 @@ export interface PrepareTargetsInput {
   teacherProbs: Float32Array;
   /** Human labels, −1 = none. A human label overrides the teacher for that item. */
   humanLabels?: Int32Array;
-  /** Weight of an example with a human label (default 5): a correction must outweigh the teacher pool. */
+  /** Weight of an example with a human label (default 2, the round default: lib/rounds/config.ts says why). */
   humanWeight?: number;
   /** Keep the teacher's soft target next to the human label (default false: the human overrules the teacher). */
   keepTeacherForHuman?: boolean;
@@ -232,7 +232,7 @@ export interface PrepareTargetsInput {
 export function prepareDistillationTargets(input: PrepareTargetsInput): Required<DistillTargets> {
   const C = input.numClasses;
   const n = assertRows(input.teacherProbs, C, 'teacherProbs');
-  const humanWeight = input.humanWeight ?? 5;
+  const humanWeight = input.humanWeight ?? 2;
   const hardLabels = new Int32Array(n).fill(-1);
   const softMask = new Uint8Array(n).fill(1);
   const weights = new Float32Array(n);
