@@ -463,24 +463,33 @@ function isUniqueViolation(e: unknown): boolean {
   return code === 'P2002' || (code === 'P2010' && /UNIQUE constraint failed|duplicate key value|23505/i.test(message ?? ''));
 }
 
-async function duplicateOf(db: Db, clientId: string, userId: number, itemId: number) {
+/** The stored answer a retry names (same client id, same user and item), or null; a client id reused otherwise is a 409. */
+async function retriedAnswer(db: Db, clientId: string, userId: number, itemId: number) {
   const existing = await db.annotation.findUnique({ where: { clientId } });
   if (!existing) return null;
   if (existing.userId !== userId) throw conflict(`client id ${clientId} was used by another annotator`);
   // A retry names the same item; another item under the same id is a client bug, not a retry.
   if (existing.itemId !== itemId) throw conflict(`client id ${clientId} was already used for item ${existing.itemId}, not item ${itemId}`);
-  return { annotation: view(existing), duplicate: true };
+  return existing;
 }
 
-/** Why a submit inserted nothing, most specific first: a retry (the stored answer), else a 409. */
-async function notInserted(db: Db, clientId: string, userId: number, phaseId: number, itemId: number) {
-  const again = await duplicateOf(db, clientId, userId, itemId);
-  if (again) return again;
+async function duplicateOf(db: Db, clientId: string, userId: number, itemId: number) {
+  const existing = await retriedAnswer(db, clientId, userId, itemId);
+  return existing ? { annotation: view(existing), duplicate: true } : null;
+}
+
+/** Why a submit that is not a retry inserted nothing, most specific first: always a 409. */
+async function refusal(db: Db, userId: number, phaseId: number, itemId: number): Promise<never> {
   if (await db.annotation.findFirst({ where: { phaseId, itemId, userId, undoneAt: null }, select: { id: true } })) throw conflict(`you already answered item ${itemId}`);
   if (await db.annotationLease.findUnique({ where: { phaseId_itemId_userId: { phaseId, itemId, userId } }, select: { itemId: true } })) {
     throw conflict(`your lease on item ${itemId} expired and the item went to another annotator`);
   }
   throw conflict(`item ${itemId} is not leased to you`);
+}
+
+/** Why a submit inserted nothing: a retry (the stored answer), else a 409. */
+async function notInserted(db: Db, clientId: string, userId: number, phaseId: number, itemId: number) {
+  return (await duplicateOf(db, clientId, userId, itemId)) ?? (await refusal(db, userId, phaseId, itemId));
 }
 
 /**
@@ -545,15 +554,15 @@ export async function submit(db: Db, input: SubmitInput): Promise<{ annotation: 
         if (action === 'label') await settleHumanLabel(tx, provider, phaseId, itemId, k);
       };
       if (!inserted.length) {
-        const found = await notInserted(tx as Db, clientId, userId, phaseId, itemId);
+        const stored = await retriedAnswer(tx as Db, clientId, userId, itemId);
+        if (!stored) return await refusal(tx as Db, userId, phaseId, itemId);
         // A retry of a submit whose process died after its INSERT (SQLite runs these statements
         // without a transaction): the steps after it are each idempotent, so they are finished
         // here; otherwise the item stayed leased to the user, came back in their next batch, and
         // its answer was refused as a second one. Not for an answer undone since (undo re-leased it).
-        const stored = await tx.annotation.findUnique({ where: { clientId }, select: { undoneAt: true } });
         const phaseRow = await tx.phase.findUnique({ where: { id: phaseId }, select: { overlap: true } });
-        if (stored && !stored.undoneAt && phaseRow) await settle(found.annotation.action, Math.max(1, phaseRow.overlap));
-        return found;
+        if (!stored.undoneAt && phaseRow) await settle(stored.action, Math.max(1, phaseRow.overlap));
+        return { annotation: view(stored), duplicate: true };
       }
       const a = inserted[0];
       await settle(input.action, Math.max(1, Number(a.overlap)));
