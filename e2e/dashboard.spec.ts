@@ -25,10 +25,16 @@ test.beforeAll(async () => {
   await api.dispose();
 });
 
-/** Starts a round from the dashboard's form (1 epoch from scratch) and records the progress it shows until the row says succeeded. */
-async function startAndWatch(page: Page, number: number): Promise<string[]> {
+/** The dashboard's start-round form, unfolded. */
+async function openForm(page: Page) {
   const form = page.getByTestId('start-round');
   if (!(await form.evaluate((el) => (el as HTMLDetailsElement).open))) await form.locator('summary').click();
+  return form;
+}
+
+/** Starts a round from the dashboard's form (1 epoch from scratch) and records the progress it shows until the row says succeeded. */
+async function startAndWatch(page: Page, number: number): Promise<string[]> {
+  const form = await openForm(page);
   // A TextCNN epoch lasts long enough for the page to show its stages (the n-gram student's pass by between polls).
   await form.getByLabel('Student').selectOption('textcnn');
   await form.getByLabel('Max epochs').fill('1');
@@ -64,8 +70,7 @@ test('a lead starts rounds on the dashboard, watches them move and finish, and s
   });
 
   // The form starts from the server's round defaults (lib/rounds/config.ts).
-  const form = page.getByTestId('start-round');
-  if (!(await form.evaluate((el) => (el as HTMLDetailsElement).open))) await form.locator('summary').click();
+  const form = await openForm(page);
   await expect(form.getByLabel('Student')).toHaveValue('ngram');
   await expect(form.getByLabel('Human label weight')).toHaveValue('2');
   await expect(form.getByLabel('Keep the epoch with the best')).toHaveValue('loss');

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { duration, f3, int } from '@/components/format';
 import { DataTable } from '@/components/ui/DataTable';
 import { withFormData } from '@/components/ui/form-data';
-import { DEFAULT_ARCH, ROUND_EPOCHS, roundConfigSchema } from '@/lib/rounds/config';
+import { parseRoundConfig } from '@/lib/rounds/config';
 import { ProgressLine } from './RoundProgress';
 import { QueueYield } from './QueueYield';
 import { isActive as active, useCancelRound, useRounds, useStartRound } from './queries';
@@ -58,8 +58,8 @@ export function PhaseRounds({ phaseId, canStart }: { phaseId: number; canStart: 
   );
 }
 
-/** The form starts from the round defaults the server applies (lib/rounds/config.ts), so an untouched form starts the default round. */
-const DEFAULTS = roundConfigSchema.parse({ train: { epochs: ROUND_EPOCHS } });
+/** The form starts from the round defaults the server applies (parseRoundConfig), so an untouched form starts the default round. */
+const DEFAULTS = parseRoundConfig({});
 const ARCHES = [
   ['ngram', 'n-gram'],
   ['textcnn', 'TextCNN'],
@@ -92,7 +92,7 @@ export function StartRoundForm({ phaseId, disabled, open = false }: { phaseId: n
           );
         })}
       >
-        <div><label className="label" htmlFor={`arch-${phaseId}`}>Student</label><select id={`arch-${phaseId}`} name="arch" className="input" defaultValue={DEFAULT_ARCH}>{ARCHES.map(([v, name]) => <option key={v} value={v}>{name}</option>)}</select></div>
+        <div><label className="label" htmlFor={`arch-${phaseId}`}>Student</label><select id={`arch-${phaseId}`} name="arch" className="input" defaultValue={DEFAULTS.model.arch}>{ARCHES.map(([v, name]) => <option key={v} value={v}>{name}</option>)}</select></div>
         <div><label className="label" htmlFor={`epochs-${phaseId}`}>Max epochs</label><input id={`epochs-${phaseId}`} name="epochs" type="number" min={1} max={100} defaultValue={DEFAULTS.train.epochs} className="input w-20" /></div>
         <div><label className="label" htmlFor={`t-${phaseId}`}>Temperature T</label><input id={`t-${phaseId}`} name="temperature" type="number" step="0.1" min={0.1} defaultValue={DEFAULTS.train.temperature} className="input w-24" /></div>
         <div><label className="label" htmlFor={`a-${phaseId}`}>Alpha</label><input id={`a-${phaseId}`} name="alpha" type="number" step="0.05" min={0} max={1} defaultValue={DEFAULTS.train.alpha} className="input w-20" /></div>

@@ -7,6 +7,10 @@ import { studentConfigSchema, trainConfigSchema } from '../ml/config.ts';
  */
 export const DEFAULT_ARCH = 'ngram' as const;
 
+/** What picks a round's kept epoch on the validation slice (lib/rounds/select.ts). */
+export const SELECT_BY = ['loss', 'accuracy'] as const;
+export type SelectBy = (typeof SELECT_BY)[number];
+
 /**
  * What an ML lead chooses when starting a round. The student and training settings are the
  * ML engine's own schemas; the round adds how human labels and the last student's failures
@@ -68,7 +72,7 @@ export const roundConfigSchema = z
      * Default 'loss': on the loop benchmark's dev slice it kept later epochs and, with humanWeight
      * 2, scored at least as well as 'accuracy' in every arm on both datasets.
      */
-    selectBy: z.enum(['accuracy', 'loss']).default('loss'),
+    selectBy: z.enum(SELECT_BY).default('loss'),
     /**
      * Held-out scoring of the pool (lib/rounds/held-out.ts): the disagreement the queue ranks by
      * comes from students trained on the other folds, so that an item's teacher label is not

@@ -10,8 +10,7 @@
  */
 import { PROB_FLOOR } from '../ml/loss.ts';
 import { accuracy } from '../ml/metrics.ts';
-
-export type SelectBy = 'accuracy' | 'loss';
+import type { SelectBy } from './config.ts';
 
 /** Mean log-likelihood of the labels (≤ 0; higher is better). */
 export function meanLogLikelihood(probs: Float32Array, labels: Int32Array, numClasses: number): number {

@@ -7,6 +7,7 @@ import { phaseDashboard } from '../../rounds/dashboard.ts';
 import { compareRounds, type RoundComparison } from '../../rounds/compare.ts';
 import { signed, type RoundReturn, type StoppingSignal } from '../../rounds/returns.ts';
 import { updateQueueSettings } from '../../queue/settings.ts';
+import { SELECT_BY } from '../../rounds/config.ts';
 import { int, str, UsageError } from '../args.ts';
 import { table, userByEmail, type CliContext, type Command } from '../context.ts';
 
@@ -165,7 +166,7 @@ async function round({ db, args, sub, io, hooks, print }: CliContext): Promise<n
   const sampling = str(args, 'sampling', false);
   if (sampling) config.sampling = sampling;
   const selectBy = str(args, 'select-by', false);
-  if (selectBy && selectBy !== 'loss' && selectBy !== 'accuracy') throw new UsageError('--select-by is loss or accuracy');
+  if (selectBy && !(SELECT_BY as readonly string[]).includes(selectBy)) throw new UsageError(`--select-by is ${SELECT_BY.join(' or ')}`);
   if (selectBy) config.selectBy = selectBy;
   const round = await startRound(db, { phaseId: int(args, 'phase')!, config });
   if (args.flags.wait !== true) {
